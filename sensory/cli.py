@@ -1,0 +1,197 @@
+"""The ``sensory`` command line.
+
+Exit codes: 0 ok, 1 runtime failure (disk, audio device), 2 usage or recipe
+error. User mistakes print one clear line, never a traceback. Heavy modules
+load inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import signal
+import sys
+
+import click
+
+from . import __version__
+from .errors import RecipeError, RenderError
+from .timeparse import TimeError, format_time, parse_time
+
+__all__ = ["main", "cli"]
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread by SIGTERM, so cleanup runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise Interrupted()
+
+
+def handled(fn):
+    """Turn sensory's errors into one-line messages and exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return fn(*args, **kwargs)
+        except RecipeError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+        except RenderError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+        except (KeyboardInterrupt, Interrupted):
+            click.echo("\ninterrupted; nothing was left half-written", err=True)
+            sys.exit(1)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapper
+
+
+class Duration(click.ParamType):
+    """A command-line duration: ``90``, ``90s``, ``10m``, ``1h30m``, ``05:00``."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            seconds = parse_time(value)
+        except TimeError as e:
+            self.fail(str(e), param, ctx)
+        if not 0 < seconds <= 24 * 3600:
+            self.fail(f"{value!r}: give a length above zero and at most 24h", param, ctx)
+        return seconds
+
+
+DURATION = Duration()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sensory")
+def cli():
+    """Procedural nature soundscapes and guided-tone sessions.
+
+    Every sound is synthesized, never a recording, and every render is
+    reproduced exactly by its seed. sensory is for relaxation and attention
+    practice; it is not a medical device. Keep the volume comfortable and do
+    not listen while driving.
+    """
+
+
+@cli.command("list")
+@handled
+def list_presets():
+    """List the built-in and user presets."""
+    from .library import presets, summary
+
+    rows = []
+    for entry in presets():
+        info = summary(entry.path)
+        rows.append((entry.name, info.type, format_time(info.duration) if info.duration else "?",
+                     ("(user) " if entry.origin == "user" else "") + info.description))
+    width = max(len(r[0]) for r in rows) if rows else 4
+    for name, kind, duration, description in rows:
+        click.echo(f"{name:<{width}}  {kind:<10}  {duration:>7}  {description}")
+
+
+@cli.command()
+@click.argument("recipe")
+@handled
+def show(recipe):
+    """Show a recipe's session, timeline, layers and curves."""
+    from .library import load
+    from .show import describe
+
+    click.echo(describe(load(recipe)))
+
+
+@cli.command()
+@click.argument("kind", required=False)
+@handled
+def kinds(kind):
+    """List the sound kinds, or the parameters of one KIND."""
+    from .show import describe_kind, kinds_table
+
+    click.echo(describe_kind(kind) if kind else kinds_table())
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@handled
+def validate(files):
+    """Check recipe files (or preset names); exit 2 if any is invalid."""
+    from .library import load
+
+    bad = 0
+    for f in files:
+        try:
+            r = load(f)
+        except RecipeError as e:
+            bad += 1
+            click.echo(f"invalid: {e}", err=True)
+        else:
+            click.echo(f"ok: {f} ({len(r.layers)} layers, {format_time(r.duration)})")
+    if bad:
+        sys.exit(2)
+
+
+@cli.command()
+@handled
+def schema():
+    """Print the JSON Schema of recipe files (for editors)."""
+    from .recipe import recipe_schema
+
+    click.echo(json.dumps(recipe_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("recipe")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="file to write; the extension picks the format: wav, flac, ogg, opus, mp3")
+@click.option("-d", "--duration", type=DURATION, help="length, e.g. 10m or 1h30m (default: the recipe's)")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="random seed (default: the recipe's)")
+@click.option("--sample-rate", type=click.Choice(["44100", "48000", "96000"]), help="sample rate in Hz")
+@click.option("--subtype", type=click.Choice(["PCM_16", "PCM_24", "FLOAT"], case_sensitive=False),
+              help="sample format for wav and flac (default PCM_24)")
+@click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
+@handled
+def export(recipe, output, duration, seed, sample_rate, subtype, force):
+    """Render RECIPE (a preset name or file) into an audio file."""
+    from .library import load
+    from .writer import export as write
+
+    r = load(recipe)
+    seconds = duration if duration is not None else r.duration
+    sr = int(sample_rate) if sample_rate else r.session.sample_rate
+    frames = int(round(seconds * sr))
+    if sys.stderr.isatty():
+        with click.progressbar(length=frames, label=f"rendering {r.name}", file=sys.stderr) as bar:
+            result = write(r, output, seconds=seconds, seed=seed, sample_rate=sr, subtype=subtype,
+                           force=force, progress=bar.update)
+    else:
+        result = write(r, output, seconds=seconds, seed=seed, sample_rate=sr, subtype=subtype, force=force)
+    click.echo(f"wrote {format_time(result.seconds)} of {result.format} {result.subtype} at "
+               f"{result.sample_rate} Hz, peak {result.peak_db:.1f} dBFS: {result.path}")
+
+
+@cli.command()
+@click.argument("recipe")
+@click.option("-d", "--duration", type=DURATION, help="how long to play (default: the recipe's)")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="random seed (default: the recipe's)")
+@handled
+def play(recipe, duration, seed):
+    """Play RECIPE (a preset name or file) on the default audio output."""
+    from .library import load
+    from .live import play as play_live
+
+    play_live(load(recipe), seconds=duration, seed=seed, status=True)
+
+
+def main() -> None:
+    cli(prog_name="sensory")

@@ -1,0 +1,134 @@
+"""Curves: automation as data, a pure function of absolute time.
+
+A :class:`Curve` is a list of breakpoints ``(time_s, value, shape)`` with the
+semantics of the Web Audio ``AudioParam`` automation events:
+
+* before the first breakpoint the curve holds the first value;
+* ``shape`` says how the curve *arrives* at its breakpoint from the previous
+  one: ``"step"`` holds the previous value and jumps at the breakpoint's time
+  (``setValueAtTime``), ``"lin"`` ramps linearly (``linearRampToValueAtTime``),
+  ``"exp"`` ramps exponentially (``exponentialRampToValueAtTime``; both values
+  non-zero and of one sign);
+* after the last breakpoint the curve holds the last value.
+
+A constant is a one-point curve. Units evaluate curves at
+``t = (frame + arange(n)) / sample_rate``, so values never depend on how a
+render is split into blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+__all__ = ["Curve", "Shape", "SHAPES"]
+
+Shape = Literal["step", "lin", "exp"]
+SHAPES: tuple[str, ...] = ("step", "lin", "exp")
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """Breakpoints ``times`` (s, non-decreasing), ``values`` and ``shapes`` (one per point)."""
+
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+    shapes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not (len(self.times) == len(self.values) == len(self.shapes) >= 1):
+            raise ValueError("a curve needs at least one point, each with a time, value and shape")
+        for i in range(1, len(self.times)):
+            if self.times[i] < self.times[i - 1]:
+                raise ValueError(f"point {i}: times must not go backwards")
+            if self.shapes[i] == "exp":
+                a, b = self.values[i - 1], self.values[i]
+                if a == 0 or b == 0 or (a > 0) != (b > 0):
+                    raise ValueError(f"point {i}: exp ramp needs non-zero values of one sign")
+        object.__setattr__(self, "_t", np.asarray(self.times, dtype=np.float64))
+        object.__setattr__(self, "_v", np.asarray(self.values, dtype=np.float64))
+
+    @classmethod
+    def constant(cls, value: float) -> Curve:
+        return cls((0.0,), (float(value),), ("step",))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Curve) and (self.times, self.values, self.shapes) == (
+            other.times,
+            other.values,
+            other.shapes,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.times, self.values, self.shapes))
+
+    def __repr__(self) -> str:
+        if self.is_constant:
+            return f"Curve.constant({self.values[0]!r})"
+        return f"Curve({list(zip(self.times, self.values, self.shapes))!r})"
+
+    @property
+    def is_constant(self) -> bool:
+        return len(set(self.values)) == 1
+
+    @property
+    def lowest(self) -> float:
+        return min(self.values)
+
+    @property
+    def highest(self) -> float:
+        return max(self.values)
+
+    def map(self, fn) -> Curve:
+        """The same breakpoints with every value passed through ``fn``."""
+        return Curve(self.times, tuple(float(fn(v)) for v in self.values), self.shapes)
+
+    def __call__(self, t: np.ndarray | float) -> np.ndarray:
+        """Values at times ``t`` (seconds, any shape) as float64."""
+        t = np.asarray(t, dtype=np.float64)
+        tt, vv = self._t, self._v
+        i = np.searchsorted(tt, t, side="right")  # index of the next breakpoint
+        inside = (i > 0) & (i < len(tt))
+        out = vv[np.clip(i - 1, 0, len(vv) - 1)]
+        if not inside.any():
+            return out
+        j = i[inside]
+        t0, t1, v0, v1 = tt[j - 1], tt[j], vv[j - 1], vv[j]
+        x = (t[inside] - t0) / np.where(t1 > t0, t1 - t0, 1.0)
+        shapes = np.asarray(self.shapes)[j]
+        seg = np.where(shapes == "lin", v0 + (v1 - v0) * x, v0)
+        is_exp = shapes == "exp"
+        if is_exp.any():
+            ratio = np.where(is_exp, v1 / np.where(v0 == 0, 1.0, v0), 1.0)
+            seg = np.where(is_exp, v0 * np.abs(ratio) ** x, seg)
+        out = out.copy() if out.ndim else out
+        out[inside] = seg
+        return out
+
+    def block(self, start: int, n: int, sample_rate: float) -> float | np.ndarray:
+        """Values for frames ``start .. start+n-1``: a float where the block lies in a
+        held stretch of the curve, else a float64 array of shape (n,).
+
+        Either form broadcasts the same numbers, so callers stay bit-identical
+        whatever the block size.
+        """
+        t_first = start / sample_rate
+        t_last = (start + n - 1) / sample_rate
+        held = self._held_value(t_first, t_last)
+        if held is not None:
+            return held
+        return self((start + np.arange(n, dtype=np.float64)) / sample_rate)
+
+    def _held_value(self, t_first: float, t_last: float) -> float | None:
+        tt = self._t
+        i0 = int(np.searchsorted(tt, t_first, side="right"))
+        i1 = int(np.searchsorted(tt, t_last, side="right"))
+        if i1 == 0:
+            return float(self._v[0])
+        if i0 == len(tt):
+            return float(self._v[-1])
+        if i0 == i1 and self.shapes[i0] == "step":
+            return float(self._v[i0 - 1]) if i0 > 0 else float(self._v[0])
+        return None

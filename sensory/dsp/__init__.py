@@ -1,0 +1,1 @@
+"""Small stateful signal primitives shared by the kinds: noise, phase, panning, limiting."""

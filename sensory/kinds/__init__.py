@@ -1,0 +1,55 @@
+"""The sound kinds: a registry mapping each kind name to its parameters and unit.
+
+A kind module declares a :class:`~sensory.params.Params` model and a
+:class:`~sensory.unit.Unit` subclass and registers them with :func:`kind`.
+Everything else (validation, ``sensory kinds``, the JSON Schema) reads
+:data:`REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from ..params import Params
+from ..unit import Unit
+
+__all__ = ["Kind", "REGISTRY", "kind", "get"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    family: str  # "noise", "tone", "nature"
+    summary: str
+    params: type[Params]
+    unit: type[Unit]
+
+
+REGISTRY: dict[str, Kind] = {}
+
+# Modules whose import registers kinds; one module per family.
+_FAMILIES = ("noise", "tones")
+
+
+def kind(name: str, *, family: str, params: type[Params]):
+    """Class decorator registering a Unit subclass as kind ``name``; its docstring's
+    first line is the kind's one-line summary."""
+
+    def register(unit: type[Unit]) -> type[Unit]:
+        summary = (unit.__doc__ or "").strip().splitlines()[0] if unit.__doc__ else name
+        REGISTRY[name] = Kind(name, family, summary, params, unit)
+        return unit
+
+    return register
+
+
+def get(name: str) -> Kind:
+    load_all()
+    return REGISTRY[name]
+
+
+def load_all() -> dict[str, Kind]:
+    for module in _FAMILIES:
+        importlib.import_module(f"{__name__}.{module}")
+    return REGISTRY

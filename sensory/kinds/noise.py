@@ -1,0 +1,46 @@
+"""Coloured noise beds."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from ..dsp.noise import COLOURS, Colour, WhiteSource
+from ..params import Automatable, Params, param
+from ..unit import Unit
+from . import kind
+
+_LEVEL = np.float32(0.126)  # -18 dBFS RMS
+
+
+class NoiseParams(Params):
+    color: Literal[COLOURS] = param("pink", help="noise colour: white, pink (-3 dB/oct), brown (-6), blue (+3), violet (+6)")
+    width: Automatable = param(1.0, ge=0, le=1, help="stereo width: 0 = the same in both ears, 1 = fully decorrelated")
+
+
+@kind("noise", family="noise", params=NoiseParams)
+class Noise(Unit):
+    """Coloured noise with independent left and right streams.
+
+    Two independent streams ``a``, ``b`` form mid and side; with
+    ``phi = width * pi/4``, left = a*cos(phi) + b*sin(phi) and
+    right = a*cos(phi) - b*sin(phi), so the left-right correlation is
+    ``cos(2*phi)``: 1 at width 0, 0 at width 1, and the level never changes.
+    """
+
+    channels = 2
+
+    def __init__(self, params: NoiseParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self._white = WhiteSource(rng, channels=2)
+        self._colour = Colour(params.color, sample_rate, channels=2)
+
+    def _render(self, n: int) -> np.ndarray:
+        y = self._colour(self._white.take(n))
+        width = self.value(self.params.width, n)
+        phi = np.asarray(width, np.float64) * (np.pi / 4)
+        c = (np.cos(phi) * _LEVEL).astype(np.float32)
+        s = (np.sin(phi) * _LEVEL).astype(np.float32)
+        mid, side = y[:, 0] * c, y[:, 1] * s
+        return np.stack([mid + side, mid - side], axis=1)

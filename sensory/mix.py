@@ -1,0 +1,138 @@
+"""Layers, the mixer and the master stage.
+
+A :class:`Layer` is a unit with a gain curve (dB) and a pan curve. The
+:class:`Mixer` sums its layers (a plain list, in recipe order) and runs the
+sum through the :class:`Master`: master gain, fades, and a limiter that keeps
+every sample at or below the ceiling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .curves import Curve
+from .dsp.limiter import Limiter
+from .dsp.pan import balance, equal_power
+from .unit import Unit
+
+__all__ = ["Layer", "Mixer", "Master", "db_to_gain"]
+
+
+def db_to_gain(db: float | np.ndarray) -> np.float32 | np.ndarray:
+    """Linear amplitude (float32) from decibels."""
+    return np.power(np.float32(10), np.asarray(db, np.float64) / 20).astype(np.float32)
+
+
+@dataclass
+class Layer:
+    """One voice of the mix: ``unit`` placed by ``pan`` (-1..1) at ``gain_db`` (dB).
+
+    ``level`` is a live multiplier (1 = as the recipe says, 0 = muted) for players.
+    """
+
+    name: str
+    unit: Unit
+    gain_db: Curve
+    pan: Curve
+    level: float = 1.0
+    frame: int = 0
+
+    def render(self, n: int) -> np.ndarray:
+        """The next ``n`` frames, float32 (n, 2)."""
+        sr = self.unit.sample_rate
+        x = self.unit.render(n)
+        gain = db_to_gain(self.gain_db.block(self.frame, n, sr)) * np.float32(self.level)
+        pan = self.pan.block(self.frame, n, sr)
+        self.frame += n
+        if x.ndim == 1:
+            left, right = equal_power(pan)
+            x = x.astype(np.float32, copy=False)
+            return np.stack([x * (left * gain), x * (right * gain)], axis=1)
+        left, right = balance(pan)
+        g = np.stack(np.broadcast_arrays(left * gain, right * gain), axis=-1)
+        return x.astype(np.float32, copy=False) * g
+
+
+@dataclass
+class Master:
+    """Master gain (dB curve), fade-in and fade-out, then the limiter.
+
+    ``end_frame`` is where the fade-out finishes (``None`` for an open end);
+    :meth:`fade_out_now` schedules an early fade, e.g. when a listener stops.
+    Fades follow ``sin^2`` (a raised cosine), smooth at both ends.
+    """
+
+    sample_rate: int
+    gain_db: Curve
+    fade_in_s: float
+    fade_out_s: float
+    ceiling_db: float
+    end_frame: int | None = None
+    limiter: Limiter = field(init=False)
+    frame: int = 0
+
+    def __post_init__(self) -> None:
+        self.limiter = Limiter(self.ceiling_db, self.sample_rate)
+
+    def fade_out_now(self, seconds: float) -> int:
+        """End with a fade starting at the current content frame; returns the end frame."""
+        end = self.frame + max(1, int(round(seconds * self.sample_rate)))
+        if self.end_frame is None or end < self.end_frame:
+            self.end_frame = end
+            self.fade_out_s = seconds
+        return self.end_frame
+
+    def envelope(self, start: int, n: int) -> float | np.ndarray:
+        """Master gain times fades for content frames ``start..start+n-1``."""
+        sr = self.sample_rate
+        g = db_to_gain(self.gain_db.block(start, n, sr))
+        fade_in = int(round(self.fade_in_s * sr))
+        if start < fade_in:
+            g = g * _rise((start + np.arange(n)) / fade_in)
+        if self.end_frame is not None:
+            fade_out = max(1, int(round(self.fade_out_s * sr)))
+            if start + n > self.end_frame - fade_out:
+                g = g * _rise((self.end_frame - (start + np.arange(n))) / fade_out)
+        return g
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        """Content frames in (float32 (n, 2)), output frames out, delayed by the limiter's latency."""
+        g = self.envelope(self.frame, len(x))
+        self.frame += len(x)
+        if np.ndim(g) == 0:
+            y = x if g == 1 else x * g
+        else:
+            y = x * g[:, None]
+        return self.limiter.process(y)
+
+
+def _rise(x: np.ndarray) -> np.ndarray:
+    """Raised-cosine fade shape: 0 at x <= 0, 1 at x >= 1, float32."""
+    return (np.sin(np.clip(x, 0.0, 1.0) * (np.pi / 2)) ** 2).astype(np.float32)
+
+
+class Mixer:
+    """Sums ``layers`` and runs the master stage; ``render(n)`` gives float32 (n, 2).
+
+    Output frame k is content frame k: the mixer runs the layers ahead by the
+    limiter's latency.
+    """
+
+    def __init__(self, layers: list[Layer], master: Master):
+        self.layers = layers
+        self.master = master
+        self.frame = 0
+        self.master.process(self._sum(master.limiter.latency))
+
+    def _sum(self, n: int) -> np.ndarray:
+        out = np.zeros((n, 2), np.float32)
+        for layer in self.layers:
+            out += layer.render(n)
+        return out
+
+    def render(self, n: int) -> np.ndarray:
+        y = self.master.process(self._sum(n))
+        self.frame += n
+        return y

@@ -1,0 +1,317 @@
+"""Recipe files (TOML) into frozen, validated :class:`Recipe` objects.
+
+A recipe has a ``[session]`` table, optional ``[[phase]]`` entries that put
+named marks on the timeline, and one or more ``[[layer]]`` entries::
+
+    [session]
+    title = "Rainy night"
+    duration = "45m"
+    seed = 7
+
+    [[layer]]
+    name = "beat"
+    kind = "binaural"
+    carrier = 200
+    beat = [[0, 10], ["5m", 10], ["35m", 6, "exp"]]
+    gain_db = -22
+
+All validation happens here; every problem raises :class:`RecipeError` whose
+message names the file, the key path, the problem and the fix. Recipes are
+data only: nothing in them runs code or reads other files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from . import kinds
+from .curves import Curve
+from .errors import RecipeError
+from .library import MAX_FILE_BYTES
+from .params import Automatable, Params, TimeValue, field_spec, param
+from .seeding import MAX_SEED
+from .timeparse import TimeError, format_time, parse_time
+
+__all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
+           "recipe_schema", "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_FILE_BYTES"]
+
+MAX_DURATION_S = 24 * 3600.0
+MAX_LAYERS = 64
+SAMPLE_RATES = (8000, 192000)
+
+
+class Session(BaseModel):
+    """The ``[session]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, validate_default=True)
+
+    title: str = Field("", description="title shown in listings and players")
+    description: str = Field("", description="one line saying what the recipe is")
+    type: Literal["soundscape", "session"] = Field(
+        "session", description="soundscape: plays until stopped; session: follows its timeline and ends")
+    duration: TimeValue | None = Field(
+        None, description="length (default export length for soundscapes); may follow from the phases")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="random seed: the same seed renders the same audio")
+    sample_rate: int = Field(48000, ge=SAMPLE_RATES[0], le=SAMPLE_RATES[1], description="sample rate in Hz")
+    gain_db: Automatable = param(0.0, unit="dB", ge=-120, le=12, help="master gain")
+    fade_in: TimeValue = Field(3.0, description="fade-in length at the start")
+    fade_out: TimeValue = Field(5.0, description="fade-out length at the end")
+    ceiling_db: float = Field(-1.0, ge=-20, le=0, description="limiter ceiling in dBFS: no sample goes above it")
+
+
+class Phase(BaseModel):
+    """A ``[[phase]]`` entry: a named stretch of the timeline."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z_][\w-]*$", description="mark name, usable in curve times")
+    duration: TimeValue = Field(description="length of the phase")
+    description: str = Field("", description="what the listener is invited to do")
+
+
+class LayerBase(Params):
+    """Keys every ``[[layer]]`` has, whatever its kind."""
+
+    name: str = Field(min_length=1, max_length=64, description="unique layer name; it also seeds the layer")
+    kind: str = Field(description="sound kind (see `sensory kinds`)")
+    gain_db: Automatable = param(0.0, unit="dB", ge=-120, le=12, help="layer gain")
+    pan: Automatable = param(0.0, ge=-1, le=1, help="position: -1 left, 0 centre, 1 right")
+
+
+@cache
+def layer_model(kind_name: str) -> type[LayerBase]:
+    """The validation model of a ``[[layer]]`` of kind ``kind_name``."""
+    k = kinds.get(kind_name)
+    return create_model(f"{kind_name.title().replace('-', '')}Layer", __base__=(LayerBase, k.params),
+                        __doc__=k.summary, kind=(Literal[kind_name], Field(description=k.summary)))
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A validated recipe. ``layers`` are the layer models (common keys plus the kind's)."""
+
+    name: str
+    source: str
+    session: Session
+    phases: tuple[Phase, ...]
+    layers: tuple[LayerBase, ...]
+    marks: dict[str, float]
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.marks["end"]
+
+    @property
+    def title(self) -> str:
+        return self.session.title or self.name
+
+    @property
+    def type(self) -> str:
+        return self.session.type
+
+    def phase_at(self, seconds: float) -> Phase | None:
+        """The phase running at ``seconds``, if any."""
+        for p in self.phases:
+            if self.marks[p.name] <= seconds < self.marks[p.name] + p.duration:
+                return p
+        return None
+
+
+def parse_text(text: str, source: str = "<recipe>", *, name: str | None = None) -> Recipe:
+    """A recipe from TOML text; ``source`` names it in error messages."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise RecipeError(f"{source}: the file is larger than {MAX_FILE_BYTES // 1024} KiB; a recipe is a short text")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise RecipeError(f"{source}: {_toml_message(e)}") from None
+    return parse(data, source, name=name)
+
+
+def parse(data: dict[str, Any], source: str = "<recipe>", *, name: str | None = None) -> Recipe:
+    """A recipe from already-parsed TOML data."""
+    where = _Where(source)
+    if not isinstance(data, dict):
+        where.fail("", "a recipe is a table with [session] and [[layer]] entries")
+    _no_unknown(where, "", data, ("session", "phase", "layer"), what="table")
+    session_data = data.get("session", {})
+    if not isinstance(session_data, dict):
+        where.fail("session", "[session] must be a table")
+    phases = _phases(where, data.get("phase", []))
+    marks: dict[str, float] = {"start": 0.0}
+    t = 0.0
+    for p in phases:
+        marks[p.name] = t
+        t += p.duration
+    duration = _duration(where, session_data, phases_end=t)
+    marks["end"] = duration
+    session = _validate(where, "session", Session, session_data, marks)
+    layers = _layers(where, data.get("layer"), marks)
+    recipe = Recipe(name or Path(source).stem, source, session, phases, layers, marks)
+    check_sample_rate(recipe, session.sample_rate)
+    fades = session.fade_in + session.fade_out
+    if session.fade_in < 0 or session.fade_out < 0:
+        where.fail("session", "fade lengths must not be negative")
+    if fades > duration:
+        where.fail("session", f"fade_in + fade_out ({fades:g} s) is longer than the session ({duration:g} s); shorten the fades")
+    return recipe
+
+
+def check_sample_rate(recipe: Recipe, sample_rate: int) -> None:
+    """Reject a sample rate out of range or too low for a frequency in ``recipe``."""
+    where = _Where(recipe.source)
+    if not SAMPLE_RATES[0] <= sample_rate <= SAMPLE_RATES[1]:
+        where.fail("", f"sample rate {sample_rate} Hz is out of range; use {SAMPLE_RATES[0]} to {SAMPLE_RATES[1]}")
+    nyquist = sample_rate / 2
+    for i, layer in enumerate(recipe.layers):
+        for fname in type(layer).model_fields:
+            if field_spec(type(layer), fname).get("audible"):
+                value = getattr(layer, fname)
+                top = value.highest if isinstance(value, Curve) else max(value) if isinstance(value, tuple) else value
+                if top >= nyquist:
+                    where.fail(f"layer[{i}] {layer.name!r}.{fname}",
+                               f"{top:g} Hz is at or above the Nyquist frequency ({nyquist:g} Hz at "
+                               f"{sample_rate} Hz); lower it or raise the sample rate")
+
+
+def _phases(where: _Where, raw: Any) -> tuple[Phase, ...]:
+    if not isinstance(raw, list):
+        where.fail("phase", "phases are [[phase]] entries")
+    out: list[Phase] = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            where.fail(f"phase[{i}]", "a phase is a table with name and duration")
+        p = _validate(where, f"phase[{i}]", Phase, entry, None)
+        if p.name in ("start", "end") or any(q.name == p.name for q in out):
+            where.fail(f"phase[{i}].name", f"phase name {p.name!r} is already used; give each phase its own name")
+        if not 0 < p.duration <= MAX_DURATION_S:
+            where.fail(f"phase[{i}] {p.name!r}.duration", "a phase lasts more than 0 s and at most 24 h")
+        out.append(p)
+    return tuple(out)
+
+
+def _duration(where: _Where, session: dict, phases_end: float) -> float:
+    raw = session.get("duration")
+    if raw is None:
+        if phases_end == 0:
+            where.fail("session.duration", "missing; give a duration such as '20m', or [[phase]] entries")
+        return phases_end
+    try:
+        seconds = parse_time(raw)
+    except TimeError as e:
+        where.fail("session.duration", str(e))
+    if not 0 < seconds <= MAX_DURATION_S:
+        where.fail("session.duration", f"{raw!r} is out of range; a session lasts more than 0 s and at most 24 h")
+    if seconds < phases_end - 1e-9:
+        where.fail("session.duration", f"{raw!r} is shorter than its phases ({format_time(phases_end)}); "
+                                       "lengthen it or remove it to follow the phases")
+    return seconds
+
+
+def _layers(where: _Where, raw: Any, marks: dict[str, float]) -> tuple[LayerBase, ...]:
+    if raw is None or raw == []:
+        where.fail("layer", "the recipe has no layers; add at least one [[layer]] with a name and a kind")
+    if not isinstance(raw, list):
+        where.fail("layer", "layers are [[layer]] entries")
+    if len(raw) > MAX_LAYERS:
+        where.fail("layer", f"{len(raw)} layers is more than the limit of {MAX_LAYERS}")
+    registry = kinds.load_all()
+    names: set[str] = set()
+    out = []
+    for i, entry in enumerate(raw):
+        place = f"layer[{i}]"
+        if not isinstance(entry, dict):
+            where.fail(place, "a layer is a table with a name and a kind")
+        name = entry.get("name")
+        if isinstance(name, str) and name:
+            place = f"layer[{i}] {name!r}"
+            if name in names:
+                where.fail(place, f"duplicate layer name {name!r}; give each layer its own name")
+            names.add(name)
+        kind = entry.get("kind")
+        if not isinstance(kind, str):
+            where.fail(f"{place}.kind", f"missing or not a string; choose one of: {', '.join(sorted(registry))}")
+        if kind not in registry:
+            where.fail(f"{place}.kind", f"unknown kind {kind!r}{_did_you_mean(kind, registry)}; "
+                                        f"kinds: {', '.join(sorted(registry))}")
+        out.append(_validate(where, place, layer_model(kind), entry, marks))
+    return tuple(out)
+
+
+def _validate(where: _Where, place: str, model: type[BaseModel], data: dict, marks: dict | None):
+    try:
+        return model.model_validate(data, context={"marks": marks or {}})
+    except ValidationError as e:
+        err = e.errors(include_url=False)[0]
+        loc = [str(x) for x in err["loc"]]
+        key = ".".join(loc)
+        path = f"{place}.{key}" if key else place
+        if err["type"] == "extra_forbidden":
+            known = [f for f in model.model_fields]
+            what = "parameter" if place.startswith("layer") else "key"
+            where.fail(place, f"unknown {what} {loc[-1]!r}{_did_you_mean(loc[-1], known)}")
+        if err["type"] == "missing":
+            where.fail(path, "missing; add it")
+        msg = err["msg"].removeprefix("Value error, ")
+        if msg.startswith("["):  # a curve point: path[i] message
+            index, _, msg = msg.partition("] ")
+            path += index + "]"
+        spec = field_spec(model, loc[0]) if loc and loc[0] in model.model_fields else {}
+        if err["type"] in ("greater_than_equal", "less_than_equal") and spec:
+            msg += f" (allowed {spec.get('minimum', '-inf')} to {spec.get('maximum', 'inf')})"
+        where.fail(path, msg)
+
+
+def _no_unknown(where: _Where, place: str, data: dict, allowed: tuple[str, ...], what: str) -> None:
+    for key in data:
+        if key not in allowed:
+            where.fail(place or key, f"unknown {what} {key!r}{_did_you_mean(key, allowed)}; "
+                                     f"a recipe has {', '.join('[' + a + ']' for a in allowed)}")
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _toml_message(e: tomllib.TOMLDecodeError) -> str:
+    msg = str(e)
+    if "(at line" in msg:
+        text, _, pos = msg.rpartition(" (at ")
+        return f"{pos.rstrip(')')}: {text}; check the TOML syntax there"
+    return f"{msg}; check the TOML syntax"
+
+
+class _Where:
+    """Formats error locations as ``file: path: problem``."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, path: str, problem: str):
+        raise RecipeError(f"{self.source}: {path}: {problem}" if path else f"{self.source}: {problem}")
+
+
+def recipe_schema() -> dict[str, Any]:
+    """JSON Schema of a recipe file, every kind's layer included, from the declarations."""
+    layers = [layer_model(k) for k in sorted(kinds.load_all())]
+    layer_type = Annotated[Union[tuple(layers)], Field(discriminator="kind")]
+    model = create_model(
+        "Recipe",
+        __config__=ConfigDict(extra="forbid"),
+        session=(Session, ...),
+        phase=(list[Phase], Field(default_factory=list)),
+        layer=(list[layer_type], Field(min_length=1)),
+    )
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sensory recipe"
+    return schema

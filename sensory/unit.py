@@ -1,0 +1,45 @@
+"""Unit: the stateful generator every sound kind is made of.
+
+A unit is built once from ``(params, sample_rate, rng)`` and then only
+continues: ``render(n)`` returns the next ``n`` frames and advances its state
+(oscillator phases, filter memory, event schedules, its random stream). There
+is no reset; to start over, build again. Curves are read at absolute time
+through :meth:`Unit.value`, so the output never depends on block size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .curves import Curve
+
+__all__ = ["Unit"]
+
+
+class Unit:
+    """Base class. Subclasses set ``channels`` (1 or 2) and implement :meth:`_render`.
+
+    ``render(n)`` returns float32 or float64 of shape (n,) for mono units and
+    (n, 2) for stereo units, at a nominal level of about -18 dBFS RMS for
+    0 dB layer gain.
+    """
+
+    channels: int = 1
+
+    def __init__(self, params, sample_rate: int, rng: np.random.Generator):
+        self.params = params
+        self.sample_rate = sample_rate
+        self.rng = rng
+        self.frame = 0
+
+    def value(self, curve: Curve, n: int) -> float | np.ndarray:
+        """``curve`` over the next ``n`` frames: a float if held, else shape (n,) float64."""
+        return curve.block(self.frame, n, self.sample_rate)
+
+    def render(self, n: int) -> np.ndarray:
+        out = self._render(n)
+        self.frame += n
+        return out
+
+    def _render(self, n: int) -> np.ndarray:
+        raise NotImplementedError
