@@ -88,6 +88,8 @@ class Curve:
     def __call__(self, t: np.ndarray | float) -> np.ndarray:
         """Values at times ``t`` (seconds, any shape) as float64."""
         t = np.asarray(t, dtype=np.float64)
+        if t.ndim == 0:
+            return self(t.reshape(1))[0]
         tt, vv = self._t, self._v
         i = np.searchsorted(tt, t, side="right")  # index of the next breakpoint
         inside = (i > 0) & (i < len(tt))
@@ -103,7 +105,7 @@ class Curve:
         if is_exp.any():
             ratio = np.where(is_exp, v1 / np.where(v0 == 0, 1.0, v0), 1.0)
             seg = np.where(is_exp, v0 * np.abs(ratio) ** x, seg)
-        out = out.copy() if out.ndim else out
+        out = out.copy()
         out[inside] = seg
         return out
 

@@ -10,6 +10,9 @@ filters whose state is carried between blocks (``lfilter`` with ``zi``):
 * brown (-6 dB/oct): a leaky integrator with a 15 Hz corner, so it never drifts;
 * blue (+3 dB/oct): the first difference of pink; violet (+6 dB/oct): of white.
 
+Pink and brown pass through a one-pole DC blocker at 5 Hz folded into the same
+filter, so no infrasound wastes headroom.
+
 Every colour is scaled to unit RMS (within about 1 dB) at any sample rate.
 """
 
@@ -67,31 +70,34 @@ class Colour:
             raise ValueError(f"unknown noise colour {colour!r}")
         self.colour = colour
         b, a, gain = _design(colour, sample_rate)
-        self._b = (b * gain).astype(np.float32)
-        self._a = a.astype(np.float32)
-        self._zi = np.zeros((max(len(self._a), len(self._b)) - 1, channels), np.float32)
+        self._b = b * gain
+        self._a = a
+        self._zi = np.zeros((max(len(self._a), len(self._b)) - 1, channels))
 
     def __call__(self, white: np.ndarray) -> np.ndarray:
-        """Filter the next (n, channels) frames of white noise; returns float32 (n, channels)."""
+        """Filter the next (n, channels) frames of white noise; returns float32 (n, channels).
+
+        The filter runs in float64: its poles sit close to 1."""
         if self._zi.shape[0] == 0:
-            return white * self._b[0]
-        y, self._zi = lfilter(self._b, self._a, white, axis=0, zi=self._zi)
-        return y
+            return white * np.float32(self._b[0])
+        y, self._zi = lfilter(self._b, self._a, white.astype(np.float64), axis=0, zi=self._zi)
+        return y.astype(np.float32)
 
 
 def _design(colour: str, sample_rate: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Filter (b, a) for a colour and the gain that brings unit-variance white to unit RMS."""
+    blocker_b, blocker_a = np.array([1.0, -1.0]), np.array([1.0, -np.exp(-2 * np.pi * 5.0 / sample_rate)])
     if colour == "white":
         b, a = np.array([1.0]), np.array([1.0])
     elif colour == "pink":
-        b, a = _PINK_B, _PINK_A
+        b, a = np.convolve(_PINK_B, blocker_b), np.convolve(_PINK_A, blocker_a)
     elif colour == "blue":
         b, a = np.convolve(_PINK_B, [1.0, -1.0]), _PINK_A
     elif colour == "violet":
         b, a = np.array([1.0, -1.0]), np.array([1.0])
     else:  # brown: leaky integrator, corner 15 Hz
         pole = np.exp(-2 * np.pi * 15.0 / sample_rate)
-        b, a = np.array([1.0]), np.array([1.0, -pole])
+        b, a = blocker_b, np.convolve([1.0, -pole], blocker_a)
     return b, a, 1.0 / np.sqrt(_power_gain(b, a))
 
 

@@ -1,0 +1,82 @@
+"""Curves against their closed forms, and time strings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sensory.curves import Curve
+from sensory.timeparse import TimeError, format_time, parse_time
+
+
+def test_step_lin_exp_closed_forms():
+    c = Curve((0.0, 10.0, 20.0, 30.0), (1.0, 2.0, 4.0, 8.0), ("step", "step", "lin", "exp"))
+    t = np.array([-5, 0, 9.999, 10, 15, 20, 25, 30, 99])
+    expected = [1, 1, 1, 2, 3, 4, 4 * 2 ** 0.5, 8, 8]
+    assert np.allclose(c(t), expected, rtol=1e-12)
+
+
+def test_exp_ramp_is_geometric_at_every_point():
+    c = Curve((0.0, 60.0), (10.0, 6.0), ("step", "exp"))
+    t = np.linspace(0, 60, 61)
+    assert np.allclose(c(t), 10 * (0.6 ** (t / 60)), rtol=1e-12)
+
+
+def test_linear_slide_midpoint():
+    c = Curve((0.0, 120.0, 480.0), (10.0, 10.0, 6.0), ("step", "step", "lin"))
+    assert c(300.0) == pytest.approx(8.0, abs=1e-12)
+
+
+def test_block_matches_pointwise_evaluation_and_holds_as_scalars():
+    c = Curve((0.0, 1.0, 2.0), (0.0, 0.0, 1.0), ("step", "step", "lin"))
+    sr = 100
+    assert c.block(0, 50, sr) == 0.0  # held stretch: a float
+    ramp = c.block(120, 50, sr)
+    assert np.array_equal(ramp, c((120 + np.arange(50)) / sr))
+    assert c.block(500, 10, sr) == 1.0
+
+
+def test_rejects_bad_curves():
+    with pytest.raises(ValueError, match="exp ramp"):
+        Curve((0.0, 1.0), (1.0, -1.0), ("step", "exp"))
+    with pytest.raises(ValueError, match="backwards"):
+        Curve((5.0, 1.0), (1.0, 1.0), ("step", "lin"))
+
+
+@given(st.lists(st.tuples(st.floats(0, 1000), st.floats(-100, 100), st.sampled_from(["step", "lin"])),
+                min_size=1, max_size=8),
+       st.integers(0, 100_000), st.integers(1, 3000))
+def test_block_equals_call_for_any_curve(points, start, n):
+    points.sort(key=lambda p: p[0])
+    c = Curve(*map(tuple, zip(*points)))
+    sr = 1000
+    got = np.broadcast_to(c.block(start, n, sr), (n,))
+    assert np.array_equal(got, c((start + np.arange(n)) / sr))
+
+
+@pytest.mark.parametrize("text, seconds", [
+    (90, 90.0), ("90s", 90.0), ("2m", 120.0), ("1h30m", 5400.0), ("05:00", 300.0),
+    ("1:02:03", 3723.0), ("1.5s", 1.5), ("250ms", 0.25), ("1h 5m", 3900.0),
+])
+def test_time_strings(text, seconds):
+    assert parse_time(text) == seconds
+
+
+def test_marks_and_offsets():
+    marks = {"start": 0.0, "breathe": 60.0, "end": 600.0}
+    assert parse_time("breathe", marks) == 60.0
+    assert parse_time("breathe+30s", marks) == 90.0
+    assert parse_time("end-2m", marks) == 480.0
+
+
+@pytest.mark.parametrize("bad", ["abc", "5:70", "", "1x", "nan", "inf", "breath+3s"])
+def test_bad_times_say_what_is_accepted(bad):
+    with pytest.raises(TimeError):
+        parse_time(bad, {"breathe": 1.0})
+
+
+def test_format_time():
+    assert format_time(65) == "1:05"
+    assert format_time(3725.4) == "1:02:05"

@@ -1,0 +1,89 @@
+"""The engine end to end: beat accuracy by FFT, phase continuity, master stage safety."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sensory
+from sensory.engine import blocks, render
+
+from .helpers import clicks, peak_frequency, recipe
+
+SR = 8000
+
+
+def _window(x: np.ndarray, t: float, seconds: float = 4.0) -> np.ndarray:
+    a = int((t - seconds / 2) * SR)
+    return x[a:a + int(seconds * SR)]
+
+
+def test_binaural_ears_match_the_recipe_within_a_hundredth_of_a_hertz():
+    r = recipe("[[layer]]\nname = 'beat'\nkind = 'binaural'\ncarrier = 200\n"
+               "beat = [[0, 10], ['2m', 10], ['12m', 8, 'lin']]\n", duration=780, sample_rate=SR, fades=True)
+    x = render(r, block_size=8193)
+    for t in (60.0, 240.0, 420.0, 600.0, 750.0):
+        beat = 10.0 if t <= 120 else max(8.0, 10.0 - 2.0 * (t - 120) / 600)
+        left = peak_frequency(_window(x[:, 0], t), SR, 150, 250)
+        right = peak_frequency(_window(x[:, 1], t), SR, 150, 250)
+        assert left == pytest.approx(200 - beat / 2, abs=0.01), t
+        assert right == pytest.approx(200 + beat / 2, abs=0.01), t
+        assert right - left == pytest.approx(beat, abs=0.01), t
+
+
+def test_tone_slide_is_continuous_and_exact():
+    r = recipe("[[layer]]\nname = 't'\nkind = 'tone'\nfreq = [[0, 300], [2, 300], [4, 600, 'exp'], [4.5, 200]]\n",
+               duration=6, sample_rate=SR)
+    x = render(r, block_size=65)[:, 0]
+    # the largest sample step is what a 600 Hz sine allows, even at the 4.5 s step in frequency
+    amplitude = np.abs(x).max()
+    assert np.abs(np.diff(x)).max() <= amplitude * 2 * np.sin(np.pi * 600 / SR) * 1.01
+    assert peak_frequency(x[int(0.5 * SR):int(1.5 * SR)], SR) == pytest.approx(300, abs=0.01)
+    assert peak_frequency(x[int(5 * SR):int(6 * SR)], SR) == pytest.approx(200, abs=0.01)
+    assert clicks(x[:int(4.4 * SR)], SR) == 0  # the slides; the 4.5 s step is a step by design
+
+
+def test_master_fades_and_ceiling():
+    r = recipe("[[layer]]\nname = 'n'\nkind = 'noise'\ngain_db = 12\n", duration=8, sample_rate=SR, fades=True,
+               extra_session="fade_in = 2\nfade_out = 3\nceiling_db = -3")
+    x = render(r)
+    assert np.abs(x).max() <= 10 ** (-3 / 20)
+    assert np.abs(x[0]).max() < 1e-6 and np.abs(x[-1]).max() < 1e-3
+    rms = lambda a: np.sqrt((a ** 2).mean())  # noqa: E731
+    assert rms(x[:int(0.2 * SR)]) < 0.1 * rms(x[3 * SR:4 * SR])
+    assert rms(x[-int(0.2 * SR):]) < 0.1 * rms(x[3 * SR:4 * SR])
+    assert np.abs(x.mean(axis=0)).max() < 1e-3
+
+
+def test_alpha_drift_preset_is_safe():
+    r = sensory.load("alpha-drift")
+    x = render(r, seconds=40, sample_rate=16000)
+    assert np.abs(x).max() <= 10 ** (-1 / 20)
+    assert np.abs(x.mean(axis=0)).max() < 1e-3
+    # sample-to-sample steps stay within what the content (pink noise + 205 Hz) allows
+    assert np.abs(np.diff(x, axis=0)).max() < 0.25
+    assert clicks(x[:, 0], 16000) == 0
+
+
+def test_blocks_are_float32_stereo_and_cover_the_duration():
+    r = recipe("[[layer]]\nname = 'n'\nkind = 'noise'\n", duration=1.5, sample_rate=SR)
+    got = list(blocks(r, block_size=1000))
+    assert all(b.dtype == np.float32 and b.ndim == 2 and b.shape[1] == 2 for b in got)
+    assert [len(b) for b in got] == [1000] * 12
+    assert sum(map(len, blocks(r, seconds=0.3, block_size=4096))) == int(0.3 * SR)
+
+
+def test_endless_blocks_keep_going():
+    r = recipe("[[layer]]\nname = 'n'\nkind = 'noise'\n", duration=1, sample_rate=SR)
+    it = blocks(r, seconds=float("inf"), block_size=4096)
+    total = sum(len(next(it)) for _ in range(10))
+    assert total == 40960
+
+
+def test_other_sample_rates_and_nyquist():
+    r = recipe("[[layer]]\nname = 't'\nkind = 'tone'\nfreq = 5000\n", duration=1, sample_rate=16000)
+    x = render(r, sample_rate=44100)
+    assert len(x) == 44100
+    assert peak_frequency(x[:, 0], 44100) == pytest.approx(5000, abs=0.05)
+    with pytest.raises(sensory.RecipeError, match="Nyquist"):
+        render(r, sample_rate=8000)
