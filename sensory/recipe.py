@@ -157,11 +157,9 @@ def parse(data: dict[str, Any], source: str = "<recipe>", *, name: str | None = 
     layers = _layers(where, data.get("layer"), marks)
     recipe = Recipe(name or Path(source).stem, source, session, phases, layers, marks)
     check_sample_rate(recipe, session.sample_rate)
-    fades = session.fade_in + session.fade_out
-    if session.fade_in < 0 or session.fade_out < 0:
-        where.fail("session", "fade lengths must not be negative")
-    if fades > duration:
-        where.fail("session", f"fade_in + fade_out ({fades:g} s) is longer than the session ({duration:g} s); shorten the fades")
+    for key in ("fade_in", "fade_out"):
+        if not 0 <= getattr(session, key) <= MAX_DURATION_S:
+            where.fail(f"session.{key}", "a fade lasts 0 s or more (renders shorten fades to half their length)")
     return recipe
 
 

@@ -96,8 +96,8 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
     if p.frames is None:
         raise RecipeError("an export needs a length; give a duration")
-    fmt, sub = output_format(path, subtype, p.sample_rate)
     check_destination(path, force=force)
+    fmt, sub = output_format(path, subtype, p.sample_rate)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARK}")
     os.close(fd)
     tmp = Path(tmp_name)

@@ -1,0 +1,112 @@
+"""Export: real files written and read back; failures leave nothing behind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import sensory
+from sensory.engine import render
+from sensory.errors import RecipeError, RenderError
+from sensory.writer import TEMP_MARK
+
+from .helpers import recipe
+
+SR = 16000
+
+
+@pytest.fixture
+def noise_and_tone():
+    return recipe("[[layer]]\nname = 'n'\nkind = 'noise'\ngain_db = -6\n"
+                  "[[layer]]\nname = 't'\nkind = 'tone'\nfreq = 440\n", duration=3, sample_rate=SR, fades=True)
+
+
+@pytest.mark.parametrize("ext, subtype, lsb", [
+    ("wav", "FLOAT", 0.0), ("wav", "PCM_24", 2.0 ** -23), ("flac", "PCM_24", 2.0 ** -23),
+    ("wav", "PCM_16", 2 * 2.0 ** -15), ("flac", "PCM_16", 2 * 2.0 ** -15),
+])
+def test_lossless_files_read_back_equal_to_render(tmp_path, noise_and_tone, ext, subtype, lsb):
+    out = tmp_path / f"x.{ext}"
+    result = sensory.export(noise_and_tone, out, subtype=subtype)
+    data, rate = sf.read(out, dtype="float32")
+    assert rate == SR and data.shape == (3 * SR, 2)
+    reference = render(noise_and_tone)
+    # within quantization: half an LSB rounding, plus up to 1 LSB of TPDF dither at 16 bits
+    assert np.abs(data - reference).max() <= lsb * 1.0001 if lsb else np.array_equal(data, reference)
+    assert sf.info(out).subtype == subtype
+    assert result.frames == 3 * SR and result.peak_db <= -1.0
+
+
+@pytest.mark.parametrize("ext", ["ogg", "opus", "mp3"])
+def test_lossy_files_have_the_right_length(tmp_path, ext):
+    r = recipe("[[layer]]\nname = 'n'\nkind = 'noise'\n", duration=2, sample_rate=48000, fades=True)
+    out = tmp_path / f"x.{ext}"
+    sensory.export(r, out)
+    data, rate = sf.read(out, dtype="float32")
+    assert rate == 48000
+    # Vorbis and Opus carry the exact length; MP3 decoders trim by the LAME header
+    assert abs(len(data) - 2 * 48000) <= (0 if ext != "mp3" else 1152)
+    assert np.sqrt((data ** 2).mean()) > 0.01
+
+
+def test_opus_refuses_44100(tmp_path, noise_and_tone):
+    with pytest.raises(RecipeError, match="Opus needs a sample rate"):
+        sensory.export(noise_and_tone, tmp_path / "x.opus", sample_rate=44100)
+
+
+def test_no_overwrite_without_force(tmp_path, noise_and_tone):
+    out = tmp_path / "x.wav"
+    out.write_bytes(b"keep me")
+    with pytest.raises(RecipeError, match="--force"):
+        sensory.export(noise_and_tone, out)
+    assert out.read_bytes() == b"keep me"
+    sensory.export(noise_and_tone, out, force=True)
+    assert sf.info(out).frames == 3 * SR
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError, OSError])
+def test_an_error_mid_export_leaves_no_file(tmp_path, noise_and_tone, monkeypatch, error):
+    out = tmp_path / "x.flac"
+    out_existing = tmp_path / "y.flac"
+    out_existing.write_bytes(b"old")
+    calls = []
+
+    def progress(n):
+        calls.append(n)
+        if len(calls) == 2:
+            raise error("injected")
+
+    for target, force in ((out, False), (out_existing, True)):
+        calls.clear()
+        with pytest.raises((error, RenderError)):
+            sensory.export(noise_and_tone, target, force=force, block_size=4096, progress=progress)
+    assert not out.exists()
+    assert out_existing.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["y.flac"], "a temp file was left behind"
+
+
+def test_bad_destinations(tmp_path, noise_and_tone):
+    with pytest.raises(RecipeError, match="unknown output format"):
+        sensory.export(noise_and_tone, tmp_path / "x.xyz")
+    with pytest.raises(RecipeError, match="does not exist"):
+        sensory.export(noise_and_tone, tmp_path / "missing" / "x.wav")
+    with pytest.raises(RecipeError, match="is a folder"):
+        sensory.export(noise_and_tone, tmp_path)
+    link = tmp_path / "link.wav"
+    link.symlink_to(tmp_path / "target.wav")
+    with pytest.raises(RecipeError, match="symbolic link"):
+        sensory.export(noise_and_tone, link, force=True)
+
+
+def test_temp_files_are_clearly_named(tmp_path, noise_and_tone, monkeypatch):
+    seen = []
+    real = sf.SoundFile
+
+    def spy(path, *args, **kwargs):
+        seen.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(sf, "SoundFile", spy)
+    sensory.export(noise_and_tone, tmp_path / "x.wav")
+    assert TEMP_MARK in seen[0] and seen[0].startswith(str(tmp_path))
