@@ -1,0 +1,145 @@
+"""The command line through click's CliRunner, and once as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from sensory.cli import cli
+
+RECIPE = """[session]
+title = "Test tone"
+duration = "3s"
+sample_rate = 16000
+
+[[layer]]
+name = "beat"
+kind = "binaural"
+carrier = 200
+beat = 10
+"""
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def recipe_file(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text(RECIPE)
+    return path
+
+
+def test_list_shows_every_builtin_preset(runner):
+    result = runner.invoke(cli, ["list"])
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.output.splitlines()}
+    for name in ("white", "pink", "brown", "alpha-drift"):
+        assert name in lines
+    assert "session" in lines["alpha-drift"] and "20:00" in lines["alpha-drift"]
+    assert "soundscape" in lines["pink"]
+
+
+def test_show_prints_layers_and_curves(runner):
+    result = runner.invoke(cli, ["show", "alpha-drift"])
+    assert result.exit_code == 0
+    assert "beat (binaural)" in result.output and "12:00→8 (lin)" in result.output
+
+
+def test_kinds_and_kind_help(runner):
+    assert "binaural" in runner.invoke(cli, ["kinds"]).output
+    result = runner.invoke(cli, ["kinds", "binaural"])
+    assert result.exit_code == 0 and "carrier" in result.output and "40..1500 Hz" in result.output
+    result = runner.invoke(cli, ["kinds", "binaurl"])
+    assert result.exit_code == 2 and "did you mean 'binaural'" in result.output
+
+
+def test_validate_reports_each_file(runner, recipe_file, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(RECIPE.replace("carrier = 200", "carier = 200"))
+    result = runner.invoke(cli, ["validate", str(recipe_file), str(bad)])
+    assert result.exit_code == 2
+    assert "ok: " in result.output
+    assert "unknown parameter 'carier' (did you mean 'carrier'?)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_schema_is_json(runner):
+    schema = json.loads(runner.invoke(cli, ["schema"]).output)
+    assert "layer" in schema["properties"]
+
+
+def test_export_writes_and_refuses_overwrite(runner, recipe_file, tmp_path):
+    out = tmp_path / "o.flac"
+    result = runner.invoke(cli, ["export", str(recipe_file), "-o", str(out), "-d", "2s", "--subtype", "PCM_16"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 0:02 of FLAC PCM_16 at 16000 Hz" in result.output and str(out) in result.output
+    assert sf.info(out).frames == 32000
+    again = runner.invoke(cli, ["export", str(recipe_file), "-o", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    assert runner.invoke(cli, ["export", str(recipe_file), "-o", str(out), "--force"]).exit_code == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["export", "nosuchpreset", "-o", "x.wav"], "no preset named 'nosuchpreset'"),
+    (["export", "pink", "-o", "x.wav", "-d", "0"], "give a length above zero"),
+    (["export", "pink", "-o", "x.wav", "-d", "soon"], "not a time"),
+    (["show", "../../etc/passwd"], "no such file"),
+])
+def test_user_mistakes_exit_2_without_traceback(runner, args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.wav").exists()
+
+
+def _run(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "sensory", *args], capture_output=True, text=True, **kwargs)
+
+
+def test_real_process_export_and_error(recipe_file, tmp_path):
+    out = tmp_path / "o.wav"
+    done = _run("export", str(recipe_file), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    data, rate = sf.read(out)
+    assert rate == 16000 and len(data) == 48000 and np.abs(data).max() > 0.01
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    bad = _run("export", str(tmp_path / "missing.toml"), "-o", str(tmp_path / "m.wav"))
+    assert bad.returncode == 2 and "missing.toml: no such file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_sigterm_mid_export_leaves_nothing(tmp_path):
+    out = tmp_path / "long.wav"
+    proc = subprocess.Popen([sys.executable, "-m", "sensory", "export", "brown", "-o", str(out), "-d", "2h"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and not any(tmp_path.iterdir()):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_is_quick_to_start():
+    env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "sensory", "--help"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and "export" in done.stdout
+    heavy = [m for m in ("numpy", "scipy", "pydantic") if f"| {m}\n" in done.stderr]
+    assert heavy == [], f"--help imports {heavy}"
