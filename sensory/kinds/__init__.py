@@ -20,7 +20,7 @@ __all__ = ["Kind", "REGISTRY", "kind", "get"]
 @dataclass(frozen=True)
 class Kind:
     name: str
-    family: str  # "noise", "tone", "nature"
+    family: str  # "noise", "tone", "guide", "nature"
     summary: str
     params: type[Params]
     unit: type[Unit]
@@ -29,7 +29,7 @@ class Kind:
 REGISTRY: dict[str, Kind] = {}
 
 # Modules whose import registers kinds; one module per family.
-_FAMILIES = ("noise", "tones")
+_FAMILIES = ("noise", "tones", "breath", "bells", "drone")
 
 
 def kind(name: str, *, family: str, params: type[Params]):

@@ -1,9 +1,16 @@
-"""Pure tones and beat tones. Frequencies are integrated into phase sample by sample."""
+"""Pure tones and beat tones. Frequencies are integrated into phase sample by sample.
+
+Ear convention for beat tones: the two tones sit at ``carrier - beat/2`` (left ear)
+and ``carrier + beat/2`` (right ear). A positive ``beat`` puts the higher tone in
+the right ear, a negative one in the left ear (SBaGen's ``200+10`` is ``beat = -10``).
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from pydantic import field_validator
 
+from ..curves import Curve
 from ..dsp.phasor import Phasor, sine
 from ..params import Automatable, Params, param
 from ..unit import Unit
@@ -28,11 +35,29 @@ class Tone(Unit):
         return sine(self._phase.advance(self.value(self.params.freq, n), n)) * _AMPLITUDE
 
 
+MIN_BEAT = 0.5  # Hz; slower differences are heard as a drift, not a beat
+
+
 class BeatParams(Params):
     carrier: Automatable = param(200.0, unit="Hz", ge=40, le=1500, audible=True,
                                  help="centre frequency between the two tones")
     beat: Automatable = param(10.0, unit="Hz", ge=-40, le=40,
-                              help="difference between the ears; negative puts the higher tone on the left")
+                              help="difference between the ears, 0.5 to 40 Hz either sign; negative puts "
+                                   "the higher tone on the left")
+
+    @field_validator("beat", mode="after")
+    @classmethod
+    def _audible_beat(cls, beat: Curve) -> Curve:
+        """Every breakpoint has |beat| >= 0.5 Hz, and no ramp passes through 0 Hz."""
+        for i, v in enumerate(beat.values):
+            where = f"[{i}] " if len(beat.values) > 1 else ""
+            if abs(v) < MIN_BEAT:
+                raise ValueError(f"{where}{v:g} Hz is too small a beat; use 0.5 to 40 Hz, or -0.5 to -40 Hz "
+                                 "for the higher tone on the left")
+            if i and beat.shapes[i] == "lin" and (v > 0) != (beat.values[i - 1] > 0):
+                raise ValueError(f"{where}the ramp to {v:g} Hz passes through 0 Hz; change the sign with a "
+                                 "'step' point instead")
+        return beat
 
 
 @kind("binaural", family="tone", params=BeatParams)
@@ -57,3 +82,55 @@ class BinauralBeat(Unit):
         left = sine(self._left.advance(np.subtract(carrier, half), n))
         right = sine(self._right.advance(np.add(carrier, half), n))
         return np.stack([left, right], axis=1) * _AMPLITUDE
+
+
+@kind("monaural", family="tone", params=BeatParams)
+class MonauralBeat(Unit):
+    """Monaural beat: both tones of the beating pair in both ears, so it works on speakers.
+
+    The tones sit at carrier - beat/2 and carrier + beat/2 and are summed
+    before reaching the ears, so the beat is an audible loudness pulse at
+    |beat| Hz. The unit is mono; ``pan`` places it.
+    """
+
+    def __init__(self, params: BeatParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self._low = Phasor(sample_rate)
+        self._high = Phasor(sample_rate)
+
+    def _render(self, n: int) -> np.ndarray:
+        carrier = self.value(self.params.carrier, n)
+        half = np.multiply(self.value(self.params.beat, n), 0.5)
+        pair = sine(self._low.advance(np.subtract(carrier, half), n)) + sine(self._high.advance(np.add(carrier, half), n))
+        return pair * (_AMPLITUDE * np.float32(np.sqrt(0.5)))
+
+
+class IsochronicParams(Params):
+    carrier: Automatable = param(200.0, unit="Hz", ge=40, le=1500, audible=True, help="tone frequency")
+    beat: Automatable = param(10.0, unit="Hz", ge=MIN_BEAT, le=40, help="pulse rate")
+    duty: Automatable = param(0.5, ge=0.1, le=0.9, help="fraction of each pulse cycle that sounds")
+
+
+@kind("isochronic", family="tone", params=IsochronicParams)
+class IsochronicTone(Unit):
+    """Isochronic tone: a carrier switched on and off ``beat`` times a second by smooth pulses.
+
+    Each pulse is a raised cosine (Hann) shape lasting ``duty`` of the cycle,
+    so the tone swells and fades without clicks. The pulse clock is a phase
+    integrated from ``beat``, so rate changes stay continuous. Loudness is
+    held steady as ``duty`` changes. Works on speakers; the unit is mono.
+    """
+
+    def __init__(self, params: IsochronicParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self._tone = Phasor(sample_rate)
+        self._pulse = Phasor(sample_rate)
+
+    def _render(self, n: int) -> np.ndarray:
+        tone = sine(self._tone.advance(self.value(self.params.carrier, n), n))
+        cycle = self._pulse.advance(self.value(self.params.beat, n), n)
+        duty = np.asarray(self.value(self.params.duty, n), np.float64)
+        x = np.minimum((cycle - np.floor(cycle)) / duty, 1.0)
+        # Hann pulse over [0, duty); mean square 3/8 * duty, normalised to the steady tone's level
+        envelope = (0.5 - 0.5 * np.cos(2 * np.pi * x)) / np.sqrt(0.375 * duty)
+        return tone * (envelope.astype(np.float32) * _AMPLITUDE)

@@ -1,0 +1,88 @@
+"""The breathing pacer: a sound that rises with the in-breath and falls with the out-breath."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from ..dsp.noise import Colour, WhiteSource
+from ..dsp.phasor import Phasor, sine
+from ..mix import db_to_gain
+from ..params import Automatable, Params, param
+from ..unit import Unit
+from . import kind
+
+_AMPLITUDE = np.float32(0.178)  # a steady sine at -18 dBFS RMS
+_NOISE_LEVEL = np.float32(0.126)  # unit-RMS noise at -18 dBFS RMS
+
+
+class BreathParams(Params):
+    inhale: Automatable = param(5.0, unit="s", ge=1, le=20, help="seconds of breathing in (the sound rises)")
+    hold_in: Automatable = param(0.0, unit="s", ge=0, le=20, help="seconds of holding after the in-breath")
+    exhale: Automatable = param(5.0, unit="s", ge=1, le=20, help="seconds of breathing out (the sound falls)")
+    hold_out: Automatable = param(0.0, unit="s", ge=0, le=20, help="seconds of resting after the out-breath")
+    sound: Literal["tone", "noise"] = param("tone", help="tone: a soft tone rising and falling in pitch; "
+                                                        "noise: a swell of soft noise, brightening on the in-breath")
+    freq: Automatable = param(220.0, unit="Hz", ge=60, le=1000, audible=True,
+                              help="pitch of the tone at the bottom of the breath")
+    rise: Automatable = param(5.0, unit="semitones", ge=0, le=12, help="how far the tone rises at the top of the breath")
+    floor_db: Automatable = param(-18.0, unit="dB", ge=-60, le=0, help="level at the bottom of the breath, "
+                                                                       "relative to the top")
+
+
+def breath_level(position: np.ndarray, inhale, hold_in, exhale, hold_out) -> np.ndarray:
+    """The pacer's shape, 0 (lungs empty) to 1 (lungs full), at cycle positions in [0, 1).
+
+    The cycle is inhale, hold_in, exhale, hold_out (seconds, floats or arrays shaped
+    like ``position``); the rise and the fall are raised cosines, smooth at both ends.
+    """
+    total = inhale + hold_in + exhale + hold_out
+    t = position * total  # seconds into the current cycle
+    rising = np.clip(t / inhale, 0.0, 1.0)
+    falling = np.clip((t - inhale - hold_in) / exhale, 0.0, 1.0)
+    level = np.where(t < inhale + hold_in, rising, 1.0 - falling)
+    return 0.5 - 0.5 * np.cos(np.pi * level)
+
+
+@kind("breath", family="guide", params=BreathParams)
+class BreathPacer(Unit):
+    """Breathing pacer: a gentle tone or noise swell to breathe along with.
+
+    The breath clock is a phase integrated from 1 / (inhale + hold_in + exhale
+    + hold_out), like an oscillator's, so a pattern that changes over the
+    session (10 slowing to 6 breaths a minute) stays continuous. A cycle of
+    10 s (5 s in, 5 s out) is 6 breaths a minute, a pace used in heart-rate
+    variability biofeedback studies. The unit is mono; ``pan`` places it.
+    """
+
+    def __init__(self, params: BreathParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self._cycle = Phasor(sample_rate)
+        if params.sound == "tone":
+            self._tone = Phasor(sample_rate)
+        else:
+            self._white = WhiteSource(rng, channels=1)
+            self._dark = Colour("brown", sample_rate)
+            self._bright = Colour("pink", sample_rate)
+
+    def level(self, n: int) -> np.ndarray:
+        """Advance the breath clock by ``n`` frames; the shape (0..1) at each, float64 (n,)."""
+        p = self.params
+        parts = [np.asarray(self.value(c, n), np.float64) for c in (p.inhale, p.hold_in, p.exhale, p.hold_out)]
+        rate = 1.0 / (parts[0] + parts[1] + parts[2] + parts[3])
+        cycle = self._cycle.advance(rate, n)
+        return breath_level(cycle - np.floor(cycle), *parts)
+
+    def _render(self, n: int) -> np.ndarray:
+        p = self.params
+        level = self.level(n)
+        floor = np.asarray(db_to_gain(self.value(p.floor_db, n)), np.float64)
+        gain = (floor + (1.0 - floor) * level).astype(np.float32)
+        if p.sound == "tone":
+            freq = self.value(p.freq, n) * np.exp2(self.value(p.rise, n) * level / 12.0)
+            return sine(self._tone.advance(freq, n)) * (gain * _AMPLITUDE)
+        white = self._white.take(n)
+        bright = level.astype(np.float32)
+        y = self._dark(white)[:, 0] * (1 - bright) + self._bright(white)[:, 0] * bright
+        return y * (gain * _NOISE_LEVEL)
