@@ -29,9 +29,9 @@ _GRID = 10  # sub-blocks per second: all loudness windows hop by 100 ms
 _MOMENTARY = 4  # 400 ms, in sub-blocks
 _SHORT_TERM = 30  # 3 s, in sub-blocks
 _ABSOLUTE_GATE = -70.0  # LUFS
-_CHUNK = 65536  # frames processed at once, bounds temporary memory
 _OVERSAMPLING = 4
 _TAPS = 48  # interpolator taps per phase
+_CHUNK = 8192 - (_TAPS - 1)  # frames per step: one 8192-point FFT in the interpolator
 _KAISER_BETA = 8.0
 
 
@@ -65,9 +65,10 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
 def _interpolator() -> np.ndarray:
     """Fractional phases of the 4x true-peak interpolator, shape (_TAPS, 3).
 
-    Kaiser-windowed sinc with its cut-off at the input Nyquist frequency (flat
-    to about 0.45 fs). Column p - 1 turns the last _TAPS input samples
-    x[n - _TAPS + 1 .. n] into x(n - _TAPS / 2 + p / 4). Phase 0 of such a
+    Kaiser-windowed sinc with its cut-off at the input Nyquist frequency: flat
+    within 0.001 dB to 0.44 fs, -0.1 dB at 0.46 fs, images below -60 dB.
+    Column p - 1 turns the last _TAPS input samples x[n - _TAPS + 1 .. n] into
+    x(n - _TAPS / 2 + p / 4). Phase 0 of such a
     filter is the identity, so the input samples themselves stand for it.
     """
     half = _TAPS / 2
@@ -105,6 +106,7 @@ def _lufs(power):
 
 
 def _db(amplitude: float) -> float:
+    """Linear amplitude (full scale 1.0) in dB; -inf for 0."""
     with np.errstate(divide="ignore"):
         return float(20.0 * np.log10(amplitude))
 
@@ -144,7 +146,7 @@ class LoudnessMeter:
         self.sample_rate = int(sample_rate)
         self.channels = channels
         self._sos = k_weighting_sos(self.sample_rate)
-        self._zi = np.zeros((len(self._sos), channels, 2))
+        self._zi = np.zeros((len(self._sos), 2, channels))
         self._frames = 0
         self._partial = 0.0  # K-weighted sum of squares of the unfinished sub-block
         self._sub_blocks: list[float] = []  # per 100 ms, summed over channels
