@@ -77,9 +77,17 @@ class Master:
         self.limiter = Limiter(self.ceiling_db, self.sample_rate)
 
     def fade_out_now(self, seconds: float) -> int:
-        """End with a fade starting at the current content frame; returns the end frame."""
+        """End with a fade starting at the current content frame; returns the end frame.
+
+        A fade already under way (a timer's long fade) is sped up from the gain
+        it has reached, so the envelope never jumps back up.
+        """
         end = self.frame + max(1, int(round(seconds * self.sample_rate)))
         if self.end_frame is None or end < self.end_frame:
+            if self.end_frame is not None:
+                # the old fade's position u in (0, 1]; the new fade passes the same gain now
+                u = (self.end_frame - self.frame) / max(1.0, self.fade_out_s * self.sample_rate)
+                seconds = seconds / min(1.0, max(u, 1e-6))
             self.end_frame = end
             self.fade_out_s = seconds
         return self.end_frame

@@ -1,0 +1,205 @@
+"""The terminal face of a :class:`~sensory.live.Player`: control keys in, one status line out.
+
+At a terminal the keys are read in cbreak mode (no echo, no line buffering,
+Ctrl-C still a signal) and the terminal is restored on exit. Without a
+terminal there are no keys and the status becomes plain progress lines.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import sys
+import time
+
+from .timeparse import format_time
+
+__all__ = ["Console", "RawKeys", "KEY_HELP"]
+
+VOLUME_STEP_DB = 2.0
+LAYER_STEP_DB = 3.0
+REDRAW_S = 0.25        # live status line refresh
+PROGRESS_S = 60.0      # plain progress line interval without a terminal
+KEY_HELP = "space pause · ↑/↓ volume · 1-9 layer · +/- level · m mute · q quit"
+_ARROWS = {"\x1b[A": "up", "\x1b[B": "down", "\x1bOA": "up", "\x1bOB": "down"}
+
+
+class RawKeys:
+    """Key presses from the terminal on ``fd``; arrows come as ``"up"`` / ``"down"``."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._saved = None
+
+    def __enter__(self) -> RawKeys:
+        import termios
+        import tty
+
+        self._saved = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import termios
+
+        if self._saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+    def read(self) -> list[str]:
+        """The keys pressed since the last call (never blocks)."""
+        data = b""
+        while select.select([self.fd], [], [], 0)[0]:
+            chunk = os.read(self.fd, 64)
+            if not chunk:
+                break
+            data += chunk
+        return parse_keys(data.decode("utf-8", "replace"))
+
+
+def parse_keys(text: str) -> list[str]:
+    """Split terminal input into keys: arrow escape sequences become ``"up"`` / ``"down"``."""
+    keys, i = [], 0
+    while i < len(text):
+        seq = text[i:i + 3]
+        if seq in _ARROWS:
+            keys.append(_ARROWS[seq])
+            i += 3
+        elif text[i] == "\x1b":  # another escape sequence: skip it whole
+            i += 3 if text[i + 1:i + 2] in ("[", "O") else 1
+        else:
+            keys.append(text[i])
+            i += 1
+    return keys
+
+
+class Console:
+    """Drives a player from the terminal and shows its status.
+
+    ``status``: print the status (a live line at a terminal, progress lines
+    otherwise); ``keys``: read control keys (``None``: when ``status`` and both
+    stdin and the status stream are terminals). Call :meth:`update` about every
+    :attr:`interval` seconds while playing.
+    """
+
+    interval = 0.1
+
+    def __init__(self, player, *, status: bool, keys: bool | None = None, stream=None):
+        self.player = player
+        self.stream = stream or sys.stderr
+        self.status = status
+        self.live = status and _isatty(self.stream)
+        if keys is None:
+            keys = self.live and _isatty(sys.stdin)
+        self.keys = RawKeys(sys.stdin.fileno()) if keys else None
+        self.selected = 0
+        self._drawn = 0.0
+        self._progress = time.monotonic()
+        self._phase = None
+
+    def __enter__(self) -> Console:
+        p = self.player
+        if self.status:
+            length = "until stopped" if p.end == float("inf") else format_time(p.end)
+            self._say(f"playing {p.recipe.title} ({length}) on {p.output.name!r} at {p.sample_rate} Hz")
+        if self.keys is not None:
+            layers = "  ".join(f"{i + 1} {name}" for i, name in enumerate(p.layer_names[:9]))
+            self._say(f"layers: {layers}\nkeys: {KEY_HELP}")
+            self.keys.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.keys is not None:
+            self.keys.__exit__(*exc)
+        if self.live and self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def update(self) -> None:
+        """Apply pressed keys and refresh the status."""
+        if self.keys is not None:
+            for key in self.keys.read():
+                self.press(key)
+        if not self.status:
+            return
+        now = time.monotonic()
+        if self.live and now - self._drawn >= REDRAW_S:
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r" + self.line()[:width] + "\x1b[K")
+            self.stream.flush()
+            self._drawn = now
+        elif not self.live:
+            phase = self.player.recipe.phase_at(self.player.position)
+            if phase is not None and phase is not self._phase:
+                self._phase = phase
+                self._say(f"{format_time(self.player.position)}  {phase.name}: {phase.description}".rstrip(": "))
+            if now - self._progress >= PROGRESS_S:
+                self._progress = now
+                self._say(self.clock())
+
+    def press(self, key: str) -> None:
+        """One key: space, up, down, 1-9, +, -, m, q."""
+        p = self.player
+        if key == " ":
+            p.pause(not p.paused)
+        elif key in ("up", "down"):
+            p.set_volume(p.volume_db + (VOLUME_STEP_DB if key == "up" else -VOLUME_STEP_DB))
+        elif key.isdigit() and 1 <= int(key) <= len(p.layer_names):
+            self.selected = int(key) - 1
+        elif key in ("+", "=", "-", "_") and p.layer_names:
+            step = LAYER_STEP_DB if key in ("+", "=") else -LAYER_STEP_DB
+            p.set_layer(self.selected, db=p.layer_db[self.selected] + step, muted=False)
+        elif key == "m" and p.layer_names:
+            p.set_layer(self.selected, muted=not p.layer_muted[self.selected])
+        elif key in ("q", "Q"):
+            p.stop()
+
+    def clock(self) -> str:
+        """``elapsed / total`` (or ``elapsed`` for an endless soundscape)."""
+        p = self.player
+        if p.end == float("inf"):
+            return format_time(p.position)
+        return f"{format_time(p.position)} / {format_time(p.end)} ({format_time(p.end - p.position)} left)"
+
+    def line(self) -> str:
+        """The status line: preset, phase, time, volume, the selected layer, state."""
+        p = self.player
+        parts = [p.recipe.name]
+        phase = p.recipe.phase_at(p.position)
+        if phase is not None:
+            parts.append(f"{phase.name}: {phase.description}" if phase.description else phase.name)
+        parts.append(self.clock())
+        parts.append(f"vol {p.volume_db:+.0f} dB")
+        if p.layer_names:
+            i = self.selected
+            level = "muted" if p.layer_muted[i] else f"{p.layer_db[i]:+.0f} dB"
+            parts.append(f"[{i + 1} {p.layer_names[i]} {level}]")
+        if p.stopping:
+            parts.append("fading out")
+        elif p.paused:
+            parts.append("paused")
+        return " · ".join(parts)
+
+    def finish(self) -> None:
+        """The closing summary: how much was played and whether the output kept up."""
+        if not self.status:
+            return
+        s = self.player.stats
+        runs = "no underruns" if s.underruns == 0 else (
+            f"{s.underruns} underruns (the audio ran dry; try a larger --latency or --block-size)")
+        self._say(f"played {format_time(s.played_s)} of {self.player.recipe.name}; {runs}")
+
+    def _say(self, text: str) -> None:
+        if self.live and self._drawn:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+        self._drawn = 0.0
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
