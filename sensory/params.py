@@ -112,7 +112,13 @@ Automatable = Annotated[
 ]
 """A number or a curve of breakpoints, validated into a :class:`Curve`."""
 
-TimeValue = Annotated[float, BeforeValidator(to_seconds), WithJsonSchema(_TIME_SCHEMA)]
+def _time_field(value: Any, info: ValidationInfo) -> float:
+    # a separate function: pydantic passes ``info`` (and so the marks) only to a validator
+    # whose second parameter has no default
+    return to_seconds(value, info)
+
+
+TimeValue = Annotated[float, BeforeValidator(_time_field), WithJsonSchema(_TIME_SCHEMA)]
 """A time in seconds, written as a number or a time string."""
 
 
