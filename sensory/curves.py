@@ -113,24 +113,26 @@ class Curve:
         """Values for frames ``start .. start+n-1``: a float where the block lies in a
         held stretch of the curve, else a float64 array of shape (n,).
 
-        Either form broadcasts the same numbers, so callers stay bit-identical
-        whatever the block size.
+        Either form gives the same numbers as :meth:`__call__` at those frames, so
+        callers stay bit-identical whatever the block size.
         """
+        tt = self._t
         t_first = start / sample_rate
         t_last = (start + n - 1) / sample_rate
-        held = self._held_value(t_first, t_last)
-        if held is not None:
-            return held
-        return self((start + np.arange(n, dtype=np.float64)) / sample_rate)
-
-    def _held_value(self, t_first: float, t_last: float) -> float | None:
-        tt = self._t
         i0 = int(np.searchsorted(tt, t_first, side="right"))
         i1 = int(np.searchsorted(tt, t_last, side="right"))
         if i1 == 0:
             return float(self._v[0])
         if i0 == len(tt):
             return float(self._v[-1])
-        if i0 == i1 and self.shapes[i0] == "step":
-            return float(self._v[i0 - 1]) if i0 > 0 else float(self._v[0])
-        return None
+        if i0 == i1 and i0 > 0:  # one segment: its closed form, as __call__ computes it
+            shape = self.shapes[i0]
+            v0 = self._v[i0 - 1]
+            if shape == "step":
+                return float(v0)
+            t0, t1, v1 = tt[i0 - 1], tt[i0], self._v[i0]
+            x = ((start + np.arange(n, dtype=np.float64)) / sample_rate - t0) / (t1 - t0)
+            if shape == "lin":
+                return v0 + (v1 - v0) * x
+            return v0 * np.abs(v1 / v0) ** x
+        return self((start + np.arange(n, dtype=np.float64)) / sample_rate)

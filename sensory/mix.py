@@ -42,17 +42,18 @@ class Layer:
     def render(self, n: int) -> np.ndarray:
         """The next ``n`` frames, float32 (n, 2)."""
         sr = self.unit.sample_rate
-        x = self.unit.render(n)
+        x = self.unit.render(n).astype(np.float32, copy=False)
         gain = db_to_gain(self.gain_db.block(self.frame, n, sr)) * np.float32(self.level)
         pan = self.pan.block(self.frame, n, sr)
         self.frame += n
+        left, right = equal_power(pan) if x.ndim == 1 else balance(pan)
+        left, right = left * gain, right * gain
         if x.ndim == 1:
-            left, right = equal_power(pan)
-            x = x.astype(np.float32, copy=False)
-            return np.stack([x * (left * gain), x * (right * gain)], axis=1)
-        left, right = balance(pan)
-        g = np.stack(np.broadcast_arrays(left * gain, right * gain), axis=-1)
-        return x.astype(np.float32, copy=False) * g
+            return np.multiply.outer(x, np.array([left, right], np.float32)) if np.ndim(left) == 0 \
+                else np.stack([x * left, x * right], axis=1)
+        if np.ndim(left) == 0:
+            return x if left == 1 and right == 1 else x * np.array([left, right], np.float32)
+        return x * np.stack(np.broadcast_arrays(left, right), axis=-1)
 
 
 @dataclass
@@ -135,9 +136,14 @@ class Mixer:
         self.master.process(self._sum(master.limiter.latency))
 
     def _sum(self, n: int) -> np.ndarray:
-        out = np.zeros((n, 2), np.float32)
-        for layer in self.layers:
-            out += layer.render(n)
+        """The layers' sum, float32 (n, 2). Layer outputs are never written into: a unit
+        may hand out a view of its own state."""
+        parts = [layer.render(n) for layer in self.layers]
+        if len(parts) == 1:
+            return parts[0]
+        out = parts[0] + parts[1]
+        for part in parts[2:]:
+            out += part
         return out
 
     def render(self, n: int) -> np.ndarray:

@@ -115,8 +115,8 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
     if p.frames is None:
         raise RecipeError("an export needs a length; give a duration")
-    fmt, sub = output_format(path, subtype, p.sample_rate)
     check_destination(path, force=force)
+    fmt, sub = output_format(path, subtype, p.sample_rate)
     if loudness is not None and not -70 <= loudness <= 0:
         raise RecipeError(f"loudness {loudness:g} LUFS is out of range; use -70 to 0 (e.g. -16)")
     if true_peak is not None and not -20 <= true_peak <= 0:

@@ -64,23 +64,37 @@ class Limiter:
         n = len(x)
         if n == 0:
             return x
-        ext = np.concatenate([self._tail, x])
-        req = self._needed_gain(ext)
-        gmin = gain = None
-        if req is not None or self._req.min() < 1 or self._gmin.min() < 1:
-            if req is None:
-                req = np.ones(n, np.float32)
-            gmin = minimum_filter1d(np.concatenate([self._req, req]), self.hold, origin=(self.hold - 1) // 2)
-            gmin = gmin[self.hold - 1:]
-            gain = self._smooth(gmin)
-            self.reduction_frames += int(np.count_nonzero(gain < 1))
-        delayed = np.concatenate([self._delay, x])
-        out = delayed[:n] if gain is None else delayed[:n] * gain[:, None]
-        self._delay = delayed[n:].copy()
-        self._tail = ext[1 - _TAPS:].copy()
+        idle = self._req.min() == 1 and self._gmin.min() == 1
+        loudest = max(float(x.max()), -float(x.min()), float(np.abs(self._tail).max()))
+        req = gmin = gain = None
+        if not (idle and loudest * _BOUND <= self.ceiling):
+            ext = np.concatenate([self._tail, x])
+            req = self._needed_gain(ext)
+            if req is not None or not idle:
+                if req is None:
+                    req = np.ones(n, np.float32)
+                gmin = minimum_filter1d(np.concatenate([self._req, req]), self.hold, origin=(self.hold - 1) // 2)
+                gmin = gmin[self.hold - 1:]
+                gain = self._smooth(gmin)
+                self.reduction_frames += int(np.count_nonzero(gain < 1))
+        out = self._delayed(x)
+        if gain is not None:
+            out *= gain[:, None]
+        self._tail = np.concatenate([self._tail, x])[1 - _TAPS:] if n < _TAPS else x[1 - _TAPS:].copy()
         self._req = _shift_in(self._req, req, n)
         self._gmin = _shift_in(self._gmin, gmin, n)
         return out
+
+    def _delayed(self, x: np.ndarray) -> np.ndarray:
+        """``x`` delayed by :attr:`latency` frames through the delay line (a new array)."""
+        n, d = len(x), self.latency
+        if n >= d:
+            out = np.concatenate([self._delay, x[:n - d]])
+            self._delay = x[n - d:].copy()
+            return out
+        joined = np.concatenate([self._delay, x])
+        self._delay = joined[n:]
+        return joined[:n]
 
     def _needed_gain(self, ext: np.ndarray) -> np.ndarray | None:
         """Gain needed at each new frame (float32, (n,)), or None where all of it is one.

@@ -63,14 +63,15 @@ class WhiteSource:
 
 
 class Colour:
-    """A noise colour as a streaming filter over (n, channels) float32 white noise."""
+    """A noise colour as a streaming filter over (n, channels) float32 white noise,
+    scaled to RMS ``gain`` for unit-variance input."""
 
-    def __init__(self, colour: str, sample_rate: int, channels: int = 1):
+    def __init__(self, colour: str, sample_rate: int, channels: int = 1, gain: float = 1.0):
         if colour not in COLOURS:
             raise ValueError(f"unknown noise colour {colour!r}")
         self.colour = colour
-        b, a, gain = _design(colour, sample_rate)
-        self._b = b * gain
+        b, a, unit_gain = _design(colour, sample_rate)
+        self._b = b * (unit_gain * gain)
         self._a = a
         self._zi = np.zeros((max(len(self._a), len(self._b)) - 1, channels))
 

@@ -25,12 +25,13 @@ class Phasor:
     def __init__(self, sample_rate: int, phase: float = 0.0):
         self.sample_rate = sample_rate
         self.phase = float(phase)
+        self._period = 1.0 / sample_rate
 
     def advance(self, freq: float | np.ndarray, n: int) -> np.ndarray:
         inc = np.empty(n + 1, np.float64)
         inc[0] = self.phase
-        inc[1:] = np.asarray(freq, np.float64) / self.sample_rate
-        ph = np.cumsum(inc)
+        np.multiply(freq, self._period, out=inc[1:])
+        ph = np.cumsum(inc, out=inc)
         self.phase = float(ph[n])
         return ph[:n]
 
@@ -38,4 +39,6 @@ class Phasor:
 def sine(phase: np.ndarray) -> np.ndarray:
     """``sin(2*pi*phase)`` as float32 for phases in cycles (any magnitude)."""
     frac = phase - np.floor(phase)
-    return np.sin(frac.astype(np.float32) * _TWO_PI)
+    y = frac.astype(np.float32)
+    y *= _TWO_PI
+    return np.sin(y, out=y)

@@ -23,10 +23,10 @@ class NoiseParams(Params):
 class Noise(Unit):
     """Coloured noise with independent left and right streams.
 
-    Two independent streams ``a``, ``b`` form mid and side; with
-    ``phi = width * pi/4``, left = a*cos(phi) + b*sin(phi) and
-    right = a*cos(phi) - b*sin(phi), so the left-right correlation is
-    ``cos(2*phi)``: 1 at width 0, 0 at width 1, and the level never changes.
+    From two independent streams ``a`` and ``b`` of the colour, left = a and
+    right = a*cos(theta) + b*sin(theta) with ``theta = width * pi/2``: the
+    left-right correlation is ``cos(theta)`` (1 at width 0, 0 at width 1) and the
+    level never changes.
     """
 
     channels = 2
@@ -34,13 +34,14 @@ class Noise(Unit):
     def __init__(self, params: NoiseParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
         self._white = WhiteSource(rng, channels=2)
-        self._colour = Colour(params.color, sample_rate, channels=2)
+        self._colour = Colour(params.color, sample_rate, channels=2, gain=_LEVEL)
 
     def _render(self, n: int) -> np.ndarray:
         y = self._colour(self._white.take(n))
         width = self.value(self.params.width, n)
-        phi = np.asarray(width, np.float64) * (np.pi / 4)
-        c = (np.cos(phi) * _LEVEL).astype(np.float32)
-        s = (np.sin(phi) * _LEVEL).astype(np.float32)
-        mid, side = y[:, 0] * c, y[:, 1] * s
-        return np.stack([mid + side, mid - side], axis=1)
+        if np.ndim(width) == 0 and width == 1:
+            return y
+        theta = np.asarray(width, np.float64) * (np.pi / 2)
+        c = np.where(width >= 1, 0.0, np.cos(theta)).astype(np.float32)
+        s = np.sin(theta).astype(np.float32)
+        return np.stack([y[:, 0], y[:, 0] * c + y[:, 1] * s], axis=1)
