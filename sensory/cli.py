@@ -153,31 +153,48 @@ def schema():
 @cli.command()
 @click.argument("recipe")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="file to write; the extension picks the format: wav, flac, ogg, opus, mp3")
+              help="file to write; the extension picks the format: wav, flac, ogg, opus, mp3, m4a")
 @click.option("-d", "--duration", type=DURATION, help="length, e.g. 10m or 1h30m (default: the recipe's)")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="random seed (default: the recipe's)")
 @click.option("--sample-rate", type=click.Choice(["44100", "48000", "96000"]), help="sample rate in Hz")
 @click.option("--subtype", type=click.Choice(["PCM_16", "PCM_24", "FLOAT"], case_sensitive=False),
               help="sample format for wav and flac (default PCM_24)")
 @click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
+@click.option("--loudness", type=click.FloatRange(-70, 0), help="integrated loudness target in LUFS, e.g. -16")
+@click.option("--true-peak", type=click.FloatRange(-20, 0),
+              help="true-peak ceiling in dBTP, e.g. -1 (default with --loudness: the recipe's ceiling)")
+@click.option("--loop", is_flag=True, help="write a seamless loop (no fades; the end flows into the start)")
+@click.option("--mono", is_flag=True, help="write the mono downmix")
+@click.option("--title", help="title tag (default: the recipe's title)")
+@click.option("--artist", help="artist tag")
+@click.option("--album", help="album tag")
+@click.option("--genre", help="genre tag")
 @handled
-def export(recipe, output, duration, seed, sample_rate, subtype, force):
+def export(recipe, output, duration, seed, sample_rate, subtype, force, loudness, true_peak, loop, mono,
+           title, artist, album, genre):
     """Render RECIPE (a preset name or file) into an audio file."""
     from .library import load
     from .writer import export as write
+    from .writer import passes
 
     r = load(recipe)
     seconds = duration if duration is not None else r.duration
     sr = int(sample_rate) if sample_rate else r.session.sample_rate
-    frames = int(round(seconds * sr))
+    frames = int(round(seconds * sr)) * passes(loudness, true_peak)
+    options = dict(seconds=seconds, seed=seed, sample_rate=sr, subtype=subtype, force=force, loudness=loudness,
+                   true_peak=true_peak, loop=loop, mono=mono,
+                   tags={"title": title, "artist": artist, "album": album, "genre": genre})
     if sys.stderr.isatty():
         with click.progressbar(length=frames, label=f"rendering {r.name}", file=sys.stderr) as bar:
-            result = write(r, output, seconds=seconds, seed=seed, sample_rate=sr, subtype=subtype,
-                           force=force, progress=bar.update)
+            result = write(r, output, progress=bar.update, **options)
     else:
-        result = write(r, output, seconds=seconds, seed=seed, sample_rate=sr, subtype=subtype, force=force)
+        result = write(r, output, **options)
     click.echo(f"wrote {format_time(result.seconds)} of {result.format} {result.subtype} at "
                f"{result.sample_rate} Hz, peak {result.peak_db:.1f} dBFS: {result.path}")
+    if result.measured:
+        m = result.measured
+        click.echo(f"measured {m.integrated_lufs:.1f} LUFS, true peak {m.true_peak_dbtp:.1f} dBTP, "
+                   f"range {m.loudness_range_lu:.1f} LU (gain {result.gain_db:+.1f} dB)")
 
 
 @cli.command()
@@ -219,6 +236,72 @@ def devices():
     for o in found:
         click.echo(f"{'*' if o.default else ' '} {o.index:>3}  {o.name}  ({o.hostapi}, "
                    f"{o.channels} ch, {o.sample_rate} Hz)")
+
+
+@cli.command()
+@click.argument("catalog", type=click.Path(dir_okay=False))
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="tracks rendered at once (default: CPU count)")
+@click.option("--report", type=click.Path(dir_okay=False), help="write a report: .json or .csv")
+@click.option("--force", is_flag=True, help="render every track again and overwrite existing files")
+@handled
+def batch(catalog, jobs, report, force):
+    """Render the tracks of a CATALOG manifest (TOML), skipping those up to date.
+
+    Exit 1 if any track failed; the others are still written.
+    """
+    from .batch import run, write_report
+
+    if report and not report.lower().endswith((".json", ".csv")):
+        raise RecipeError(f"{report}: a report is .json or .csv")
+    rows = run(catalog, jobs=jobs, force=force, progress=sys.stderr.isatty())
+    for row in rows:
+        line = f"{row['status']:<8}  {row['output']}"
+        if row["status"] == "failed":
+            line += f": {row['error']}"
+        elif row["loudness_lufs"] is not None:
+            line += f"  {row['loudness_lufs']:.1f} LUFS  {row['true_peak_dbtp']:.1f} dBTP"
+        click.echo(line)
+    if report:
+        write_report(rows, report)
+    if any(row["status"] == "failed" for row in rows):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@handled
+def analyze(files, as_json):
+    """Measure audio FILES: loudness, true peak, DC, clipping, clicks, loop seam."""
+    from .analysis import analyze as measure
+
+    results = [measure(f) for f in files]
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in results], indent=2))
+        return
+    for a in results:
+        click.echo(f"{a.path}\n"
+                   f"  {format_time(a.seconds)} ({a.frames} frames), {a.format} {a.subtype}, "
+                   f"{a.sample_rate} Hz, {a.channels} ch\n"
+                   f"  loudness {a.integrated_lufs:.1f} LUFS, true peak {a.true_peak_dbtp:.1f} dBTP, "
+                   f"range {a.loudness_range_lu:.1f} LU\n"
+                   f"  DC {a.dc_dbfs:.0f} dBFS, clipped samples {a.clipped_samples}, clicks {a.clicks}"
+                   + (f" at {', '.join(f'{t:g}s' for t in a.click_times[:5])}" if a.clicks else "") + "\n"
+                   f"  loop seam: step x{a.seam_step_ratio:.1f}, loudness spread {a.seam_loudness_lu:.1f} LU "
+                   f"({'seamless' if a.seamless else 'audible'})")
+
+
+@cli.command()
+@click.argument("source")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="image to write (.png, .svg, .pdf)")
+@click.option("-d", "--duration", type=DURATION, help="length to render for a recipe (default: the recipe's)")
+@click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
+@handled
+def preview(source, output, duration, force):
+    """Draw a spectrogram of SOURCE (a preset, recipe or audio file) with its loudness and phase marks."""
+    from .preview import preview as draw
+
+    click.echo(f"wrote {draw(source, output, seconds=duration, force=force)}")
 
 
 def main() -> None:

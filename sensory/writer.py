@@ -316,6 +316,7 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARK}")
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a track is an ordinary file
     peak = 0.0
     frames = 0
     dither = _Dither(p.seed) if sub == "PCM_16" else None
@@ -345,6 +346,12 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
             raise RenderError(f"{path}: writing failed: {_reason(e)}") from None
         raise
     return frames, peak, tmp
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _measure_written(tmp: Path, fmt: str):
