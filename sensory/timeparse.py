@@ -47,6 +47,19 @@ def _duration(text: str) -> float:
     )
 
 
+def _mark(text: str, known: Mapping[str, float]) -> tuple[str, str | None, str | None] | None:
+    """``text`` split into (mark, sign, offset). Mark names may hold '-' ("whole-body-30s"),
+    so a known name that the text starts with wins, the longest first."""
+    for name in sorted(known, key=len, reverse=True):
+        rest = text[len(name):].lstrip() if text.startswith(name) else None
+        if rest == "":
+            return name, None, None
+        if rest and rest[0] in "+-":
+            return name, rest[0], rest[1:]
+    m = _MARK_RE.match(text)
+    return m.groups() if m else None
+
+
 def parse_time(value: float | int | str, marks: Mapping[str, float] | None = None) -> float:
     """Seconds from a number or a time string, resolving phase marks.
 
@@ -61,11 +74,11 @@ def parse_time(value: float | int | str, marks: Mapping[str, float] | None = Non
         try:
             seconds = _duration(value)
         except TimeError:
-            m = _MARK_RE.match(value.strip())
+            known = marks or {}
+            m = _mark(value.strip(), known)
             if not m:
                 raise
-            name, sign, offset = m.groups()
-            known = marks or {}
+            name, sign, offset = m
             if name not in known:
                 if name in ("start", "end") or not known:
                     raise
