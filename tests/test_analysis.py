@@ -23,7 +23,7 @@ def pink(seconds, seed=0):
 
 def test_analyze_json_finds_click_and_clipping(tmp_path):
     x = pink(6)
-    x[RATE * 2, 0] += 0.3  # a click at 2 s
+    x[RATE * 2, 0] += 0.8  # a click at 2 s
     clip = slice(int(4.0 * RATE), int(4.05 * RATE))
     x[clip] = np.clip(x[clip] * 20, -1, 1)  # a clipped burst at 4 s
     clipped = int(np.count_nonzero(np.abs(x[clip]) >= 1))
