@@ -1,0 +1,238 @@
+"""Live playback through a real PulseAudio null sink (the ``pulse`` fixture), and its failure paths.
+
+Every recording is compared with ``render()`` of the same recipe and seed: the
+chain sounddevice -> ALSA pulse plugin -> float32 null sink at 48 kHz is
+bit-exact, so alignments are exact and silences are true zeros.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import sensory
+from sensory.cli import cli
+from sensory.errors import RenderError
+from sensory.live import PAUSE_FADE_S, Player
+
+from .helpers import recipe
+from .pulse_server import PulseServer
+
+SR = 48000
+LAYERS = """
+[[layer]]
+name = "bed"
+kind = "noise"
+color = "pink"
+gain_db = -12
+
+[[layer]]
+name = "tone"
+kind = "tone"
+freq = 997
+gain_db = -12
+"""
+
+
+def align(rec: np.ndarray, ref: np.ndarray) -> tuple[int, float]:
+    """Where ``ref`` (frames, 2) starts in ``rec``, and the lowest per-channel correlation there."""
+    n = 1 << (len(rec) + len(ref)).bit_length()
+    xc = np.fft.irfft(np.fft.rfft(rec[:, 0], n) * np.fft.rfft(ref[::-1, 0], n), n)
+    lag = int(np.argmax(xc[len(ref) - 1:len(rec)]))
+    seg = rec[lag:lag + len(ref)]
+    if len(seg) < len(ref):
+        return lag, 0.0
+    return lag, min(np.corrcoef(seg[:, c], ref[:, c])[0, 1] for c in (0, 1))
+
+
+def rms_db(x: np.ndarray) -> float:
+    return 10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-30)
+
+
+def play_recorded(pulse, player: Player, script=None) -> np.ndarray:
+    """Record the sink while ``player`` plays to its end; ``script(player)`` runs meanwhile."""
+    rec = pulse.record()
+    with player:
+        if script is not None:
+            script(player)
+        while not player.wait(0.05):
+            pass
+    return rec.stop()
+
+
+def test_recording_matches_render(pulse):
+    r = recipe(LAYERS, duration=2.0, sample_rate=SR)
+    rec = pulse.record()
+    stats = sensory.play(r, seed=5, sample_rate=SR)
+    out = rec.stop()
+    ref = sensory.render(r, seed=5, sample_rate=SR)
+    lag, corr = align(out, ref)
+    assert corr >= 0.99
+    assert stats.underruns == 0 and stats.output_underflows == 0
+    assert abs(stats.played_s - 2.0) < 1e-3
+    # the whole render arrived, including its last block, and then silence
+    assert np.abs(out[lag + len(ref):]).max() == 0
+
+
+def test_device_rate_is_used_unless_a_rate_is_given(pulse):
+    r = recipe(LAYERS, duration=1.0, sample_rate=SR)
+    default = Player(r)
+    assert default.sample_rate == default.output.sample_rate  # 44100 for ALSA's pulse device
+    assert Player(r, sample_rate=SR).sample_rate == SR
+
+
+def test_pause_gives_silence_then_the_same_stream(pulse):
+    r = recipe(LAYERS, duration=3.0, sample_rate=SR)
+
+    def script(p):
+        time.sleep(0.8)
+        p.pause()
+        time.sleep(1.2)  # the pause is heard after the render-ahead queue drains (~0.4 s)
+        p.pause(False)
+
+    player = Player(r, seed=2, sample_rate=SR)
+    out = play_recorded(pulse, player, script)
+    ref = sensory.render(r, seed=2, sample_rate=SR)
+    assert player.stats.underruns == 0  # a pause is not an underrun
+    lag, corr = align(out, ref[:SR // 4])
+    assert corr >= 0.99
+    loud = np.abs(out).max(axis=1) > 0
+    gap_start = lag + int(np.argmin(loud[lag:]))                 # first silent frame
+    gap_end = gap_start + int(np.argmax(loud[gap_start:]))      # first frame after the silence
+    assert gap_end - gap_start > 0.3 * SR
+    # the pause's fade-out ends on content frame P-1 (gain 0); the resumed stream starts at P
+    paused_at = gap_start - lag + 1
+    fade = int(PAUSE_FADE_S * SR)
+    probe = out[gap_end + fade:gap_end + fade + SR // 5]         # after the fade-in
+    where, corr = align(ref, probe)
+    assert corr >= 0.99
+    assert where == paused_at + fade                             # nothing skipped, nothing repeated
+    # after the fade-in the stream is the render itself, to the end
+    tail = out[gap_end + fade:gap_end + len(ref) - paused_at]
+    np.testing.assert_allclose(tail, ref[paused_at + fade:], atol=1e-6)
+    # the fades are smooth: no sample-to-sample step larger than the render's own
+    steps = np.abs(np.diff(out[lag:gap_end + len(ref) - paused_at], axis=0)).max()
+    assert steps <= np.abs(np.diff(ref, axis=0)).max() + 1e-6
+
+
+def test_timer_fades_out_and_ends_on_time(pulse):
+    r = recipe(LAYERS, duration=60.0, sample_rate=SR, extra_session='type = "soundscape"')
+    player = Player(r, sample_rate=SR, timer=1.5, fade=1.0)
+    assert player.end == 1.5
+    started = time.monotonic()
+    out = play_recorded(pulse, player)
+    assert time.monotonic() - started < 4.0  # it exits by itself
+    ref = sensory.render(r, seconds=1.5, sample_rate=SR)
+    lag, corr = align(out, ref[:SR // 2])
+    assert corr >= 0.99
+    audible = np.flatnonzero(np.abs(out).max(axis=1) > 1e-4)   # above -80 dBFS
+    assert abs((audible[-1] - lag) / SR - 1.5) < 0.1
+    # a sin^2 fade from 0.5 s to 1.5 s: half the gain (-6 dB) at 1.0 s, full before 0.5 s
+    win = SR // 20
+    at = lambda t: rms_db(out[lag + int(t * SR) - win // 2:][:win]) - rms_db(ref[int(t * SR) - win // 2:][:win])
+    assert abs(at(0.4)) < 0.1
+    assert abs(at(1.0) + 6.02) < 0.5
+    assert at(1.4) < -20
+
+
+def test_volume_and_mute_show_in_the_recording(pulse):
+    r = recipe(LAYERS, duration=4.0, sample_rate=SR)
+    bed_only = recipe(LAYERS.split("[[layer]]\nname = \"tone\"")[0], duration=4.0, sample_rate=SR)
+
+    def script(p):
+        time.sleep(1.2)
+        p.set_volume(-12)
+        time.sleep(1.4)
+        p.set_layer(p.layer_names.index("tone"), muted=True)
+
+    player = Player(r, seed=3, sample_rate=SR)
+    out = play_recorded(pulse, player, script)
+    ref = sensory.render(r, seed=3, sample_rate=SR)
+    bed = sensory.render(bed_only, seed=3, sample_rate=SR)
+    lag, corr = align(out, ref[:SR // 2])
+    assert corr >= 0.99
+
+    def window(x, t0, t1, offset=0):
+        return x[offset + int(t0 * SR):offset + int(t1 * SR)]
+
+    assert abs(rms_db(window(out, 0.2, 1.0, lag)) - rms_db(window(ref, 0.2, 1.0))) < 0.1
+    assert abs(rms_db(window(out, 2.0, 2.5, lag)) - rms_db(window(ref, 2.0, 2.5)) + 12) < 0.1
+    late = window(out, 3.4, 3.9, lag)
+    np.testing.assert_allclose(late, window(bed, 3.4, 3.9) * 10 ** (-12 / 20), atol=1e-5)
+    assert player.stats.underruns == 0
+
+
+def test_soak_sixty_seconds_without_underruns(pulse):
+    r = sensory.load("alpha-drift")
+    rec = pulse.record()
+    stats = sensory.play(r, seconds=60, sample_rate=SR)
+    out = rec.stop()
+    assert stats.underruns == 0
+    ref = sensory.render(r, seconds=60, sample_rate=SR)
+    lag, corr = align(out[:20 * SR], ref[:10 * SR])
+    assert corr >= 0.99
+    np.testing.assert_allclose(out[lag:lag + len(ref)], ref, atol=1e-6)
+
+
+def test_server_dying_mid_play_is_a_clean_error(pulse):
+    own = PulseServer().start()
+    try:
+        killer = threading.Timer(0.7, own.stop)
+        killer.start()
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, ["play", "pink", "-d", "20", "--seed", "1"])
+        killer.join()
+    finally:
+        own.stop()
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 1, result.output
+    assert "audio output stopped" in result.output
+    assert result.exc_info[0] is SystemExit  # no traceback
+
+
+def test_without_portaudio_the_cli_says_what_to_install(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_portaudio(name, *args, **kwargs):
+        if name == "sounddevice":
+            raise OSError("PortAudio library not found")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_portaudio)
+    result = CliRunner().invoke(cli, ["play", "pink", "-d", "1"])
+    assert result.exit_code == 1
+    assert "apt-get install libportaudio2" in result.output
+    assert "sensory export" in result.output
+    assert result.exc_info[0] is SystemExit
+
+
+def test_without_an_output_device_the_cli_says_so(monkeypatch):
+    import sounddevice as sd
+
+    monkeypatch.setattr(sd, "query_devices", lambda *a, **k: sd.DeviceList([]))  # PortAudio, no server
+    for args in (["play", "pink", "-d", "1"], ["devices"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1
+        assert "no audio output device found" in result.output
+        assert result.exc_info[0] is SystemExit
+    assert "sensory export" in CliRunner().invoke(cli, ["play", "pink"]).output
+
+
+def test_devices_lists_the_outputs(pulse):
+    result = CliRunner().invoke(cli, ["devices"])
+    assert result.exit_code == 0
+    assert "default" in result.output
+
+
+def test_unknown_device_is_a_user_error(pulse):
+    result = CliRunner().invoke(cli, ["play", "pink", "-d", "1", "--device", "no-such-card"])
+    assert result.exit_code == 2
+    assert "sensory devices" in result.output
