@@ -14,6 +14,7 @@ import numpy as np
 
 from . import kinds
 from .errors import RecipeError
+from .dsp.reverb import Space
 from .mix import Layer, Master, Mixer
 from .recipe import Recipe, check_sample_rate
 from .seeding import MAX_SEED, layer_rng
@@ -57,12 +58,14 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     layers = []
     for spec in recipe.layers:
         unit = kinds.get(spec.kind).unit(spec, sr, layer_rng(p.seed, spec.name))
-        layers.append(Layer(spec.name, unit, spec.gain_db, spec.pan))
+        send = None if spec.send.is_constant and spec.send.values[0] == 0 else spec.send
+        layers.append(Layer(spec.name, unit, spec.gain_db, spec.pan, send=send))
     s = recipe.session
     fade_in = min(s.fade_in, p.seconds / 2)
     fade_out = min(s.fade_out, p.seconds / 2)
     master = Master(sr, s.gain_db, fade_in, fade_out, s.ceiling_db, end_frame=p.frames)
-    return Mixer(layers, master)
+    space = Space(sr, s.space) if any(layer.send is not None for layer in layers) else None
+    return Mixer(layers, master, space)
 
 
 def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,

@@ -15,6 +15,7 @@ import numpy as np
 from .curves import Curve
 from .dsp.limiter import Limiter
 from .dsp.pan import balance, equal_power
+from .dsp.reverb import Space
 from .unit import Unit
 
 __all__ = ["Layer", "Mixer", "Master", "db_to_gain"]
@@ -38,6 +39,7 @@ class Layer:
     pan: Curve
     level: float = 1.0
     frame: int = 0
+    send: Curve | None = None  # share (0..1) of the output sent to the space stage
 
     def render(self, n: int) -> np.ndarray:
         """The next ``n`` frames, float32 (n, 2)."""
@@ -129,9 +131,10 @@ class Mixer:
     limiter's latency.
     """
 
-    def __init__(self, layers: list[Layer], master: Master):
+    def __init__(self, layers: list[Layer], master: Master, space: Space | None = None):
         self.layers = layers
         self.master = master
+        self.space = space
         self.frame = 0
         self.master.process(self._sum(master.limiter.latency))
 
@@ -139,12 +142,29 @@ class Mixer:
         """The layers' sum, float32 (n, 2). Layer outputs are never written into: a unit
         may hand out a view of its own state."""
         parts = [layer.render(n) for layer in self.layers]
+        if self.space is not None:
+            parts.append(self.space.process(self._sends(parts)))
         if len(parts) == 1:
             return parts[0]
         out = parts[0] + parts[1]
         for part in parts[2:]:
             out += part
         return out
+
+    def _sends(self, parts: list[np.ndarray]) -> np.ndarray:
+        """The space stage's input: each layer's output times its send curve, float32 (n, 2)."""
+        n = len(parts[0])
+        wet = np.zeros((n, 2), np.float32)
+        for layer, part in zip(self.layers, parts):
+            if layer.send is None:
+                continue
+            amount = layer.send.block(layer.frame - n, n, layer.unit.sample_rate)
+            if np.ndim(amount) == 0:
+                if amount != 0:
+                    wet += part * np.float32(amount)
+            else:
+                wet += part * amount.astype(np.float32)[:, None]
+        return wet
 
     def render(self, n: int) -> np.ndarray:
         y = self.master.process(self._sum(n))

@@ -64,6 +64,7 @@ class Session(BaseModel):
     fade_in: TimeValue = Field(3.0, description="fade-in length at the start")
     fade_out: TimeValue = Field(5.0, description="fade-out length at the end")
     ceiling_db: float = Field(-1.0, ge=-20, le=0, description="limiter ceiling in dBFS: no sample goes above it")
+    space: float = Field(1.6, ge=0.2, le=10, description="reverberation time (s) of the space stage that layers' send feeds")
 
 
 class Phase(BaseModel):
@@ -83,6 +84,7 @@ class LayerBase(Params):
     kind: str = Field(description="sound kind (see `sensory kinds`)")
     gain_db: Automatable = param(0.0, unit="dB", ge=-120, le=12, help="layer gain")
     pan: Automatable = param(0.0, ge=-1, le=1, help="position: -1 left, 0 centre, 1 right")
+    send: Automatable = param(0.0, ge=0, le=1, help="share sent to the space stage (reverb): 0 dry .. 1 full")
 
 
 @cache

@@ -1,0 +1,74 @@
+"""Noise and impulse trains shaped in the frequency domain, frame by frame.
+
+:class:`SpectralFrames` is short-time filtering with 50 % overlapping sine
+windows (whose squares sum to one), the streaming-noise method of Chroma Doze
+(pmarks-net/chromadoze) generalised to a magnitude response that changes every
+hop:
+
+* noise: each frame is complex white noise times ``|H_k(f)|``, inverse-FFT'd,
+  windowed and overlap-added, so the output is Gaussian noise with power
+  spectral density ``|H_k(f)|^2`` crossfading smoothly from hop to hop
+  (unit mean-square for ``|H| = 1``);
+* impulses: a sparse train of drop or click impulses, windowed, FFT'd,
+  multiplied by ``|H_k(f)|`` and resynthesised, so every impulse rings
+  through the current surface resonances at a cost that does not depend on
+  how many impulses there are (the output is the train delayed by one hop).
+
+Each call shapes ``k`` hops at once with a few vectorized calls; the caller
+keeps ``k`` fixed, so the result never depends on the block sizes asked for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SpectralFrames"]
+
+
+class SpectralFrames:
+    """Shaper with hop ``hop`` frames (FFT size ``2*hop``) over ``channels`` channels.
+
+    ``freqs`` (Hz, shape (hop+1,)) are the bin centres that magnitude
+    responses are drawn on.
+    """
+
+    def __init__(self, rng: np.random.Generator, hop: int, sample_rate: int, channels: int = 2):
+        self.rng = rng.spawn(1)[0]
+        self.hop = hop
+        self.channels = channels
+        self.bins = hop + 1
+        self.freqs = np.fft.rfftfreq(2 * hop, 1.0 / sample_rate)
+        n = np.arange(2 * hop)
+        self.window = np.sin(np.pi * (n + 0.5) / (2 * hop)).astype(np.float32)
+        self._tail = np.zeros((channels, hop), np.float32)  # second half of the last frame
+        self._input = np.zeros((channels, hop), np.float32)  # last hop of the impulse train
+        # uniform int16 -> unit variance, then sqrt(hop) so a flat |H| = 1 gives unit mean square
+        self._scale = np.float32(np.sqrt(3.0) / 32768.0 * np.sqrt(hop))
+
+    def noise(self, k: int) -> np.ndarray:
+        """Complex white spectra for ``k`` frames: complex64 (k, channels, bins)."""
+        raw = self.rng.bit_generator.random_raw(k * self.channels * self.bins // 2 + 1).view(np.int16)
+        z = raw[: 2 * k * self.channels * self.bins].astype(np.float32).view(np.complex64)
+        z = z.reshape(k, self.channels, self.bins) * self._scale
+        z[..., 0] = 0
+        z[..., -1] = 0
+        return z
+
+    def impulse_spectra(self, impulses: np.ndarray) -> np.ndarray:
+        """Spectra of the windowed frames of an impulse train (k*hop, channels): complex64 (k, channels, bins)."""
+        k = len(impulses) // self.hop
+        x = np.concatenate([self._input, impulses.T.astype(np.float32)], axis=1)  # (channels, (k+1)*hop)
+        self._input = x[:, -self.hop:].copy()
+        frames = np.lib.stride_tricks.sliding_window_view(x, 2 * self.hop, axis=1)[:, :: self.hop][:, :k]
+        return np.fft.rfft(frames * self.window, axis=-1).astype(np.complex64).transpose(1, 0, 2)
+
+    def synthesize(self, spectra: np.ndarray) -> np.ndarray:
+        """Overlap-add ``spectra`` (k, channels, bins) into float32 (k*hop, channels)."""
+        k = spectra.shape[0]
+        frames = np.fft.irfft(spectra, 2 * self.hop, axis=-1).astype(np.float32) * self.window
+        h = self.hop
+        out = frames[:, :, :h].copy()
+        out[0] += self._tail
+        out[1:] += frames[:-1, :, h:]
+        self._tail = frames[-1, :, h:].copy()
+        return out.transpose(0, 2, 1).reshape(k * h, self.channels)

@@ -1,0 +1,206 @@
+"""Creatures: a bird chorus and an insect chorus.
+
+Birds: syllables are phase-accumulated FM sines with smooth envelopes, an
+optional AM trill and a second harmonic about -10 dB; species-like sets
+after the notes' "Birds" entry (cardinal swoop ``1740 + 260 sin`` Hz over
+130 ms, V. Hunter Adams, Cornell ECE 4760; cuckoo 712 / 573 Hz,
+algoritmarte). Insects: A. Farnell, *Designing Sound* (MIT Press, 2010),
+ch. 50: the field cricket's chirp of 7 pulses at 58 Hz on a ~4.5 kHz carrier
+with a second harmonic at 0.3; chirp rate from temperature by Dolbear's law
+``T_F = 50 + (N - 40) / 4`` (N chirps per minute); chorus spread +-3 %.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import lfilter
+
+from ..dsp.control import Wander
+from ..dsp.grains import OverlapAdd
+from ..dsp.spectral import SpectralFrames
+from ..params import Automatable, Params, param
+from . import kind
+from .texture import Texture, band, pink
+from .water import _normalise, _stereo, _widen, onset_ramp
+
+__all__ = ["Birds", "Insects"]
+
+# (name, syllable list, repeats range, gap after a syllable s); a syllable is
+# (start Hz, middle Hz, end Hz, seconds, trill Hz, trill depth)
+_SPECIES = (
+    ("cardinal", [(1740, 2000, 1740, 0.13, 0, 0), (2000, 4500, 7000, 0.05, 0, 0)], (3, 6), 0.07),
+    ("warbler", [(6500, 5200, 4000, 0.035, 0, 0)], (8, 16), 0.025),
+    ("tit", [(5000, 5100, 5000, 0.08, 0, 0), (3600, 3550, 3500, 0.1, 0, 0)], (3, 7), 0.06),
+    ("robin", [(2600, 3400, 2900, 0.2, 25, 0.5), (3200, 2500, 3000, 0.15, 0, 0), (2200, 3000, 3800, 0.12, 40, 0.4)], (1, 3), 0.1),
+    ("chip", [(4800, 4000, 3000, 0.022, 0, 0)], (2, 6), 0.16),
+    ("cuckoo", [(712, 712, 700, 0.12, 0, 0), (573, 573, 565, 0.22, 0, 0)], (2, 4), 0.12),
+    ("dove", [(480, 520, 500, 0.35, 12, 0.3)], (3, 5), 0.2),
+    ("thrush", [(1800, 4200, 2600, 0.09, 60, 0.6), (3900, 3300, 3600, 0.07, 0, 0), (2400, 2200, 2000, 0.15, 30, 0.5)], (2, 4), 0.05),
+)
+_MAX_PHRASE_S = 4.0
+
+
+class BirdsParams(Params):
+    density: Automatable = param(0.6, ge=0, le=1, help="singing activity (time of day): 0 silent .. 1 dawn chorus")
+    birds: int = param(8, ge=1, le=24, help="number of birds in the chorus")
+    distance: Automatable = param(0.4, ge=0, le=1, help="mean distance of the birds: 0 close .. 1 far")
+    species: str = param("all", help="'all' or a comma-separated list of: " + ", ".join(s[0] for s in _SPECIES))
+
+
+@kind("birds", family="nature", params=BirdsParams)
+class Birds(Texture):
+    """A bird chorus: agents of different species singing FM phrases from their own places.
+
+    Each bird has a species (syllable shapes, phrase pattern, gap after each
+    syllable), its own pitch, distance (level and a low-pass) and place in
+    the field; phrases come after random pauses whose mean falls as
+    ``density`` rises, so the chorus thins out from dawn to midday.
+    """
+
+    def __init__(self, params: BirdsParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        names = [s[0] for s in _SPECIES]
+        wanted = names if params.species.strip() == "all" else [w.strip() for w in params.species.split(",")]
+        bad = [w for w in wanted if w not in names]
+        if bad:
+            raise ValueError(f"unknown species {bad[0]!r}; use 'all' or some of: {', '.join(names)}")
+        pool = [s for s in _SPECIES if s[0] in wanted]
+        count = params.birds
+        self._species = [pool[i % len(pool)] for i in rng.permutation(max(count, len(pool)))[:count]]
+        self._pitch = rng.uniform(0.92, 1.08, count)
+        self._place = rng.uniform(-0.9, 0.9, count)
+        self._depth = rng.uniform(-0.3, 0.3, count)
+        self._pause = rng.uniform(2.0, 8.0, count)
+        self._next = rng.uniform(0.0, 1.5, count) * np.linspace(0.2, 3.0, count)
+        self._ola = OverlapAdd(self.size, int(_MAX_PHRASE_S * sample_rate))
+
+    def _phrase(self, i: int, distance: float) -> np.ndarray:
+        """Bird ``i``'s next phrase: float64 (samples, 2), already placed and distance-filtered."""
+        sr, rng = self.sample_rate, self.rng
+        name, syllables, (lo, hi), gap = self._species[i]
+        parts = []
+        length = 0
+        for _ in range(rng.integers(lo, hi + 1)):
+            for f0, f1, f2, dur, trill, depth in syllables:
+                dur *= rng.uniform(0.9, 1.1)
+                n = int(dur * sr)
+                x = np.arange(n) / max(n - 1, 1)
+                k = self._pitch[i] * rng.uniform(0.98, 1.02)
+                freq = k * ((1 - x) ** 2 * f0 + 2 * x * (1 - x) * (2 * f1 - 0.5 * (f0 + f2)) + x ** 2 * f2)
+                phase = np.cumsum(np.minimum(freq, 0.45 * sr)) / sr
+                env = np.sin(np.pi * x) ** 1.5
+                if trill:
+                    env = env * (1 - depth * (0.5 + 0.5 * np.cos(2 * np.pi * trill * x * dur)))
+                s = env * (np.sin(2 * np.pi * phase) + 0.3 * np.sin(4 * np.pi * phase) * (2 * freq < 0.45 * sr))
+                parts.append(s)
+                parts.append(np.zeros(int(gap * rng.uniform(0.8, 1.25) * sr)))
+                length += n + len(parts[-1])
+                if length > (_MAX_PHRASE_S - 0.5) * sr:
+                    break
+            if length > (_MAX_PHRASE_S - 0.5) * sr:
+                break
+        y = np.concatenate(parts)[: int(_MAX_PHRASE_S * sr)]
+        d = float(np.clip(distance + self._depth[i], 0.05, 1.0))
+        pole = np.exp(-2 * np.pi * (12000.0 * 2.0 ** (-3.0 * d)) / sr)
+        y = lfilter([1 - pole], [1, -pole], y) * (0.6 / (0.4 + 2.0 * d))
+        left, right = np.cos((self._place[i] + 1) * np.pi / 4), np.sin((self._place[i] + 1) * np.pi / 4)
+        return np.stack([y * left, y * right], axis=1)
+
+    def _frame(self) -> np.ndarray:
+        p, sr = self.params, self.sample_rate
+        end = (self.start + self.size) / sr
+        for i in np.argsort(self._next):
+            while self._next[i] < end:
+                at = self._next[i]
+                density = float(p.density(at))
+                if density > 0 and self.rng.random() < 0.3 + 0.7 * density:
+                    phrase = self._phrase(i, float(p.distance(at)))
+                    self._ola.add(max(int(at * sr) - self.start, 0), phrase)
+                    busy = len(phrase) / sr
+                else:
+                    busy = 0.0
+                self._next[i] = at + busy + self.rng.exponential(self._pause[i] / (0.1 + 1.5 * density)) + 0.3
+        return self._ola.take() * np.float32(0.5)
+
+
+class InsectsParams(Params):
+    crickets: int = param(16, ge=0, le=64, help="number of nearby field crickets")
+    temperature: Automatable = param(24.0, unit="degC", ge=10, le=35,
+                                     help="air temperature: sets the chirp rate (Dolbear's law)")
+    chorus: Automatable = param(0.5, ge=0, le=1, help="level of the distant chorus of countless crickets")
+    cicadas: Automatable = param(0.0, ge=0, le=1, help="level of a cicada buzz")
+    width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
+
+
+_CHIRPS = 24
+
+
+@kind("insects", family="nature", params=InsectsParams)
+class Insects(Texture):
+    """Crickets as pulse-train chirps from their own places, over a distant chorus; optional cicadas.
+
+    Each cricket has its own carrier (4.3-4.8 kHz), pulse shape and phase
+    and chirps at the Dolbear rate for the temperature with 3 % jitter; the
+    far chorus is narrow-band noise at the same carriers with per-hop
+    fluctuation; cicadas are a 4-9 kHz buzz with an AM rate and depth
+    re-chosen every few seconds (Farnell 50.10).
+    """
+
+    def __init__(self, params: InsectsParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self._shaper = SpectralFrames(rng, self.hop, sample_rate)
+        f = np.maximum(self._shaper.freqs, 1.0)
+        lf = np.log2(f)
+        self._chorus = (band(lf, 4500.0, 0.06) + 0.3 * band(lf, 9000.0, 0.05) + 0.02 * band(lf, 2500, 1.5)) * pink(f)
+        self._cicada = band(lf, 6000.0, 0.5) * pink(f)
+        self._cicada_am = Wander(rng, 0.2)
+        g = np.random.default_rng(rng.integers(2**63))
+        n = int(0.14 * sample_rate)
+        t = np.arange(n) / sample_rate
+        bank = []
+        for _ in range(_CHIRPS):
+            carrier = g.uniform(4300, 4800)
+            pulse_rate = 58.0 * g.uniform(0.95, 1.05)
+            pulses = int(g.integers(5, 9))
+            ph = t * pulse_rate
+            gate = (ph < pulses) * np.sin(np.pi * np.clip(ph % 1.0 / 0.6, 0, 1)) ** 2
+            gate *= 0.6 + 0.4 * np.minimum(ph / 2.0, 1.0)
+            tone = np.sin(2 * np.pi * carrier * t) + 0.3 * np.sin(4 * np.pi * carrier * t + 1.0) * (carrier * 2 < 0.45 * sample_rate)
+            bank.append(tone * gate * onset_ramp(n, sample_rate, 0.001))
+        self._bank = _normalise(np.array(bank))
+        count = params.crickets
+        self._voice = g.integers(0, _CHIRPS, count)
+        self._gain = g.uniform(0.15, 1.0, count) ** 2
+        self._pan = g.uniform(-0.95, 0.95, count)
+        self._next = g.uniform(0.0, 0.5, count)
+        self._ola = OverlapAdd(self.size, n)
+
+    def _frame(self) -> np.ndarray:
+        p, k, sr, rng = self.params, self.HOPS, self.sample_rate, self.rng
+        t = self.hop_times()
+        chorus = self.per_hop(p.chorus)
+        jitter = rng.lognormal(0.0, 0.25, (k, 2, 1))
+        mag = self._chorus * chorus[:, None, None] * jitter
+        cicadas = self.per_hop(p.cicadas)
+        if cicadas.max() > 0:
+            mag = mag + self._cicada * (cicadas * (0.6 + 0.4 * self._cicada_am.at(t)))[:, None, None]
+        out = self._shaper.synthesize(self._shaper.noise(k) * mag.astype(np.float32))
+        if len(self._next):
+            end = (self.start + self.size) / sr
+            starts, who = [], []
+            while True:
+                due = np.flatnonzero(self._next < end)
+                if len(due) == 0:
+                    break
+                at = self._next[due]
+                starts.append(np.maximum((at * sr).astype(np.int64) - self.start, 0))
+                who.append(due)
+                temp_f = np.asarray(p.temperature(at), np.float64) * 1.8 + 32.0
+                per_minute = np.maximum(40.0 + 4.0 * (temp_f - 50.0), 20.0)
+                self._next[due] = at + 60.0 / per_minute * rng.lognormal(0.0, 0.03, len(due))
+            if starts:
+                s, w = np.concatenate(starts), np.concatenate(who)
+                gains = _stereo(self._pan[w], self._gain[w] * 0.3)
+                self._ola.grains(s, self._bank, self._voice[w], gains)
+            out += self._ola.take()
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.9)

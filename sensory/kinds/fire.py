@@ -1,0 +1,95 @@
+"""Fire: hiss, crackles with wood resonances, and low lapping flames.
+
+After A. Farnell, *Designing Sound* (MIT Press, 2010), ch. 34 "Fire": hiss
+is high-passed noise under a strongly peaked slow modulation
+(``LFNoise2(1)^4``); crackles are short noise bursts (``Env.perc(0, 0.02)``
+stretched 1-1.5x) ringing a band-pass at 100-1000 Hz with Q 20, on a
+Poisson trigger; lapping is low band-passed noise (30 Hz), clipped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dsp.control import Wander, drift, wander_sum
+from ..dsp.grains import OverlapAdd, poisson_times
+from ..dsp.spectral import SpectralFrames
+from ..params import Automatable, Params, param
+from . import kind
+from .texture import Texture, band, pink
+from .water import _stereo, _widen, onset_ramp
+
+__all__ = ["Fire"]
+
+_CRACKLES = 64
+
+
+class FireParams(Params):
+    crackle: Automatable = param(0.5, ge=0, le=1, help="crackles per second: 0 embers .. 1 fresh dry wood")
+    size: Automatable = param(0.5, ge=0, le=1, help="0 small campfire .. 1 roaring fireplace: roar and lapping")
+    width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
+
+
+@kind("fire", family="nature", params=FireParams)
+class Fire(Texture):
+    """A wood fire: crackles and pops ringing the wood, soft hiss and low lapping roar.
+
+    Crackles come in bursts (a Poisson rate that itself flares), each a
+    grain with its own wood resonance, length, gain and place; the hiss and
+    lapping are noise shaped per hop and modulated by ``LFNoise2(1)^4``-like
+    signals, so the fire breathes.
+    """
+
+    def __init__(self, params: FireParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self._shaper = SpectralFrames(rng, self.hop, sample_rate)
+        f = np.maximum(self._shaper.freqs, 1.0)
+        lf = np.log2(f)
+        tilt = pink(f) * f / (f + 20.0)
+        self._hiss = band(lf, 3000.0, 1.0) * tilt
+        self._lap = band(lf, 60.0, 1.0) * tilt
+        self._roar = band(lf, 300.0, 1.3) * tilt
+        self._breath = wander_sum(rng, 0.5, 3)
+        self._flare = Wander(rng, 0.7)
+        self._lapping = Wander(rng, 4.0)
+        g = np.random.default_rng(rng.integers(2**63))
+        n = int(0.06 * sample_rate)
+        tt = np.arange(n) / sample_rate
+        bank = []
+        for i in range(_CRACKLES):
+            length = 0.02 * g.uniform(0.3, 1.5)
+            burst = g.standard_normal(n) * np.exp(-tt / (length / 5))
+            if i % 4 == 0:  # a sharp snap: bright, very short
+                y = np.diff(burst, prepend=0.0) * 0.5
+            else:  # ringing a wood resonance, Q 20
+                f0 = np.exp(g.uniform(np.log(100), np.log(1000)))
+                ring = np.sin(2 * np.pi * f0 * tt) * np.exp(-tt * np.pi * f0 / 20.0)
+                y = np.convolve(burst, ring[: n // 2])[:n] * (0.02 + 0.2 * 200 / f0) + 0.3 * np.diff(burst, prepend=0.0)
+            fade = np.ones(n)
+            fade[-n // 4:] = np.cos(np.linspace(0, np.pi / 2, n // 4)) ** 2
+            bank.append(y * onset_ramp(n, sample_rate, 0.0002) * fade)
+        bank = np.array(bank)
+        self._bank = (bank / np.abs(bank).max(axis=1, keepdims=True)).astype(np.float32)
+        self._ola = OverlapAdd(self.size, n)
+
+    def _frame(self) -> np.ndarray:
+        p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng
+        t = self.hop_times()
+        size = self.per_hop(p.size)
+        crackle = self.per_hop(p.crackle)
+        breath = np.clip(0.6 + 0.5 * drift(self._breath, t), 0.0, None) ** 4
+        lap = np.clip(0.5 + 0.6 * self._lapping.at(t), 0.05, 1.0)
+        mag = (self._hiss * (0.05 + 0.25 * breath)[:, None]
+               + self._lap * (0.4 + 1.2 * size)[:, None] * lap[:, None]
+               + self._roar * (0.1 + 0.5 * size)[:, None] * (0.6 + 0.4 * breath)[:, None])
+        out = self._shaper.synthesize(self._shaper.noise(k) * mag[:, None, :].astype(np.float32))
+        flare = np.exp(1.3 * self._flare.at(t))
+        rate = (1.0 + 18.0 * crackle) * flare
+        starts = poisson_times(rng, rate * hop / sr, hop)
+        e = len(starts)
+        if e:
+            gain = np.minimum(rng.pareto(2.5, e) * 0.4 + 0.08, 1.5)
+            self._ola.grains(starts, self._bank, rng.integers(0, _CRACKLES, e),
+                             _stereo(rng.uniform(-0.6, 0.6, e), gain))
+        out += self._ola.take()
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.5)

@@ -1,0 +1,75 @@
+"""Texture units: nature sounds computed a fixed frame at a time.
+
+A texture renders ``HOPS`` analysis hops (about 21 ms each, see
+:func:`~sensory.dsp.frames.hop_for`) per internal frame: controls are read
+once per hop, noise beds are shaped per hop in the frequency domain
+(:class:`~sensory.dsp.spectral.SpectralFrames`) and events are placed by
+overlap-add (:class:`~sensory.dsp.grains.OverlapAdd`). Frames are served in
+any block size through :class:`~sensory.dsp.frames.FrameQueue`, so the
+output never depends on how callers split it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..curves import Curve
+from ..dsp.frames import FrameQueue, hop_for
+from ..unit import Unit
+
+__all__ = ["Texture", "band", "pink", "LEVEL"]
+
+LEVEL = 0.126  # -18 dBFS RMS
+
+
+class Texture(Unit):
+    """Base of the nature kinds: stereo, rendered ``HOPS * hop`` frames at a time.
+
+    Subclasses implement :meth:`_frame` returning float32 (size, 2).
+    """
+
+    channels = 2
+    HOPS = 16
+
+    def __init__(self, params, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self.hop = hop_for(sample_rate)
+        self.size = self.hop * self.HOPS
+        self.start = 0  # first frame of the next internal frame
+        self._queue = FrameQueue(self._next)
+
+    def _render(self, n: int) -> np.ndarray:
+        return self._queue.take(n)
+
+    def _next(self) -> np.ndarray:
+        out = self._frame()
+        self.start += self.size
+        return out
+
+    def _frame(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def hop_times(self, delay: float = 0.0) -> np.ndarray:
+        """Times (s) of the centres of the frame's hops, ``delay`` seconds ago: float64 (HOPS,)."""
+        return (self.start + (np.arange(self.HOPS) + 0.5) * self.hop) / self.sample_rate - delay
+
+    def per_hop(self, curve: Curve) -> np.ndarray:
+        """``curve`` at the frame's hop centres: float64 (HOPS,)."""
+        return np.asarray(curve(self.hop_times()), np.float64)
+
+    def per_sample(self, curve: Curve) -> float | np.ndarray:
+        """``curve`` over every frame of the internal frame: a float if held, else float64 (size,)."""
+        return curve.block(self.start, self.size, self.sample_rate)
+
+
+def band(log2f: np.ndarray, centre_hz, octaves) -> np.ndarray:
+    """A smooth band-pass magnitude: a Gaussian in log frequency, 1 at ``centre_hz``,
+    falling to 0.61 at +-``octaves``. ``centre_hz`` may be (hops, 1) to move per hop."""
+    x = (log2f - np.log2(centre_hz)) / octaves
+    return np.exp(-0.5 * x * x)
+
+
+def pink(freqs: np.ndarray) -> np.ndarray:
+    """The -3 dB/octave tilt ``sqrt(1000/f)`` (f >= 20 Hz): with it, a :func:`band` shape is the
+    power per octave, as the ear and 1/3-octave analysis see it."""
+    return np.sqrt(1000.0 / np.maximum(freqs, 20.0))
