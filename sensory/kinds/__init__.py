@@ -29,7 +29,7 @@ class Kind:
 REGISTRY: dict[str, Kind] = {}
 
 # Modules whose import registers kinds; one module per family.
-_FAMILIES = ("noise", "tones", "breath", "bells", "drone")
+_FAMILIES = ("noise", "tones", "breath", "bells", "drone", "water", "air", "fire", "creatures")
 
 
 def kind(name: str, *, family: str, params: type[Params]):
