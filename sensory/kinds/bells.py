@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
+from ..dsp.phasor import sine
 from ..params import Params, TimeValue, param
 from ..unit import Unit
 from . import kind
@@ -122,15 +123,17 @@ class Bell(Unit):
     def _render(self, n: int) -> np.ndarray:
         start = self.frame
         self._schedule(start + n)
-        out = np.zeros(n, np.float64)
+        out = np.zeros(n, np.float32)
         attack = _ATTACK_S[self.params.model]
         frames = start + np.arange(n)
         for frame0, end, freqs, amps, rates, phases in self._ringing:
             live = (frames >= frame0) & (frames < end)
             t = np.where(live, frames - frame0, 0) / self.sample_rate  # seconds since the strike, (n,)
             tt = t[:, None]
-            modes = np.sin(2 * np.pi * (freqs * tt + phases)) * (np.exp(-rates * tt) * amps)
-            ring = modes.sum(axis=1) * np.sin(0.5 * np.pi * np.clip(t / attack, 0, 1)) ** 2
-            out += np.where(live, ring, 0.0)
+            modes = sine(freqs * tt + phases) * (np.exp(-rates * tt) * amps).astype(np.float32)
+            ring = modes.sum(axis=1)
+            if t[0] < attack:
+                ring *= (np.sin(0.5 * np.pi * np.clip(t / attack, 0, 1)) ** 2).astype(np.float32)
+            out += np.where(live, ring, np.float32(0))
         self._ringing = [s for s in self._ringing if s[1] > start + n]
-        return out.astype(np.float32)
+        return out

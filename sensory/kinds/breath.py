@@ -42,7 +42,7 @@ def breath_level(position: np.ndarray, inhale, hold_in, exhale, hold_out) -> np.
     rising = np.clip(t / inhale, 0.0, 1.0)
     falling = np.clip((t - inhale - hold_in) / exhale, 0.0, 1.0)
     level = np.where(t < inhale + hold_in, rising, 1.0 - falling)
-    return 0.5 - 0.5 * np.cos(np.pi * level)
+    return 0.5 - 0.5 * np.cos(np.float32(np.pi) * level.astype(np.float32))
 
 
 @kind("breath", family="guide", params=BreathParams)

@@ -132,5 +132,5 @@ class IsochronicTone(Unit):
         duty = np.asarray(self.value(self.params.duty, n), np.float64)
         x = np.minimum((cycle - np.floor(cycle)) / duty, 1.0)
         # Hann pulse over [0, duty); mean square 3/8 * duty, normalised to the steady tone's level
-        envelope = (0.5 - 0.5 * np.cos(2 * np.pi * x)) / np.sqrt(0.375 * duty)
+        envelope = (0.5 - 0.5 * np.cos(x.astype(np.float32) * np.float32(2 * np.pi))) / np.sqrt(0.375 * duty)
         return tone * (envelope.astype(np.float32) * _AMPLITUDE)
