@@ -304,5 +304,18 @@ def preview(source, output, duration, force):
     click.echo(f"wrote {draw(source, output, seconds=duration, force=force)}")
 
 
+@cli.command("import")
+@click.argument("sbg", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="recipe file to write (.toml)")
+@click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
+@handled
+def import_sbg(sbg, output, force):
+    """Convert an SBaGen schedule (.sbg) into a TOML recipe, keeping its timing and ears."""
+    from .sbagen import import_file
+
+    recipe = import_file(sbg, output, force=force)
+    click.echo(f"wrote {output}: {len(recipe.layers)} layers, {format_time(recipe.duration)}")
+
+
 def main() -> None:
     cli(prog_name="sensory")

@@ -107,6 +107,10 @@ def _load_file(path: Path, name: str | None = None) -> Recipe:
         raise RecipeError(f"{path}: not UTF-8 text (byte {e.start}); save the recipe as UTF-8") from None
     except OSError as e:
         raise RecipeError(f"{path}: cannot read: {e.strerror}") from None
+    if path.suffix.lower() == ".sbg":
+        from .sbagen import load_sbg
+
+        return load_sbg(path, text, name=name)
     return parse_text(text, str(path), name=name or path.stem)
 
 
