@@ -83,7 +83,8 @@ class Bell(Unit):
         self._ratio, self._amp, self._decay = modes.T
         self._listed = sorted(int(round(t * sample_rate)) for t in params.strikes)
         self._next_random = self._random_interval() if params.every > 0 else None
-        self._ringing: list[tuple] = []  # (start frame, end frame, freqs, amps, rates, phases) per strike
+        self._ringing: list[tuple] = []
+        self._silence = np.zeros(0, np.float32)  # (start frame, end frame, freqs, amps, rates, phases) per strike
 
     def _random_interval(self) -> int:
         p = self.params
@@ -123,6 +124,10 @@ class Bell(Unit):
     def _render(self, n: int) -> np.ndarray:
         start = self.frame
         self._schedule(start + n)
+        if not self._ringing:  # between strikes: a shared block of silence
+            if len(self._silence) < n:
+                self._silence = np.zeros(n, np.float32)
+            return self._silence[:n]
         out = np.zeros(n, np.float32)
         attack = _ATTACK_S[self.params.model]
         frames = start + np.arange(n)

@@ -9,8 +9,7 @@ from ..unit import Unit
 from . import kind
 
 _LEVEL = 0.126  # the pad's RMS at 0 dB gain: -18 dBFS (each ear)
-_TABLE = 2048  # points per wavetable cycle
-_GRID = 2048  # frames between wavetable updates (absolute frame multiples)
+_TABLE = 4096  # points per wavetable cycle, read without interpolation: phase error <= 1/8192 cycle
 _SWELL_MS = 0.44  # mean square of the swell 0.6 + 0.4 sin(.)
 
 
@@ -33,9 +32,10 @@ class Drone(Unit):
     Every partial swells at its own slow rate (around ``movement`` Hz, drawn
     from the layer's seed), so the sound moves without a rhythm.
 
-    The partial mix changes slowly, so each ear reads a wavetable of one cycle
-    rebuilt every 2048 frames (at fixed absolute frames) and crossfaded
-    linearly between rebuilds; the phase is integrated per sample.
+    The partial mix changes slowly, so each ear reads a one-cycle wavetable
+    rebuilt about every 85 ms (a power-of-two number of frames, at fixed
+    absolute frames) and crossfaded linearly between rebuilds; the phase is
+    integrated per sample.
     """
 
     channels = 2
@@ -45,49 +45,53 @@ class Drone(Unit):
         k = params.partials
         self._harmonic = np.arange(1.0, k + 1)
         offsets = rng.uniform(0, 1, (2, k))  # per-ear phase of each partial, cycles
-        x = np.arange(_TABLE + 1) / _TABLE  # one cycle, wrapped point included for interpolation
-        self._basis = np.sin(2 * np.pi * (x[None, :, None] * self._harmonic + offsets[:, None, :]))  # (2, T+1, k)
+        x = np.arange(_TABLE) / _TABLE
+        self._basis = np.ascontiguousarray(
+            np.sin(2 * np.pi * (x[None, :, None] * self._harmonic + offsets[:, None, :])), np.float32)  # (2, T, k)
         self._swell_rate = params.movement * rng.uniform(0.6, 1.4, k)  # Hz
         self._swell_phase = rng.uniform(0, 1, k)
+        self._shift = int(round(np.log2(sample_rate / 12)))  # grid of 2**shift frames, about 85 ms
         self._phase = np.zeros(2)  # cycles, left and right
+        self._cache: dict[int, np.ndarray] = {}
 
-    def _tables(self, grid: np.ndarray) -> np.ndarray:
-        """Wavetables at grid points (absolute frame indices / _GRID), shape (2, len(grid), T+1)."""
-        p, sr = self.params, self.sample_rate
-        t = grid * (_GRID / sr)
-        swell = 0.6 + 0.4 * np.sin(2 * np.pi * (np.outer(t, self._swell_rate) + self._swell_phase))  # (g, k)
-        bright = np.asarray(p.brightness(t)).reshape(-1, 1)
-        weight = self._harmonic ** -(2.0 - 1.5 * bright)  # (g, k): from 1/h^2 (dark) to 1/sqrt(h)
-        top = np.asarray(p.freq(t)).reshape(-1, 1) * self._harmonic * np.exp2(p.detune.highest / 1200)
-        weight = np.where(top < 0.45 * sr, weight, 0.0)  # no partial at or above Nyquist
-        amp = swell * weight * (_LEVEL / np.sqrt(_SWELL_MS * 0.5 * (weight ** 2).sum(axis=1, keepdims=True)))
-        return np.einsum("etk,gk->egt", self._basis, amp)
+    def _tables(self, g0: int, g1: int) -> list[np.ndarray]:
+        """Wavetables of both ears at grid points g0..g1 (frame g << shift), each float32 (2, T)."""
+        missing = [g for g in range(g0, g1 + 1) if g not in self._cache]
+        if missing:
+            p, sr = self.params, self.sample_rate
+            t = np.array(missing, np.float64) * ((1 << self._shift) / sr)
+            swell = 0.6 + 0.4 * np.sin(2 * np.pi * (np.outer(t, self._swell_rate) + self._swell_phase))  # (m, k)
+            weight = self._harmonic ** -(2.0 - 1.5 * np.asarray(p.brightness(t))[:, None])  # 1/h^2 .. 1/sqrt(h)
+            top = np.asarray(p.freq(t))[:, None] * self._harmonic * np.exp2(p.detune.highest / 1200)
+            weight = np.where(top < 0.45 * sr, weight, 0.0)  # no partial at or above Nyquist
+            amp = swell * weight * (_LEVEL / np.sqrt(_SWELL_MS * 0.5 * (weight ** 2).sum(axis=1, keepdims=True)))
+            for g, a in zip(missing, amp):
+                self._cache[g] = self._basis @ a.astype(np.float32)  # (2, T): the same shapes every time
+        tables = [self._cache[g] for g in range(g0, g1 + 1)]
+        self._cache = {g: v for g, v in self._cache.items() if g >= g1}
+        return tables
 
     def _render(self, n: int) -> np.ndarray:
-        p, sr = self.params, self.sample_rate
+        p, sr, shift = self.params, self.sample_rate, self._shift
         root = np.asarray(self.value(p.freq, n), np.float64)
         spread = np.exp2(np.asarray(self.value(p.detune, n), np.float64) / 1200)
-        inc = np.empty((n + 1, 2))
-        inc[0] = self._phase
-        inc[1:, 0] = root / spread / sr
-        inc[1:, 1] = root * spread / sr
-        phase = np.cumsum(inc, axis=0)
-        self._phase = phase[n]
-        position = (phase[:n] - np.floor(phase[:n])) * _TABLE
-        index = np.minimum(position.astype(np.int32), _TABLE - 1)
-        frac = (position - index).astype(np.float32)
-        g0 = self.frame // _GRID
-        tables = self._tables(np.arange(g0, (self.frame + n - 1) // _GRID + 2)).astype(np.float32)  # (2, g, T+1)
+        g0 = self.frame >> shift
+        g1 = ((self.frame + n - 1) >> shift) + 1
+        tables = self._tables(g0, g1)
         frames = np.arange(self.frame, self.frame + n)
-        cell = (frames // _GRID - g0).astype(np.int32) * (_TABLE + 1)
-        w = ((frames % _GRID) * (1.0 / _GRID)).astype(np.float32)
+        w = ((frames & ((1 << shift) - 1)) * (1.0 / (1 << shift))).astype(np.float32)
+        edges = [0] + [((g0 + k) << shift) - self.frame for k in range(1, g1 - g0)] + [n]
         out = np.empty((n, 2), np.float32)
-        for ear in range(2):
-            flat = tables[ear].ravel()
-            base = cell + index[:, ear]
-            f = frac[:, ear]
-            a0, a1 = flat.take(base), flat.take(base + 1)
-            b0, b1 = flat.take(base + (_TABLE + 1)), flat.take(base + (_TABLE + 2))
-            a = a0 + (a1 - a0) * f
-            out[:, ear] = a + (b0 + (b1 - b0) * f - a) * w
+        for ear, ratio in enumerate((1 / spread, spread)):
+            inc = np.empty(n + 1)
+            inc[0] = self._phase[ear]
+            inc[1:] = root * ratio / sr
+            phase = np.cumsum(inc)
+            self._phase[ear] = phase[n]
+            index = ((phase[:n] - np.floor(phase[:n])) * _TABLE).astype(np.int64) & (_TABLE - 1)
+            for k in range(len(edges) - 1):  # one grid cell at a time: tables k and k + 1
+                a0, a1 = edges[k], edges[k + 1]
+                i = index[a0:a1]
+                a = tables[k][ear].take(i)
+                out[a0:a1, ear] = a + (tables[k + 1][ear].take(i) - a) * w[a0:a1]
         return out
