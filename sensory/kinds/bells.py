@@ -15,19 +15,22 @@ pairs), which gives the slow beating of a real bell. Mode ratios:
 * ``chime``: a free bar or tube (a wind chime), the free-free beam ratios
   (beta_n / beta_1)^2 of Euler-Bernoulli theory, Fletcher and Rossing ch. 2.
 
-Every strike is rendered in closed form from its strike time, so blocks of any
-size give the same samples; the work per block is one vectorized call per
-ringing strike.
+The bank is rendered in fixed internal frames of 1024 samples at fixed absolute
+positions, so blocks of any size give the same samples. In each frame a strike's
+modes are the complex amplitudes reached at the frame's start (closed form from
+the strike time) times a per-strike table of one frame of decaying rotations:
+two small matrix-vector products per ringing strike, no per-sample loops.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator
 
-from ..dsp.phasor import sine
+from ..dsp.frames import FrameQueue
 from ..params import Params, TimeValue, param
 from ..unit import Unit
 from . import kind
@@ -43,6 +46,7 @@ _ATTACK_S = {"bell": 0.002, "bowl": 0.012, "chime": 0.001}  # mallet contact tim
 _SPLIT_HZ = {"bell": 0.7, "bowl": 1.2, "chime": 0.4}  # largest split of a mode pair, Hz
 _PEAK = 0.35  # amplitude of a strike's modes summed, before the strike's velocity
 _SILENT = 1e-4  # a strike is done when its envelope falls below -80 dB
+_FRAME = 1024  # internal frame, samples
 
 
 class BellParams(Params):
@@ -83,8 +87,10 @@ class Bell(Unit):
         self._ratio, self._amp, self._decay = modes.T
         self._listed = sorted(int(round(t * sample_rate)) for t in params.strikes)
         self._next_random = self._random_interval() if params.every > 0 else None
-        self._ringing: list[tuple] = []
-        self._silence = np.zeros(0, np.float32)  # (start frame, end frame, freqs, amps, rates, phases) per strike
+        self._ringing: list[_Strike] = []
+        self._start = 0  # absolute frame of the next internal frame
+        self._silence = np.zeros((_FRAME, 1), np.float32)
+        self._queue = FrameQueue(self._produce, channels=1)
 
     def _random_interval(self) -> int:
         p = self.params
@@ -92,7 +98,7 @@ class Bell(Unit):
 
     def _strike(self, frame: int) -> None:
         """Start a strike at ``frame``: per-mode frequencies, amplitudes, decay rates and phases."""
-        p = self.params
+        p, sr = self.params, self.sample_rate
         k = len(self._ratio)
         split = self.rng.uniform(0.2, 1.0, k) * _SPLIT_HZ[p.model]
         freqs = np.concatenate([self._ratio * p.freq - split / 2, self._ratio * p.freq + split / 2])
@@ -102,9 +108,14 @@ class Bell(Unit):
         amps = np.concatenate([amps * balance, amps * (1 - balance)]) * (_PEAK / self._amp.sum())
         rates = np.tile(np.log(1000.0) / (p.decay * self._decay), 2)  # 60 dB over the mode's decay time
         phases = self.rng.uniform(0, 1, 2 * k)
+        pole = 2j * np.pi * freqs - rates  # per mode: d/dt of log(amplitude) as a complex rate, 1/s
+        rotation = np.exp(np.outer(np.arange(_FRAME) / sr, pole))  # (F, modes): one frame of ringing
         # the frame where even the slowest mode has fallen below _SILENT
-        end = frame + int(np.ceil(np.log(amps.sum() / _SILENT) / rates.min() * self.sample_rate))
-        self._ringing.append((frame, end, freqs, amps, rates, phases))
+        end = frame + int(np.ceil(np.log(amps.sum() / _SILENT) / rates.min() * sr))
+        attack = max(1, int(round(_ATTACK_S[p.model] * sr)))
+        self._ringing.append(_Strike(frame, end, amps * np.exp(2j * np.pi * phases), pole,
+                                     np.ascontiguousarray(rotation.real, np.float32),
+                                     np.ascontiguousarray(rotation.imag, np.float32), attack))
 
     def _schedule(self, end: int) -> None:
         """Start every strike due before frame ``end``, in time order."""
@@ -121,24 +132,41 @@ class Bell(Unit):
                 self._next_random = rand + max(1, self._random_interval())
             self._strike(frame)
 
+    def _produce(self) -> np.ndarray:
+        """The next internal frame, float32 (_FRAME, 1)."""
+        start = self._start
+        self._start += _FRAME
+        self._schedule(start + _FRAME)
+        if not self._ringing:
+            return self._silence
+        out = np.zeros(_FRAME, np.float32)
+        for s in self._ringing:
+            skip = max(0, s.frame - start)  # frames of this internal frame before the strike
+            at = s.amplitude * np.exp(s.pole * (max(start, s.frame) - s.frame) / self.sample_rate)
+            m = _FRAME - skip
+            ring = s.re[:m] @ at.real.astype(np.float32) - s.im[:m] @ at.imag.astype(np.float32)
+            since = start + skip - s.frame  # samples since the strike at out[skip]
+            if since < s.attack:
+                ramp = np.minimum(np.arange(since, since + m) / s.attack, 1.0)
+                ring *= (np.sin(0.5 * np.pi * ramp) ** 2).astype(np.float32)
+            out[skip:] += ring
+        self._ringing = [s for s in self._ringing if s.end > self._start]
+        return out[:, None]
+
     def _render(self, n: int) -> np.ndarray:
-        start = self.frame
-        self._schedule(start + n)
-        if not self._ringing:  # between strikes: a shared block of silence
-            if len(self._silence) < n:
-                self._silence = np.zeros(n, np.float32)
-            return self._silence[:n]
-        out = np.zeros(n, np.float32)
-        attack = _ATTACK_S[self.params.model]
-        frames = start + np.arange(n)
-        for frame0, end, freqs, amps, rates, phases in self._ringing:
-            live = (frames >= frame0) & (frames < end)
-            t = np.where(live, frames - frame0, 0) / self.sample_rate  # seconds since the strike, (n,)
-            tt = t[:, None]
-            modes = sine(freqs * tt + phases) * (np.exp(-rates * tt) * amps).astype(np.float32)
-            ring = modes.sum(axis=1)
-            if t[0] < attack:
-                ring *= (np.sin(0.5 * np.pi * np.clip(t / attack, 0, 1)) ** 2).astype(np.float32)
-            out += np.where(live, ring, np.float32(0))
-        self._ringing = [s for s in self._ringing if s[1] > start + n]
-        return out
+        return self._queue.take(n)[:, 0]
+
+
+@dataclass(frozen=True)
+class _Strike:
+    """A ringing strike: start and end frames, complex mode amplitudes at the strike, complex
+    poles (1/s), one internal frame of decaying rotations (real and imaginary, (F, modes)),
+    and the mallet's attack in frames."""
+
+    frame: int
+    end: int
+    amplitude: np.ndarray
+    pole: np.ndarray
+    re: np.ndarray
+    im: np.ndarray
+    attack: int
