@@ -8,7 +8,7 @@ hop:
 * noise: each frame is complex white noise times ``|H_k(f)|``, inverse-FFT'd,
   windowed and overlap-added, so the output is Gaussian noise with power
   spectral density ``|H_k(f)|^2`` crossfading smoothly from hop to hop
-  (unit mean-square for ``|H| = 1``);
+  (unit mean-square for ``|H| = 1`` at 48 kHz, the same power per Hz at any rate);
 * impulses: a sparse train of drop or click impulses, windowed, FFT'd,
   multiplied by ``|H_k(f)|`` and resynthesised, so every impulse rings
   through the current surface resonances at a cost that does not depend on
@@ -43,7 +43,9 @@ class SpectralFrames:
         self._tail = np.zeros((channels, hop), np.float32)  # second half of the last frame
         self._input = np.zeros((channels, hop), np.float32)  # last hop of the impulse train
         # uniform int16 -> unit variance, then sqrt(hop) so a flat |H| = 1 gives unit mean square
-        self._scale = np.float32(np.sqrt(3.0) / 32768.0 * np.sqrt(hop))
+        # at 48 kHz; sqrt(sr / 48000) keeps |H|^2 a power density per Hz, so a band-limited shape
+        # has the same level at any sample rate
+        self._scale = np.float32(np.sqrt(3.0) / 32768.0 * np.sqrt(hop) * np.sqrt(sample_rate / 48000.0))
 
     def noise(self, k: int) -> np.ndarray:
         """Complex white spectra for ``k`` frames: complex64 (k, channels, bins)."""

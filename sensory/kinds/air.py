@@ -12,6 +12,7 @@ low-pass); the storm rates follow the notes' "Thunder" entry.
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import lfilter
 
 from ..dsp.control import Wander, drift, wander_sum
 from ..dsp.grains import OverlapAdd, poisson_times
@@ -53,18 +54,21 @@ class Wind(Texture):
         self._log2f = np.log2(f)
         self._tilt = pink(f) * f / (f + 25.0)
         self._drift = wander_sum(rng, 0.01, 5, memory=6.0)
-        self._gust = wander_sum(rng, 0.15, 3, memory=6.0)
+        self._gust = wander_sum(rng, 0.25, 3, memory=6.0)
         self._flutter = Wander(rng, 3.0, memory=6.0)
         g = np.random.default_rng(rng.integers(2**63))
         self._objects = g.uniform(0.004, 0.02, 3)  # whistling edges, diameter m
-        n = int(0.012 * sample_rate)
+        self._whistle_bins = int(np.searchsorted(self._shaper.freqs, min(4000.0, 0.45 * sample_rate)))
+        n = int(0.006 * sample_rate)
         bank = []
-        for _ in range(_LEAF_GRAINS):  # a leaf click: band-limited noise burst, 2-8 ms
-            length = int(g.uniform(0.002, 0.008) * sample_rate)
+        for _ in range(_LEAF_GRAINS):  # a leaf click: noise burst of 1-5 ms ringing a 1.5-5 kHz leaf
+            length = int(g.uniform(0.001, 0.005) * sample_rate)
+            f0 = min(g.uniform(1500.0, 5000.0), 0.4 * sample_rate)
+            r = np.exp(-np.pi * f0 / 4.0 / sample_rate)  # Q about 4
             y = np.zeros(n)
-            burst = np.diff(g.standard_normal(length + 1)) * np.hanning(length)
-            y[:length] = burst
-            bank.append(y * onset_ramp(n, sample_rate, 0.0003))
+            y[:length] = g.standard_normal(length) * np.hanning(length)
+            y = lfilter([1.0, 0.0, -1.0], [1.0, -2 * r * np.cos(2 * np.pi * f0 / sample_rate), r * r], y)
+            bank.append(y * onset_ramp(n, sample_rate, 0.0003) * np.hanning(2 * n)[n:] ** 0.5)
         self._leaf_bank = _normalise(np.array(bank))
         self._ola = OverlapAdd(self.size, n)
 
@@ -82,32 +86,33 @@ class Wind(Texture):
         t = self.hop_times()
         v = self.speed(t)
         centre = (120.0 + 500.0 * v)[:, None]
-        body = band(self._log2f, centre, 1.4) * self._tilt * (v ** 1.5)[:, None]
+        body = band(self._log2f, centre, 1.4) * self._tilt * (v ** 2.5)[:, None]
         whistle = self.per_hop(p.whistle)
-        chans = []
-        for lag in (0.1, 1.0):  # whistles reach the two ears 100 and 1000 ms late
-            vl = self.speed(t - lag)
-            w = np.zeros_like(body)
-            for d in self._objects:
-                f0 = 0.2 * (8.0 + 25.0 * vl) / d  # Strouhal, wind 8-45 m/s
-                on = np.clip(1.0 - np.abs(vl - 0.15 / d / 60.0 - 0.6) * 2.5, 0.0, 1.0) ** 2
-                w += band(self._log2f, np.clip(f0, 150.0, 0.4 * sr)[:, None], 0.03) * (on * vl)[:, None]
-            chans.append(body + 0.4 * whistle[:, None] * w * self._tilt)
-        mag = np.stack(chans, axis=1)
+        mag = np.repeat(body[:, None, :], 2, axis=1)
+        if whistle.max() > 0:
+            top = self._whistle_bins
+            for ch, lag in enumerate((0.1, 1.0)):  # whistles reach the two ears 100 and 1000 ms late
+                vl = self.speed(t - lag)
+                w = np.zeros((k, top))
+                for d in self._objects:
+                    f0 = 0.2 * (8.0 + 25.0 * vl) / d  # Strouhal, wind 8-45 m/s
+                    on = np.clip(1.0 - np.abs(vl - 0.15 / d / 60.0 - 0.6) * 2.5, 0.0, 1.0) ** 2
+                    w += band(self._log2f[:top], f0[:, None], 0.03) * (on * vl ** 2)[:, None]
+                mag[:, ch, :top] += 0.4 * whistle[:, None] * w * self._tilt[:top]
         out = self._shaper.synthesize(self._shaper.noise(k) * mag.astype(np.float32))
         leaves = self.per_hop(p.leaves)
         if leaves.max() > 0:
             lag = self.speed(t - 2.0)
             threshold = 0.7 - 0.3 * np.clip(lag, 0.0, 1.0)
-            rate = 3000.0 * np.clip(lag - threshold + 0.35, 0.0, None) ** 2.5 * (leaves > 0)
+            rate = np.minimum(1500.0 * np.clip(lag - threshold + 0.35, 0.0, None) ** 2.5, 600.0) * (leaves > 0)
             starts = poisson_times(rng, rate * hop / sr, hop)
             e = len(starts)
             if e:
-                amp = leaves[starts // hop] * rng.lognormal(-1.0, 0.6, e) * 0.6 * np.sqrt(sr / 48000.0)
+                amp = leaves[starts // hop] * rng.lognormal(-1.0, 0.6, e) * 0.6
                 variant = rng.integers(0, _LEAF_GRAINS, e)
                 self._ola.grains(starts, self._leaf_bank, variant, _stereo(rng.uniform(-1, 1, e), amp))
             out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(1.4)
+        return _widen(out, self.per_sample(p.width)) * np.float32(3.5)
 
 
 class ThunderParams(Params):

@@ -203,4 +203,4 @@ class Insects(Texture):
                 gains = _stereo(self._pan[w], self._gain[w] * 0.3)
                 self._ola.grains(s, self._bank, self._voice[w], gains)
             out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.9)
+        return _widen(out, self.per_sample(p.width)) * np.float32(1.4)

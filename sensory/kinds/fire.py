@@ -67,7 +67,7 @@ class Fire(Texture):
                 y = np.convolve(burst, ring[: n // 2])[:n] * (0.02 + 0.2 * 200 / f0) + 0.3 * np.diff(burst, prepend=0.0)
             fade = np.ones(n)
             fade[-n // 4:] = np.cos(np.linspace(0, np.pi / 2, n // 4)) ** 2
-            bank.append(y * onset_ramp(n, sample_rate, 0.0002) * fade)
+            bank.append(y * onset_ramp(n, sample_rate, 0.0006) * fade)
         bank = np.array(bank)
         self._bank = (bank / np.abs(bank).max(axis=1, keepdims=True)).astype(np.float32)
         self._ola = OverlapAdd(self.size, n)
@@ -92,4 +92,4 @@ class Fire(Texture):
             self._ola.grains(starts, self._bank, rng.integers(0, _CRACKLES, e),
                              _stereo(rng.uniform(-0.6, 0.6, e), gain))
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.5)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.7)

@@ -46,7 +46,7 @@ def bubble(radius_m: float, n: int, sample_rate: int, rise: float = 0.1) -> np.n
     tail = max(2, n // 3)
     end = np.ones(n)
     end[-tail:] = 0.5 + 0.5 * np.cos(np.pi * np.arange(tail) / tail)
-    return np.sin(2 * np.pi * phase) * np.exp(-d * t) * onset_ramp(n, sample_rate, 0.0008) * end
+    return np.sin(2 * np.pi * phase) * np.exp(-d * t) * onset_ramp(n, sample_rate, 0.003) * end
 
 
 def _modes(rng, n, sample_rate, freqs, decays, gains) -> np.ndarray:
@@ -56,11 +56,15 @@ def _modes(rng, n, sample_rate, freqs, decays, gains) -> np.ndarray:
     for f, tau, g in zip(freqs, decays, gains):
         y += g * np.sin(2 * np.pi * min(f, 0.45 * sample_rate) * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / tau)
     hit = rng.standard_normal(n) * np.exp(-t / 0.0005)
-    return (0.7 * y + 0.5 * hit) * onset_ramp(n, sample_rate)
+    tail = n // 4
+    end = np.ones(n)
+    end[-tail:] = 0.5 + 0.5 * np.cos(np.pi * np.arange(tail) / tail)
+    return (0.7 * y + 0.5 * hit) * onset_ramp(n, sample_rate) * end
 
 
 def _normalise(bank: np.ndarray) -> np.ndarray:
-    return (bank / np.sqrt(np.mean(bank ** 2, axis=1, keepdims=True) * bank.shape[1] / 1000.0 + 1e-12)).astype(np.float32)
+    """Grains (variants, samples) scaled to peak 1, float32."""
+    return (bank / (np.abs(bank).max(axis=1, keepdims=True) + 1e-12)).astype(np.float32)
 
 
 def _stereo(pan: np.ndarray, gain: np.ndarray) -> np.ndarray:
@@ -151,7 +155,7 @@ class Rain(Texture):
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-3)
         rate = (200.0 + 2500.0 * inten ** 1.5) * swell
         starts = poisson_times(rng, rate * hop / sr, hop)
-        amp = rng.lognormal(0.0, 0.7, len(starts)) * np.sqrt(sr / 48000.0)
+        amp = rng.lognormal(0.0, 0.7, len(starts)) * (sr / 48000.0)  # same power per Hz at any rate
         train = impulse_train(self.size, starts, _stereo(rng.uniform(-1, 1, len(starts)), amp))
         patter = (weights @ self._surface) * (2.0 ** (-2.0 * dist[:, None] * np.maximum(self._log2f - 11, 0)))
         patter *= (1.5 / np.sqrt(rate + 50.0))[:, None]
@@ -206,7 +210,7 @@ class Stream(Texture):
         self._gurgle = wander_sum(rng, 0.5, 4)
         self._slow = wander_sum(rng, 0.01, 4)
         g = np.random.default_rng(rng.integers(2**63))
-        radii = np.sort(0.0005 * (8.0 ** g.random(_BUBBLES)))  # 0.5-4 mm, log-uniform
+        radii = np.sort(0.0007 * (6.0 ** g.random(_BUBBLES)))  # 0.7-4.2 mm (4.3 kHz-710 Hz), log-uniform
         n = int(0.05 * sample_rate)
         self._bank = _normalise(np.array([bubble(r, n, sample_rate, rise=g.uniform(0.05, 0.15)) for r in radii]))
         self._ola = OverlapAdd(self.size, n)
@@ -217,13 +221,13 @@ class Stream(Texture):
         flow = self.per_hop(p.flow)
         dist = self.per_hop(p.distance)
         size = self.per_hop(p.size)
-        gurgle = np.exp(0.6 * drift(self._gurgle, t) + 0.2 * drift(self._slow, t))
+        gurgle = np.exp(1.1 * drift(self._gurgle, t) + 0.2 * drift(self._slow, t))
         centres = [900.0 * 2.0 ** (0.9 * w.at(t) + 0.6 * (size - 0.5) * -1) for w in self._peaks]
         shape = 0.25 * band(self._log2f, 250.0, 1.5)
         for c in centres:
             shape = shape + band(self._log2f, c[:, None], 0.12)
         shape = shape + 0.3 * band(self._log2f, 3500.0 * 2.0 ** (-dist[:, None]), 1.0)
-        bed = shape * self._tilt * ((0.3 + 0.7 * flow) * gurgle)[:, None]
+        bed = shape * self._tilt * ((0.15 + 0.35 * flow) * gurgle)[:, None]
         out = self._shaper.synthesize(self._shaper.noise(k) * bed[:, None, :].astype(np.float32))
         rate = (30.0 + 250.0 * flow ** 1.5) * (1.0 - 0.7 * dist) * gurgle
         starts = poisson_times(rng, rate * hop / sr, hop)
@@ -232,7 +236,7 @@ class Stream(Texture):
             bias = np.clip(size[starts // hop], 0.02, 0.98)
             variant = (_BUBBLES * rng.random(e) ** ((1 - bias) / bias)).astype(np.int64).clip(0, _BUBBLES - 1)
             variant = _BUBBLES - 1 - variant  # small bubbles (high index after flip) favoured when size is low
-            gain = rng.lognormal(-1.0, 0.7, e) * 0.12
+            gain = rng.lognormal(-1.0, 0.8, e) * 0.2
             self._ola.grains(starts, self._bank, variant, _stereo(rng.uniform(-0.95, 0.95, e), gain))
         out += self._ola.take()
         return _widen(out, self.per_sample(p.width)) * np.float32(0.8)
@@ -312,4 +316,4 @@ class Ocean(Texture):
                + body * (0.15 + swell + 1.5 * crash)[:, :, None]
                + self._foam * (crash * (1.0 - 0.8 * dist[:, None]))[:, :, None] * fizz)
         out = self._shaper.synthesize(self._shaper.noise(k) * mag.astype(np.float32))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.3)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.24)

@@ -1,0 +1,174 @@
+"""Nature presets: speed, memory, repetition and texture statistics.
+
+    python bench/nature.py [--minutes 10] [--hour] [--stats] [--plots] [PRESET ...]
+
+* speed: each preset rendered at 48 kHz stereo in a fresh subprocess (blocks
+  of 4096, nothing kept), wall and CPU seconds, x real time, peak RSS;
+* --hour: the 1-hour render also computes the loudness envelope (RMS per
+  100 ms, in dB) and its autocorrelation at lags 1-600 s; the largest peak is
+  reported against the noise floor (3 / sqrt(N) for N envelope values);
+  30-s windows are compared for near copies (highest correlation between
+  any two non-overlapping windows' 100-ms envelopes of the residual);
+* --stats: 30 s of each preset through the reference ``texture_stats.py``
+  (../shared/reference) against its recording class;
+* --plots: spectrograms under bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+REFERENCE = ROOT.parent / "shared" / "reference"
+PRESETS = ["forest", "rain", "rain-on-roof", "ocean", "stream", "wind", "fireplace", "night", "thunderstorm", "forest-day"]
+CLASSES = {"forest": "chirping_birds", "rain": "rain", "rain-on-roof": "rain", "ocean": "sea_waves",
+           "stream": "pouring_water", "wind": "wind", "fireplace": "crackling_fire", "night": "crickets",
+           "thunderstorm": "thunderstorm", "forest-day": "chirping_birds"}
+KEYS = ["spectral_centroid_hz", "spectral_slope_db_per_octave", "envelope_kurtosis_band_mean",
+        "envelope_cv_band_mean", "envelope_corr_all_pairs", "modulation_slow_0.5-2Hz", "onsets_per_second",
+        "crest_factor_db"]
+
+_CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+t0 = time.perf_counter(); c0 = time.process_time()
+import sensory
+from sensory import engine
+name, seconds, envelope = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1"
+recipe = sensory.load(name)
+sr = 48000
+hop = sr // 10
+env, carry = [], np.zeros((0, 2), np.float32)
+for block in engine.blocks(recipe, seconds=seconds, sample_rate=sr, block_size=4096):
+    if envelope:
+        x = np.concatenate([carry, block]) if len(carry) else block
+        k = len(x) // hop
+        if k:
+            env.append(np.sqrt(np.mean(x[:k * hop].astype(np.float64).reshape(k, hop * 2) ** 2, axis=1)))
+        carry = x[k * hop:]
+wall = time.perf_counter() - t0; cpu = time.process_time() - c0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if envelope:
+    np.save(sys.argv[4], np.concatenate(env))
+print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss}))
+"""
+
+
+def run(name: str, seconds: float, envelope_path: Path | None = None) -> dict:
+    args = [sys.executable, "-c", _CHILD, name, str(seconds), "1" if envelope_path else "0", str(envelope_path or "")]
+    res = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=True)
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out["xrt"] = seconds / out["wall"]
+    return out
+
+
+def repetition(env_path: Path) -> dict:
+    """Autocorrelation peak over 1-600 s lags of the dB loudness envelope, and near-copy 30-s windows."""
+    import numpy as np
+
+    e = 20 * np.log10(np.load(env_path) + 1e-9)
+    e = e[100:-100]  # leave out the fades
+    x = e - e.mean()
+    n = len(x)
+    spec = np.fft.rfft(x, 2 * n)
+    ac = np.fft.irfft(np.abs(spec) ** 2)[:n] / (x @ x)
+    lags = ac[10:6001]  # 1-600 s at 10 values per second
+    floor = 3.0 / np.sqrt(n)
+    # slow drifts give a smooth positive autocorrelation; peaks are local maxima above that trend
+    from scipy.ndimage import uniform_filter1d
+    residual = lags - uniform_filter1d(lags, 301)
+    w = 300  # 30-s windows of the 100-ms envelope
+    r = x[: (n // w) * w].reshape(-1, w)
+    r = r - r.mean(axis=1, keepdims=True)
+    r /= np.linalg.norm(r, axis=1, keepdims=True) + 1e-12
+    c = r @ r.T
+    np.fill_diagonal(c, 0)
+    return {"ac_peak_residual": float(residual.max()), "ac_floor": floor, "ac_max": float(lags.max()),
+            "window_max_corr": float(c.max())}
+
+
+def texture(name: str) -> dict:
+    import numpy as np
+    import soundfile as sf
+    import sensory
+    from sensory import engine
+
+    recipe = sensory.load(name)
+    x = engine.render(recipe, seconds=40, sample_rate=48000)[5 * 48000: 35 * 48000]
+    path = OUT / f"{name}.flac"
+    sf.write(path, x, 48000)
+    cls = CLASSES[name]
+    res = subprocess.run([sys.executable, str(REFERENCE / "texture_stats.py"), str(path)],
+                         capture_output=True, text=True, check=True)
+    stats = json.loads(res.stdout)
+    ref = json.loads((REFERENCE / "nature-stats.json").read_text())["classes"][cls]
+    rows = {}
+    for key in KEYS:
+        v = stats[key]["median"]
+        r = ref[key]
+        rows[key] = (v, r["median"], r["q25"], r["q75"])
+    return {"class": cls, "rows": rows}
+
+
+def plot(name: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import soundfile as sf
+    from scipy.signal import spectrogram
+    import numpy as np
+
+    x, sr = sf.read(OUT / f"{name}.flac")
+    f, t, s = spectrogram(x.mean(axis=1), sr, nperseg=2048, noverlap=1024)
+    plt.figure(figsize=(10, 4))
+    plt.pcolormesh(t, f, 10 * np.log10(s + 1e-12), shading="auto", vmin=-130, vmax=-40)
+    plt.yscale("symlog", linthresh=500)
+    plt.ylim(50, 20000)
+    plt.title(f"{name} (30 s, 48 kHz)")
+    plt.xlabel("s")
+    plt.ylabel("Hz")
+    plt.tight_layout()
+    plt.savefig(OUT / f"{name}.png", dpi=80)
+    plt.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("presets", nargs="*", default=PRESETS)
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--hour", action="store_true", help="also render 1 h and check repetition")
+    ap.add_argument("--stats", action="store_true")
+    ap.add_argument("--plots", action="store_true")
+    a = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"{'preset':14} {'min':>5} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'RSS MB':>7}")
+    for name in a.presets:
+        lengths = [a.minutes * 60] + ([3600.0] if a.hour else [])
+        for seconds in lengths:
+            env = OUT / f"{name}-env.npy" if seconds == 3600.0 else None
+            r = run(name, seconds, env)
+            print(f"{name:14} {seconds / 60:5.0f} {r['wall']:7.1f} {r['cpu']:7.1f} {r['xrt']:6.0f} {r['rss_mb']:7.0f}", flush=True)
+            if env:
+                rep = repetition(env)
+                print(f"{'':14} 1-h envelope: autocorr 1-600 s max {rep['ac_max']:.3f}, peak above trend "
+                      f"{rep['ac_peak_residual']:.3f} (floor {rep['ac_floor']:.3f}); 30-s windows max r "
+                      f"{rep['window_max_corr']:.2f}", flush=True)
+    if a.stats or a.plots:
+        for name in a.presets:
+            res = texture(name)
+            if a.plots:
+                plot(name)
+            if a.stats:
+                print(f"\n{name} vs {res['class']}")
+                for key, (v, med, q25, q75) in res["rows"].items():
+                    mark = "" if q25 <= v <= q75 else ("  (low)" if v < q25 else "  (high)")
+                    print(f"  {key:30} {v:9.3g}   ref {med:9.3g} [{q25:.3g}, {q75:.3g}]{mark}")
+
+
+if __name__ == "__main__":
+    main()

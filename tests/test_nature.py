@@ -1,0 +1,231 @@
+"""Nature kinds: levels, stereo, clicks, enveloped events, no repetition, texture numbers
+that tell each kind from plain noise, and the space stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import butter, hilbert, sosfiltfilt
+
+from sensory import library
+from sensory.engine import build, render
+from sensory.kinds import get
+from sensory.recipe import layer_model
+
+from .helpers import clicks, recipe
+
+NATURE = ["rain", "stream", "ocean", "wind", "thunder", "fire", "birds", "insects"]
+BEDS = ["rain", "stream", "ocean", "wind", "fire"]
+SR = 16000
+
+
+def unit_render(kind: str, seconds: float, sample_rate: int = SR, seed: int = 1, **params) -> np.ndarray:
+    """``seconds`` of a kind's unit alone (no master stage), float64 (n, 2)."""
+    spec = layer_model(kind).model_validate({"name": "x", "kind": kind, **params})
+    unit = get(kind).unit(spec, sample_rate, np.random.default_rng(seed))
+    return unit.render(int(seconds * sample_rate)).astype(np.float64)
+
+
+def rms_db(x: np.ndarray) -> float:
+    return 10 * np.log10(np.mean(x ** 2) + 1e-20)
+
+
+def band_envelope(x: np.ndarray, sr: int, lo: float, hi: float) -> np.ndarray:
+    """Hilbert envelope of the band lo..hi Hz of mono ``x``."""
+    sos = butter(4, [lo, min(hi, 0.45 * sr)], "bandpass", fs=sr, output="sos")
+    return np.abs(hilbert(sosfiltfilt(sos, x)))
+
+
+def kurtosis(e: np.ndarray) -> float:
+    c = e - e.mean()
+    return float(np.mean(c ** 4) / np.mean(c ** 2) ** 2)
+
+
+def noise_like(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Gaussian noise with the long-term spectrum of mono ``x`` (random phases): the contrast."""
+    spec = np.fft.rfft(x)
+    phases = np.exp(2j * np.pi * np.random.default_rng(seed).random(len(spec)))
+    return np.fft.irfft(np.abs(spec) * phases, len(x))
+
+
+@pytest.mark.parametrize("kind", NATURE)
+def test_level_near_nominal(kind):
+    x = unit_render(kind, 20.0 if kind == "ocean" else 6.0)
+    low = -34 if kind in ("thunder", "birds") else -24
+    assert low < rms_db(x) < -12, f"{kind} renders at {rms_db(x):.1f} dBFS"
+    assert np.abs(x).max() < 1.0
+
+
+@pytest.mark.parametrize("kind", BEDS + ["insects"])
+def test_beds_decorrelated_between_ears(kind):
+    x = unit_render(kind, 6.0)
+    r = np.corrcoef(x[:, 0], x[:, 1])[0, 1]
+    assert abs(r) < 0.3 if kind != "insects" else abs(r) < 0.7, r
+
+
+def test_width_zero_is_mono():
+    x = unit_render("rain", 1.0, width=0.0)
+    assert np.allclose(x[:, 0], x[:, 1], atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["wind", "ocean", "rain"])
+def test_no_clicks_in_beds(kind):
+    x = unit_render(kind, 5.0, sample_rate=48000)
+    assert clicks(x.mean(axis=1), 48000) == 0
+
+
+def test_click_detector_finds_a_step_in_a_bed():
+    x = unit_render("wind", 3.0, sample_rate=48000).mean(axis=1)
+    x[70000:] += 0.2
+    assert clicks(x, 48000) > 0
+
+
+@pytest.mark.parametrize("kind, attr", [("rain", "_bank"), ("stream", "_bank"), ("fire", "_bank"),
+                                        ("wind", "_leaf_bank"), ("insects", "_bank")])
+def test_every_grain_starts_and_ends_enveloped(kind, attr):
+    spec = layer_model(kind).model_validate({"name": "x", "kind": kind})
+    bank = getattr(get(kind).unit(spec, 48000, np.random.default_rng(0)), attr)
+    peak = np.abs(bank).max(axis=1)
+    assert np.all(np.abs(bank[:, 0]) < 1e-3 * peak)
+    assert np.all(np.abs(bank[:, 1:4]).max(axis=1) < 0.2 * peak), "onset ramp missing"
+    assert np.all(np.abs(bank[:, -1]) < 0.05 * peak), "grain cut off at its end"
+
+
+def test_no_near_copy_windows_in_rain():
+    x = unit_render("rain", 60.0, sample_rate=8000).mean(axis=1)
+    hop = 80  # 10-ms envelope
+    env = np.log(np.sqrt((x[: len(x) // hop * hop].reshape(-1, hop) ** 2).mean(axis=1)))
+    env = env - np.convolve(env, np.ones(100) / 100, "same")  # drop drifts slower than 1 s
+    w = env[: len(env) // 500 * 500].reshape(-1, 500)  # 5-s windows
+    w = w - w.mean(axis=1, keepdims=True)
+    w /= np.linalg.norm(w, axis=1, keepdims=True)
+    c = w @ w.T
+    np.fill_diagonal(c, 0)
+    assert c.max() < 0.3
+
+
+def test_ocean_envelope_not_periodic():
+    """Waves come at jittered periods from two generators: no sharp autocorrelation peak."""
+    x = unit_render("ocean", 120.0, sample_rate=8000).mean(axis=1)
+    hop = 800
+    env = np.log(np.sqrt((x.reshape(-1, hop) ** 2).mean(axis=1)))
+    e = env - env.mean()
+    ac = np.correlate(e, e, "full")[len(e) - 1:] / (e @ e)
+    assert ac[40:600].max() < 0.6  # lags 4-60 s
+
+
+def test_fire_envelope_sparser_than_noise():
+    x = unit_render("fire", 8.0).mean(axis=1)
+    k_fire = kurtosis(band_envelope(x, SR, 2000, 6000) ** 0.3)
+    k_noise = kurtosis(band_envelope(noise_like(x), SR, 2000, 6000) ** 0.3)
+    assert k_fire > k_noise + 2, (k_fire, k_noise)
+
+
+def test_wind_spectrum_steep():
+    x = unit_render("wind", 8.0).mean(axis=1)
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    f = np.fft.rfftfreq(len(x), 1 / SR)
+    octaves = [spec[(f >= c / 1.41) & (f < c * 1.41)].sum() for c in (250, 500, 1000, 2000, 4000)]
+    slope = np.polyfit(np.arange(5), 10 * np.log10(octaves), 1)[0]
+    assert slope < -4.0, slope
+
+
+def test_wind_gusts_slowly():
+    x = unit_render("wind", 60.0, sample_rate=8000).mean(axis=1)
+    env = np.sqrt((x.reshape(-1, 800) ** 2).mean(axis=1))  # 10 per second
+    db = 20 * np.log10(env)
+    assert db.max() - db.min() > 6, "no gusts"
+
+
+def test_insect_chirps_follow_temperature():
+    """The 4-5 kHz envelope of the crickets peaks at the Dolbear chirp rate."""
+    for temp in (18.0, 28.0):
+        x = unit_render("insects", 20.0, chorus=0.0, temperature=temp).mean(axis=1)
+        env = band_envelope(x, SR, 3500, 6000)
+        env = env[::40] - env[::40].mean()  # 400 Hz
+        spec = np.abs(np.fft.rfft(env * np.hanning(len(env)), 8 * len(env)))
+        f = np.fft.rfftfreq(8 * len(env), 1 / 400)
+        sel = (f > 0.5) & (f < 6)
+        peak = f[sel][np.argmax(spec[sel])]
+        expected = (40 + 4 * (temp * 1.8 + 32 - 50)) / 60
+        assert abs(peak - expected) < 0.2 * expected, (temp, peak, expected)
+
+
+def test_birds_are_tonal_events():
+    x = unit_render("birds", 20.0).mean(axis=1)
+    env = band_envelope(x, SR, 1000, 7500) ** 0.3
+    contrast = band_envelope(noise_like(x), SR, 1000, 7500) ** 0.3
+    assert env.std() / env.mean() > contrast.std() / contrast.mean() + 0.2  # songs and pauses
+    # tonal: in loud 20-ms frames one spectral peak stands far above the frame's median bin
+    frames = x[: len(x) // 320 * 320].reshape(-1, 320)
+    loud = frames[np.argsort((frames ** 2).sum(axis=1))[-20:]]
+    spec = np.abs(np.fft.rfft(loud * np.hanning(320), axis=1))
+    assert np.median(spec.max(axis=1) / np.median(spec, axis=1)) > 30
+
+
+def test_thunder_strikes_early_and_is_low():
+    x = unit_render("thunder", 10.0).mean(axis=1)
+    assert rms_db(x[: 4 * SR]) > -50
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    f = np.fft.rfftfreq(len(x), 1 / SR)
+    assert spec[f < 500].sum() > 5 * spec[f > 1000].sum()
+
+
+def test_stream_bubbles_are_sparse_events():
+    x = unit_render("stream", 8.0).mean(axis=1)
+    k = kurtosis(band_envelope(x, SR, 1000, 4000) ** 0.3)
+    assert k > kurtosis(band_envelope(noise_like(x), SR, 1000, 4000) ** 0.3) + 0.3
+
+
+def test_controls_are_automatable():
+    quiet = unit_render("rain", 3.0, intensity=[[0, 0.05], [3, 0.05]])
+    loud = unit_render("rain", 3.0, intensity=[[0, 0.05], [1, 1.0, "lin"]])
+    assert rms_db(loud[2 * SR:]) > rms_db(quiet[2 * SR:]) + 3
+
+
+def _send_recipe(send):
+    return recipe(f"[[layer]]\nname = 'b'\nkind = 'fire'\nsend = {send}\n", duration=3.0, sample_rate=SR,
+                  extra_session="space = 1.5")
+
+
+def test_space_adds_a_tail_and_stays_block_size_invariant():
+    dry = render(_send_recipe(0.0))
+    wet = render(_send_recipe(0.8))
+    assert rms_db(wet.astype(np.float64) - dry) > rms_db(dry.astype(np.float64)) - 20
+    whole = render(_send_recipe(0.8), block_size=1 << 20)
+    for size in (1, 65, 4096, 8193):
+        seconds = 0.3 if size == 1 else None
+        a = render(_send_recipe(0.8), block_size=size, seconds=seconds)
+        assert np.array_equal(a, whole[: len(a)]) if seconds is None else np.array_equal(
+            a, render(_send_recipe(0.8), seconds=0.3, block_size=1 << 20))
+
+
+def test_space_decays():
+    from sensory.dsp.reverb import Space
+
+    s = Space(SR, decay=1.0)
+    x = np.zeros((3 * SR, 2), np.float32)
+    x[:100] = 1.0
+    y = s.process(x).astype(np.float64)
+    early = rms_db(y[int(0.1 * SR):int(0.3 * SR)])
+    late = rms_db(y[int(1.1 * SR):int(1.3 * SR)])
+    assert 45 < early - late < 75  # about 60 dB per second
+
+
+def test_no_space_stage_without_sends():
+    assert build(_send_recipe(0.0)).space is None
+    assert build(_send_recipe(0.5)).space is not None
+
+
+NATURE_PRESETS = ["forest", "rain", "rain-on-roof", "ocean", "stream", "wind", "fireplace", "night",
+                  "thunderstorm", "forest-day"]
+
+
+@pytest.mark.parametrize("name", NATURE_PRESETS)
+def test_presets_are_soundscapes_that_render(name):
+    import sensory
+
+    r = sensory.load(name)
+    assert r.type == "soundscape" and r.duration >= 3600
+    x = render(r, seconds=2.0, sample_rate=SR)
+    assert np.all(np.isfinite(x)) and np.abs(x[SR:]).max() > 1e-3
