@@ -235,6 +235,13 @@ gain_db = [["settle", -60], ["settle+10s", -6, "lin"], ["end-1m", -6], ["end", -
     assert r.session.fade_in == 5.0
 
 
+def test_marks_with_hyphens():
+    r = phased('[[phase]]\nname = "first-round"\nduration = 60\n[[phase]]\nname = "first"\nduration = 30\n'
+               "[[layer]]\nname = 'b'\nkind = 'bell'\nstrikes = ['first-round', 'first-round+5s', 'first-10s', "
+               "'first', 'end-1s']\n")
+    assert r.layers[0].strikes == (0.0, 5.0, 50.0, 60.0, 89.0)
+
+
 def test_unknown_mark_is_a_clear_error():
     with pytest.raises(RecipeError, match=r"strikes.*no phase mark 'listen'"):
         phased(SLIDE + "[[layer]]\nname = 'b'\nkind = 'bell'\nstrikes = ['listen+2s']\n")

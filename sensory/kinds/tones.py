@@ -113,7 +113,7 @@ class IsochronicParams(Params):
 
 @kind("isochronic", family="tone", params=IsochronicParams)
 class IsochronicTone(Unit):
-    """Isochronic tone: a carrier switched on and off ``beat`` times a second by smooth pulses.
+    """Isochronic tone: a carrier switched on and off `beat` times a second by smooth pulses.
 
     Each pulse is a raised cosine (Hann) shape lasting ``duty`` of the cycle,
     so the tone swells and fades without clicks. The pulse clock is a phase
