@@ -115,6 +115,7 @@ class Console:
         if self.live and self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+            self._drawn = 0.0
 
     def update(self) -> None:
         """Apply pressed keys and refresh the status."""

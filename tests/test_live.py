@@ -236,3 +236,78 @@ def test_unknown_device_is_a_user_error(pulse):
     result = CliRunner().invoke(cli, ["play", "pink", "-d", "1", "--device", "no-such-card"])
     assert result.exit_code == 2
     assert "sensory devices" in result.output
+
+
+def test_keys_map_to_player_controls(pulse):
+    from sensory.terminal import Console, parse_keys
+
+    assert parse_keys("\x1b[A\x1b[B \x1b[C2+m") == ["up", "down", " ", "2", "+", "m"]
+    r = recipe(LAYERS, duration=60.0, sample_rate=SR,
+               phases='[[phase]]\nname = "settle"\nduration = 30\ndescription = "breathe out slowly"\n'
+                      '[[phase]]\nname = "listen"\nduration = 30\n')
+    player = Player(r, sample_rate=SR)
+    console = Console(player, status=False, keys=False)
+    for key in ["down", "down", "up", "2", "-", "-", "m", " "]:
+        console.press(key)
+    assert player.volume_db == -2
+    assert player.layer_db == [0.0, -6.0] and player.layer_muted == [False, True]
+    assert player.paused
+    line = console.line()
+    assert "settle: breathe out slowly" in line and "vol -2 dB" in line and "[2 tone muted]" in line
+    console.press("q")
+    assert player.stopping
+
+
+def test_at_a_terminal_keys_work_and_q_fades_out(pulse):
+    import os
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: sensory's CLI with the pty as its terminal
+        os.execvp(sys.executable, [sys.executable, "-m", "sensory", "play", "pink"])
+    out = b""
+
+    def read_for(seconds):
+        nonlocal out
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    read_for(2.0)
+    os.write(fd, b"\x1b[B")
+    read_for(0.5)
+    os.write(fd, b"q")
+    started = time.monotonic()
+    read_for(4.0)
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert time.monotonic() - started < 5
+    assert "layers: 1 pink" in text and "vol -2 dB" in text and "fading out" in text
+    assert "no underruns" in text and "Traceback" not in text
+
+
+def test_sigterm_fades_out_to_silence_and_exits_zero(pulse):
+    import signal
+    import subprocess
+
+    rec = pulse.record()
+    proc = subprocess.Popen([sys.executable, "-m", "sensory", "play", "pink"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)  # start-up, the 3-s fade-in
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    _, err = proc.communicate(timeout=10)
+    out = rec.stop()
+    assert proc.returncode == 0, err
+    assert time.monotonic() - started < 4
+    assert "Traceback" not in err and "no underruns" in err
+    audible = np.flatnonzero(np.abs(out).max(axis=1) > 1e-4)
+    last = audible[-1]
+    # the fade's end was heard: the last 50 ms are far below the level 2.2 s earlier
+    assert rms_db(out[last - SR // 20:last]) < rms_db(out[last - int(2.4 * SR):last - int(2.2 * SR)]) - 30
