@@ -104,9 +104,9 @@ class Console:
             length = "until stopped" if p.end == float("inf") else format_time(p.end)
             self._say(f"playing {p.recipe.title} ({length}) on {p.output.name!r} at {p.sample_rate} Hz")
         if self.keys is not None:
+            self.keys.__enter__()
             layers = "  ".join(f"{i + 1} {name}" for i, name in enumerate(p.layer_names[:9]))
             self._say(f"layers: {layers}\nkeys: {KEY_HELP}")
-            self.keys.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:

@@ -268,26 +268,26 @@ def test_at_a_terminal_keys_work_and_q_fades_out(pulse):
         os.execvp(sys.executable, [sys.executable, "-m", "sensory", "play", "pink"])
     out = b""
 
-    def read_for(seconds):
+    def read_for(seconds, until=None):
         nonlocal out
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        while time.monotonic() < end and not (until and until in out):
             if select.select([fd], [], [], 0.05)[0]:
                 try:
                     out += os.read(fd, 4096)
                 except OSError:
                     return
 
-    read_for(2.0)
+    read_for(20.0, until=b"keys:")  # printed once the terminal is in cbreak mode
     os.write(fd, b"\x1b[B")
-    read_for(0.5)
+    read_for(5.0, until=b"vol -2 dB")
     os.write(fd, b"q")
     started = time.monotonic()
-    read_for(4.0)
+    read_for(10.0)
     _, status = os.waitpid(pid, 0)
     text = out.decode("utf-8", "replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 6
     assert "layers: 1 pink" in text and "vol -2 dB" in text and "fading out" in text
     assert "no underruns" in text and "Traceback" not in text
 
