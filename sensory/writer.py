@@ -401,10 +401,12 @@ def _reason(e: BaseException) -> str:
 class _Dither:
     """Quantizes float blocks to 16-bit with triangular (TPDF) dither of +-1 LSB.
 
-    ``floor(x * 32768 + u1 + u2 - 0.5)`` with ``u1``, ``u2`` uniform in [0, 1) is an
-    unbiased rounding with triangular dither; the noise comes from a generator
-    seeded by the render's seed, so exports stay reproducible.
+    The dither is the sum of two uniform 16-bit random numbers, scaled to +-0.5 LSB
+    each, added before rounding; it comes from a generator seeded by the render's
+    seed, so exports stay reproducible.
     """
+
+    _SCALE = np.float32(1 / 65536)
 
     def __init__(self, seed: int):
         from .seeding import layer_rng
@@ -412,8 +414,14 @@ class _Dither:
         self._rng = layer_rng(seed, "~dither")
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
-        """float32 (n, 2) -> int16 (n, 2)."""
-        words = self._rng.bit_generator.random_raw(block.size // 2 + 1).view(np.uint16)[: 2 * block.size]
-        u = words.reshape(2, *block.shape).astype(np.float32)
-        v = block * np.float32(32768) + (u[0] + u[1]) * np.float32(1 / 65536) - np.float32(0.5)
-        return np.clip(np.floor(v), -32768, 32767).astype(np.int16)
+        """float32 (n, channels) -> int16 (n, channels)."""
+        words = -(-block.size // 2)  # 64-bit words: four 16-bit values each, two per sample
+        r = self._rng.bit_generator.random_raw(words).view(np.int16)[: 2 * block.size]
+        r = r.reshape(2, *block.shape)
+        v = r[0].astype(np.float32)
+        v += r[1]
+        v *= self._SCALE
+        v += block * np.float32(32768)
+        np.rint(v, out=v)
+        np.clip(v, -32768, 32767, out=v)
+        return v.astype(np.int16)

@@ -25,7 +25,6 @@ __all__ = ["WhiteSource", "Colour", "COLOURS"]
 
 COLOURS = ("white", "pink", "brown", "blue", "violet")
 
-_UNIFORM_SCALE = np.float32(np.sqrt(3.0) / 32768.0)  # int16 uniform -> unit variance
 _PINK_B = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786])
 _PINK_A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
 
@@ -33,16 +32,18 @@ _PINK_A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
 class WhiteSource:
     """Unit-variance uniform white noise, ``channels`` independent streams.
 
-    ``take(n)`` returns float32 of shape (n, channels); the sequence is fixed
-    by ``rng`` alone, independent of the sizes asked for.
+    ``take(n)`` returns ``dtype`` (float32 or float64) of shape (n, channels); the
+    sequence is fixed by ``rng`` alone, independent of the sizes asked for.
     """
 
-    CHUNK = 16384  # frames drawn per refill
+    CHUNK = 65536  # frames drawn per refill
 
-    def __init__(self, rng: np.random.Generator, channels: int = 1):
+    def __init__(self, rng: np.random.Generator, channels: int = 1, dtype=np.float32):
         self.rng = rng
         self.channels = channels
-        self._buf = np.empty((0, channels), np.float32)
+        self.dtype = np.dtype(dtype)
+        self._scale = self.dtype.type(np.sqrt(3.0) / 32768.0)  # int16 uniform -> unit variance
+        self._buf = np.empty((0, channels), self.dtype)
         self._pos = 0
 
     def take(self, n: int) -> np.ndarray:
@@ -51,7 +52,7 @@ class WhiteSource:
             if self._pos == len(self._buf):
                 words = self.CHUNK * self.channels // 4
                 raw = self.rng.bit_generator.random_raw(words).view(np.int16)
-                self._buf = (raw.astype(np.float32) * _UNIFORM_SCALE).reshape(self.CHUNK, self.channels)
+                self._buf = np.multiply(raw, self._scale, dtype=self.dtype).reshape(self.CHUNK, self.channels)
                 self._pos = 0
             k = min(n, len(self._buf) - self._pos)
             parts.append(self._buf[self._pos:self._pos + k])
@@ -59,12 +60,12 @@ class WhiteSource:
             n -= k
         if len(parts) == 1:
             return parts[0]
-        return np.concatenate(parts) if parts else np.empty((0, self.channels), np.float32)
+        return np.concatenate(parts) if parts else np.empty((0, self.channels), self.dtype)
 
 
 class Colour:
-    """A noise colour as a streaming filter over (n, channels) float32 white noise,
-    scaled to RMS ``gain`` for unit-variance input."""
+    """A noise colour as a streaming filter over (n, channels) white noise (float64
+    input avoids a conversion), scaled to RMS ``gain`` for unit-variance input."""
 
     def __init__(self, colour: str, sample_rate: int, channels: int = 1, gain: float = 1.0):
         if colour not in COLOURS:
@@ -81,7 +82,7 @@ class Colour:
         The filter runs in float64: its poles sit close to 1."""
         if self._zi.shape[0] == 0:
             return white * np.float32(self._b[0])
-        y, self._zi = lfilter(self._b, self._a, white.astype(np.float64), axis=0, zi=self._zi)
+        y, self._zi = lfilter(self._b, self._a, white.astype(np.float64, copy=False), axis=0, zi=self._zi)
         return y.astype(np.float32)
 
 

@@ -33,7 +33,7 @@ class Noise(Unit):
 
     def __init__(self, params: NoiseParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
-        self._white = WhiteSource(rng, channels=2)
+        self._white = WhiteSource(rng, channels=2, dtype=np.float64)
         self._colour = Colour(params.color, sample_rate, channels=2, gain=_LEVEL)
 
     def _render(self, n: int) -> np.ndarray:
