@@ -81,7 +81,7 @@ def test_click_detector_finds_a_step_in_a_bed():
 
 
 @pytest.mark.parametrize("kind, attr", [("rain", "_bank"), ("stream", "_bank"), ("fire", "_bank"),
-                                        ("wind", "_leaf_bank"), ("insects", "_bank")])
+                                        ("insects", "_bank")])
 def test_every_grain_starts_and_ends_enveloped(kind, attr):
     spec = layer_model(kind).model_validate({"name": "x", "kind": kind})
     bank = getattr(get(kind).unit(spec, 48000, np.random.default_rng(0)), attr)
@@ -135,6 +135,20 @@ def test_wind_gusts_slowly():
     env = np.sqrt((x.reshape(-1, 800) ** 2).mean(axis=1))  # 10 per second
     db = 20 * np.log10(env)
     assert db.max() - db.min() > 6, "no gusts"
+
+
+def test_leaves_follow_the_wind_two_seconds_late():
+    x = unit_render("wind", 60.0, leaves=1.0, speed=0.6).mean(axis=1)
+
+    def level(lo, hi):  # log band level per 100 ms
+        e = band_envelope(x, SR, lo, hi)
+        e = np.log(e[: len(e) // 1600 * 1600].reshape(-1, 1600).mean(axis=1))
+        return e - e.mean()
+
+    leaves, body = level(2500, 6000), level(100, 400)
+    lags = np.arange(-40, 41)
+    r = [np.corrcoef(leaves[40 + lag:len(leaves) - 40 + lag], body[40:len(body) - 40])[0, 1] for lag in lags]
+    assert 1.0 <= lags[int(np.argmax(r))] / 10 <= 3.0, lags[int(np.argmax(r))]
 
 
 def test_insect_chirps_follow_temperature():

@@ -2,57 +2,89 @@
 
 :class:`Wander` is SuperCollider's ``LFNoise2`` idea (Farnell, *Designing
 Sound*, ch. 41 "Wind"): random knots at ``rate`` per second joined by smooth
-(raised-cosine) segments, read at any increasing times. Summing a few at
-octave-spaced rates with falling weights gives a 1/f-like drift with no
+(raised-cosine) segments, read at any times. Summing a few at octave-spaced
+rates with falling weights (:class:`Drift`) gives a 1/f-like drift with no
 period, so nothing ever repeats.
+
+The knots are counter-based random numbers: knot ``j`` of a signal is a hash
+of the signal's seed and ``j`` (the SplitMix64 finaliser; J. K. Salmon et al.,
+"Parallel random numbers: as easy as 1, 2, 3", SC 2011, for the idea). A
+signal is therefore a pure function of time: it holds no state, can be read
+at lagged or out-of-order times, and several rates are evaluated in one
+vectorized call, which keeps the per-frame cost of control signals to a few
+array operations.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Wander", "wander_sum", "drift"]
+__all__ = ["Wander", "Drift", "wander_sum", "drift"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S11, _S27, _S30, _S31 = (np.uint64(k) for k in (11, 27, 30, 31))
+
+
+def _knots(seeds: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Uniform values in [-1, 1) for knot ``index`` (int64, any shape) of signals ``seeds``
+    (uint64, broadcasting against ``index``): float64."""
+    z = seeds + index.astype(np.uint64) * _GOLDEN
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return (z >> _S11).astype(np.float64) * (2.0 / 2.0 ** 53) - 1.0
 
 
 class Wander:
-    """Smooth random signal in [-1, 1] with knots at ``rate`` Hz.
+    """Smooth random signals in [-1, 1] with knots at ``rate`` Hz (a float, or a sequence
+    of rates for several independent signals read together).
 
-    ``at(t)`` takes seconds (float64 array, non-decreasing across calls, and
-    reaching back at most ``memory`` seconds) and returns float64 of the same
-    shape. The knots come from a generator of its own, so the values depend
-    only on the times asked for.
+    ``at(t)`` takes seconds (float or float64 array, any order; negative times read as 0)
+    and returns float64 of shape ``t.shape`` for one rate, ``(rates,) + t.shape`` for several.
     """
 
-    def __init__(self, rng: np.random.Generator, rate: float, memory: float = 4.0):
-        self._rng = rng.spawn(1)[0]
-        self.rate = float(rate)
-        self._keep = int(np.ceil(memory * rate)) + 2
-        self._base = 0  # knot index of self._knots[0]
-        self._knots = self._rng.uniform(-1.0, 1.0, 4)
+    def __init__(self, rng: np.random.Generator, rate):
+        self._single = np.ndim(rate) == 0
+        self.rate = np.atleast_1d(np.asarray(rate, np.float64))
+        self._seeds = rng.integers(0, 2**63, len(self.rate), dtype=np.uint64)
 
     def at(self, t: np.ndarray | float) -> np.ndarray:
-        x = np.maximum(np.asarray(t, np.float64), 0.0) * self.rate
-        i = np.floor(x).astype(np.int64)
-        last = int(i.max()) + 2 if i.size else 0
-        have = self._base + len(self._knots)
-        if last >= have:
-            self._knots = np.concatenate([self._knots, self._rng.uniform(-1.0, 1.0, last - have + 16)])
-        lo = max(int(i.min()) - self._keep if i.size else 0, self._base)
-        if lo - self._base > 64:  # forget knots that can no longer be asked for
-            self._knots = self._knots[lo - self._base:]
-            self._base = lo
-        j = i - self._base
-        frac = x - i
-        w = 0.5 - 0.5 * np.cos(np.pi * frac)
-        return self._knots[j] * (1 - w) + self._knots[j + 1] * w
+        t = np.maximum(np.asarray(t, np.float64), 0.0)
+        x = np.multiply.outer(self.rate, t)
+        i = np.floor(x)
+        w = 0.5 - 0.5 * np.cos(np.pi * (x - i))
+        i = i.astype(np.int64)
+        ends = _knots(self._seeds.reshape((1, -1) + (1,) * t.ndim), np.stack([i, i + 1]))
+        v = ends[0] + (ends[1] - ends[0]) * w
+        return v[0] if self._single else v
 
 
-def wander_sum(rng: np.random.Generator, slowest: float, octaves: int, memory: float = 4.0) -> list[Wander]:
-    """Octave-spaced :class:`Wander` signals from ``slowest`` Hz up, for a 1/f-like drift."""
-    return [Wander(rng, slowest * 2 ** k, memory) for k in range(octaves)]
+class Drift:
+    """Octave-spaced :class:`Wander` signals from ``slowest`` Hz up, summed with weights
+    falling 1/sqrt(2) per octave: a 1/f-like drift with standard deviation about 0.5.
+
+    ``at(t)``: float64 of the shape of ``t``.
+    """
+
+    def __init__(self, rng: np.random.Generator, slowest: float, octaves: int):
+        self._parts = Wander(rng, slowest * 2.0 ** np.arange(octaves))
+        w = 2.0 ** (-0.5 * np.arange(octaves))
+        self._weights = w / np.sqrt(np.sum(w * w))
+
+    def at(self, t: np.ndarray | float) -> np.ndarray:
+        v = self._parts.at(t)
+        return (self._weights @ v.reshape(len(v), -1)).reshape(v.shape[1:])
 
 
-def drift(parts: list[Wander], t: np.ndarray) -> np.ndarray:
-    """The sum of ``parts`` at ``t``, weights falling 1/sqrt(2) per octave; standard deviation about 0.5."""
-    w = 2.0 ** (-0.5 * np.arange(len(parts)))
-    return sum(wk * p.at(t) for wk, p in zip(w, parts)) / np.sqrt(np.sum(w * w))
+def wander_sum(rng: np.random.Generator, slowest: float, octaves: int) -> Drift:
+    """A :class:`Drift` of ``octaves`` octave-spaced signals from ``slowest`` Hz up."""
+    return Drift(rng, slowest, octaves)
+
+
+def drift(parts: Drift, t: np.ndarray) -> np.ndarray:
+    """``parts`` (a :class:`Drift`) at times ``t``: float64 of the shape of ``t``."""
+    return parts.at(t)

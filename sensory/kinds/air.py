@@ -12,15 +12,13 @@ low-pass); the storm rates follow the notes' "Thunder" entry.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ..dsp.control import Wander, drift, wander_sum
-from ..dsp.grains import OverlapAdd, poisson_times
 from ..dsp.spectral import SpectralFrames
 from ..params import Automatable, Params, param
 from . import kind
-from .texture import Texture, band, pink
-from .water import _normalise, _stereo, _widen, onset_ramp
+from .texture import BandTable, Texture, band, pink
+from .water import _widen
 
 __all__ = ["Wind", "Thunder"]
 
@@ -33,9 +31,6 @@ class WindParams(Params):
     width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
 
 
-_LEAF_GRAINS = 32
-
-
 @kind("wind", family="nature", params=WindParams)
 class Wind(Texture):
     """Wind: gusting band-passed noise, whistles and howls, and leaves that follow it.
@@ -43,9 +38,13 @@ class Wind(Texture):
     The speed is a sum of slow random signals (0.01-0.16 Hz drift, gusts of a
     few seconds, rarer squalls), never a sine. It sets the level and centre
     of the noise band, the pitch of three whistles (Strouhal ``0.2 v / d``,
-    heard only in their speed range) and, delayed 2 s and smoothed, the rate
-    of leaf clicks (sparse crackle in a light wind, dense rustle in a strong one).
+    heard only in their speed range) and, delayed 2 s, the leaf rustle: a
+    1-8 kHz band whose level jumps from hop to hop (sparse ticks in a light
+    wind, a dense rustle in a strong one). Everything is one spectral shape
+    per hop, so the whole wind costs one inverse FFT per hop.
     """
+
+    _LAGS = (0.0, 0.1, 1.0, 2.0)  # now; the two ears' whistles; the leaves
 
     def __init__(self, params: WindParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -53,66 +52,52 @@ class Wind(Texture):
         f = np.maximum(self._shaper.freqs, 1.0)
         self._log2f = np.log2(f)
         self._tilt = pink(f) * f / (f + 25.0)
-        self._drift = wander_sum(rng, 0.01, 5, memory=6.0)
-        self._gust = wander_sum(rng, 0.25, 3, memory=6.0)
-        self._flutter = Wander(rng, 3.0, memory=6.0)
+        self._body = BandTable(self._log2f, 100.0 + 420.0 * 0.02, 100.0 + 420.0 * 1.5, 1.4, self._tilt)
+        # turbulence moves the low and high parts of the band a little independently
+        self._regions = np.stack([band(self._log2f, 100.0, 1.0), band(self._log2f, 1600.0, 1.0)])
+        self._leaf = (band(self._log2f, 3000.0, 1.1) * pink(f)).astype(np.float32)
+        self._drift = wander_sum(rng, 0.01, 5)
+        self._gust = wander_sum(rng, 0.25, 3)
+        self._flutter = Wander(rng, 3.0)
+        self._turbulence = Wander(rng, [0.7, 1.1])
         g = np.random.default_rng(rng.integers(2**63))
         self._objects = g.uniform(0.004, 0.02, 3)  # whistling edges, diameter m
         self._whistle_bins = int(np.searchsorted(self._shaper.freqs, min(4000.0, 0.45 * sample_rate)))
-        n = int(0.006 * sample_rate)
-        bank = []
-        for _ in range(_LEAF_GRAINS):  # a leaf click: noise burst of 1-5 ms ringing a 1.5-5 kHz leaf
-            length = int(g.uniform(0.001, 0.005) * sample_rate)
-            f0 = min(g.uniform(1500.0, 5000.0), 0.4 * sample_rate)
-            r = np.exp(-np.pi * f0 / 4.0 / sample_rate)  # Q about 4
-            y = np.zeros(n)
-            y[:length] = g.standard_normal(length) * np.hanning(length)
-            y = lfilter([1.0, 0.0, -1.0], [1.0, -2 * r * np.cos(2 * np.pi * f0 / sample_rate), r * r], y)
-            bank.append(y * onset_ramp(n, sample_rate, 0.0003) * np.hanning(2 * n)[n:] ** 0.5)
-        self._leaf_bank = _normalise(np.array(bank))
-        self._ola = OverlapAdd(self.size, n)
 
     def speed(self, t: np.ndarray) -> np.ndarray:
-        """Wind speed in [0, 1.5] at times ``t`` (s)."""
+        """Wind speed in [0, 1.5] at times ``t`` (s, any shape)."""
         p = self.params
-        base = np.asarray(p.speed(np.maximum(t, 0.0)), np.float64)
-        gust = np.asarray(p.gusts(np.maximum(t, 0.0)), np.float64)
+        base = self.read(p.speed, np.maximum(t, 0.0))
+        gust = self.read(p.gusts, np.maximum(t, 0.0))
         g = drift(self._gust, t)
         v = base * (1.0 + 0.35 * drift(self._drift, t) + gust * (0.6 * np.maximum(g, -0.3) + 0.08 * self._flutter.at(t)))
         return np.clip(v, 0.02, 1.5)
 
     def _frame(self) -> np.ndarray:
-        p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng
+        p, k, rng = self.params, self.HOPS, self.rng
         t = self.hop_times()
-        v = self.speed(t)
-        centre = (120.0 + 500.0 * v)[:, None]
-        body = band(self._log2f, centre, 1.4) * self._tilt * (v ** 2.5)[:, None]
+        v, ear_l, ear_r, lag = self.speed(t[None, :] - np.array(self._LAGS)[:, None])
+        tremble = np.exp(0.5 * self._turbulence.at(t).T @ self._regions)
+        mag = (self._body.at(100.0 + 420.0 * v) * (v ** 1.6)[:, None] * tremble).astype(np.float32)[:, None, :]
         whistle = self.per_hop(p.whistle)
-        mag = np.repeat(body[:, None, :], 2, axis=1)
         if whistle.max() > 0:
             top = self._whistle_bins
-            for ch, lag in enumerate((0.1, 1.0)):  # whistles reach the two ears 100 and 1000 ms late
-                vl = self.speed(t - lag)
-                w = np.zeros((k, top))
-                for d in self._objects:
-                    f0 = 0.2 * (8.0 + 25.0 * vl) / d  # Strouhal, wind 8-45 m/s
-                    on = np.clip(1.0 - np.abs(vl - 0.15 / d / 60.0 - 0.6) * 2.5, 0.0, 1.0) ** 2
-                    w += band(self._log2f[:top], f0[:, None], 0.03) * (on * vl ** 2)[:, None]
-                mag[:, ch, :top] += 0.4 * whistle[:, None] * w * self._tilt[:top]
-        out = self._shaper.synthesize(self._shaper.noise(k) * mag.astype(np.float32))
+            vl = np.stack([ear_l, ear_r])[..., None]  # whistles reach the two ears 100 and 1000 ms late
+            f0 = 0.2 * (8.0 + 25.0 * vl) / self._objects  # Strouhal, wind 8-45 m/s: (2, hops, objects)
+            on = np.clip(1.0 - np.abs(vl - 0.15 / self._objects / 60.0 - 0.6) * 2.5, 0.0, 1.0) ** 2 * vl ** 2
+            w = np.einsum("cho,chob->hcb", on, band(self._log2f[:top], f0[..., None], 0.03))
+            mag = np.repeat(mag, 2, axis=1)
+            mag[:, :, :top] += (0.4 * whistle[:, None, None] * w * self._tilt[:top]).astype(np.float32)
         leaves = self.per_hop(p.leaves)
         if leaves.max() > 0:
-            lag = self.speed(t - 2.0)
-            threshold = 0.7 - 0.3 * np.clip(lag, 0.0, 1.0)
-            rate = np.minimum(1500.0 * np.clip(lag - threshold + 0.35, 0.0, None) ** 2.5, 600.0) * (leaves > 0)
-            starts = poisson_times(rng, rate * hop / sr, hop)
-            e = len(starts)
-            if e:
-                amp = leaves[starts // hop] * rng.lognormal(-1.0, 0.6, e) * 0.6
-                variant = rng.integers(0, _LEAF_GRAINS, e)
-                self._ola.grains(starts, self._leaf_bank, variant, _stereo(rng.uniform(-1, 1, e), amp))
-            out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(3.5)
+            threshold = 0.7 - 0.3 * np.clip(lag, 0.0, 1.0)  # Farnell: the leaves wake later in a light wind
+            active = np.clip(lag - threshold + 0.35, 0.0, None) ** 1.25
+            spread = 1.1 - 0.5 * np.clip(lag, 0.0, 1.0)  # sparse ticks in a light wind, dense rustle in a strong one
+            jump = rng.lognormal(0.0, 0.6, (k, 2)) ** spread[:, None]
+            level = 0.2 * leaves * active
+            mag = mag + (level[:, None] * jump)[:, :, None].astype(np.float32) * self._leaf
+        out = self._shaper.synthesize(self._shaper.noise(k) * mag)
+        return _widen(out, self.per_sample(p.width)) * np.float32(2.2)
 
 
 class ThunderParams(Params):

@@ -17,7 +17,7 @@ from ..curves import Curve
 from ..dsp.frames import FrameQueue, hop_for
 from ..unit import Unit
 
-__all__ = ["Texture", "band", "pink", "LEVEL"]
+__all__ = ["Texture", "BandTable", "band", "pink", "LEVEL"]
 
 LEVEL = 0.126  # -18 dBFS RMS
 
@@ -55,7 +55,14 @@ class Texture(Unit):
 
     def per_hop(self, curve: Curve) -> np.ndarray:
         """``curve`` at the frame's hop centres: float64 (HOPS,)."""
-        return np.asarray(curve(self.hop_times()), np.float64)
+        return self.read(curve, self.hop_times())
+
+    @staticmethod
+    def read(curve: Curve, t: np.ndarray) -> np.ndarray:
+        """``curve`` at times ``t`` (s): float64 of the shape of ``t``; a held curve costs one fill."""
+        if curve.is_constant:
+            return np.full(np.shape(t), curve.values[0])
+        return np.asarray(curve(t), np.float64)
 
     def per_sample(self, curve: Curve) -> float | np.ndarray:
         """``curve`` over every frame of the internal frame: a float if held, else float64 (size,)."""
@@ -67,6 +74,28 @@ def band(log2f: np.ndarray, centre_hz, octaves) -> np.ndarray:
     falling to 0.61 at +-``octaves``. ``centre_hz`` may be (hops, 1) to move per hop."""
     x = (log2f - np.log2(centre_hz)) / octaves
     return np.exp(-0.5 * x * x)
+
+
+class BandTable:
+    """:func:`band` shapes precomputed for centres on a grid of ``1/steps`` octave from
+    ``low_hz`` to ``high_hz``: ``at(centre_hz)`` looks the nearest one up instead of
+    evaluating the exponential, for bands that move every hop.
+
+    ``log2f`` (bins,) as for :func:`band`; ``weight`` (bins,) multiplies every shape (a tilt);
+    ``at`` takes centres of any shape and returns float32 ``centre.shape + (bins,)``.
+    """
+
+    def __init__(self, log2f: np.ndarray, low_hz: float, high_hz: float, octaves: float,
+                 weight: np.ndarray | float = 1.0, steps: int = 48):
+        self._low = np.log2(low_hz)
+        self._steps = steps
+        rows = int(np.ceil((np.log2(high_hz) - self._low) * steps)) + 1
+        centres = 2.0 ** (self._low + np.arange(rows) / steps)
+        self._table = (band(log2f, centres[:, None], octaves) * weight).astype(np.float32)
+
+    def at(self, centre_hz) -> np.ndarray:
+        row = np.rint((np.log2(centre_hz) - self._low) * self._steps).astype(np.int64)
+        return self._table[np.clip(row, 0, len(self._table) - 1)]
 
 
 def pink(freqs: np.ndarray) -> np.ndarray:
