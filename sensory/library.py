@@ -1,9 +1,10 @@
 """The preset library: packaged presets, the user's preset folder, and files.
 
 A name (``forest``, ``alpha-drift``) resolves to a packaged preset first,
-then to ``<user config dir>/sensory/presets/NAME.toml``. Anything that looks
-like a path (has a slash or a ``.toml``/``.sbg`` suffix, or exists) is read as
-that file. Names are names: they never reach outside the preset folders.
+then to ``<user config dir>/sensory/presets/NAME.toml``. A recipe file is
+given by a path ending in ``.toml`` or ``.sbg`` (or a :class:`~pathlib.Path`).
+Anything else must be a name: ``../../x`` or ``/etc/passwd`` is refused, so a
+name never reaches outside the preset folders.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 1 << 20  # a recipe is a short text
 
-__all__ = ["load", "user_preset_dir", "presets", "PresetEntry", "is_name", "summary", "Summary", "MAX_FILE_BYTES"]
+__all__ = ["load", "user_preset_dir", "presets", "PresetEntry", "is_name", "is_recipe_path", "summary", "Summary",
+           "MAX_FILE_BYTES"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -43,8 +45,9 @@ def is_name(text: str) -> bool:
     return bool(_NAME.match(text))
 
 
-def _looks_like_path(text: str) -> bool:
-    return "/" in text or "\\" in text or text.endswith((".toml", ".sbg")) or text.startswith(".")
+def is_recipe_path(text: str) -> bool:
+    """Whether ``text`` names a recipe file (``.toml`` or ``.sbg``) rather than a preset."""
+    return text.lower().endswith((".toml", ".sbg"))
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,11 @@ def load(name_or_path: str | Path) -> Recipe:
     from .recipe import parse_text
 
     text_arg = str(name_or_path)
-    if isinstance(name_or_path, Path) or _looks_like_path(text_arg) or Path(text_arg).is_file():
+    if isinstance(name_or_path, Path) or is_recipe_path(text_arg):
         return _load_file(Path(text_arg))
     if not is_name(text_arg):
         raise RecipeError(f"{text_arg!r} is not a preset name (lower-case letters, digits, '-' and '_'); "
-                          "to read a file, give its path, e.g. ./my-recipe.toml")
+                          "to read a recipe file, give its path ending in .toml or .sbg, e.g. ./my-recipe.toml")
     packaged = _packaged() / f"{text_arg}.toml"
     if packaged.is_file():
         return parse_text(packaged.read_text(encoding="utf-8"), f"{text_arg}.toml", name=text_arg)
@@ -131,8 +134,8 @@ def summary(path: str) -> Summary:
 
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
+            data = tomllib.loads(f.read(MAX_FILE_BYTES + 1).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
         return Summary("invalid", None, "(cannot be read; run `sensory validate`)")
     session = data.get("session", {}) if isinstance(data.get("session"), dict) else {}
     try:

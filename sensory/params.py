@@ -29,7 +29,9 @@ from pydantic import (
 from .curves import SHAPES, Curve
 from .timeparse import TimeError, parse_time
 
-__all__ = ["Automatable", "Params", "param", "TimeValue", "to_seconds", "field_spec"]
+__all__ = ["Automatable", "Params", "param", "TimeValue", "to_seconds", "field_spec", "MAX_CURVE_POINTS"]
+
+MAX_CURVE_POINTS = 20_000  # breakpoints per curve: room for an imported schedule's ramps
 
 
 def to_seconds(value: Any, info: ValidationInfo | None = None) -> float:
@@ -56,6 +58,9 @@ def _to_curve(value: Any, info: ValidationInfo) -> Curve:
         return Curve.constant(_number(value, ""))
     if not value:
         raise ValueError("an empty curve; give a number or [[time, value], ...]")
+    if len(value) > MAX_CURVE_POINTS:
+        raise ValueError(f"{len(value)} curve points is more than the limit of {MAX_CURVE_POINTS}; "
+                         "use fewer points with 'lin' or 'exp' ramps between them")
     times, values, shapes = [], [], []
     for i, point in enumerate(value):
         where = f"[{i}] "

@@ -40,10 +40,11 @@ from .seeding import MAX_SEED
 from .timeparse import TimeError, format_time, parse_time
 
 __all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
-           "recipe_schema", "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_FILE_BYTES"]
+           "recipe_schema", "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_PHASES", "MAX_FILE_BYTES"]
 
 MAX_DURATION_S = 24 * 3600.0
 MAX_LAYERS = 64
+MAX_PHASES = 1000
 SAMPLE_RATES = (8000, 192000)
 
 
@@ -135,6 +136,9 @@ def parse_text(text: str, source: str = "<recipe>", *, name: str | None = None) 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise RecipeError(f"{source}: {_toml_message(e)}") from None
+    except RecursionError:
+        raise RecipeError(f"{source}: arrays or tables are nested too deeply; a recipe nests "
+                          "at most a curve's [[time, value], ...]") from None
     return parse(data, source, name=name)
 
 
@@ -185,13 +189,17 @@ def check_sample_rate(recipe: Recipe, sample_rate: int) -> None:
 def _phases(where: _Where, raw: Any) -> tuple[Phase, ...]:
     if not isinstance(raw, list):
         where.fail("phase", "phases are [[phase]] entries")
+    if len(raw) > MAX_PHASES:
+        where.fail("phase", f"{len(raw)} phases is more than the limit of {MAX_PHASES}")
     out: list[Phase] = []
+    names = {"start", "end"}
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict):
             where.fail(f"phase[{i}]", "a phase is a table with name and duration")
         p = _validate(where, f"phase[{i}]", Phase, entry, None)
-        if p.name in ("start", "end") or any(q.name == p.name for q in out):
+        if p.name in names:
             where.fail(f"phase[{i}].name", f"phase name {p.name!r} is already used; give each phase its own name")
+        names.add(p.name)
         if not 0 < p.duration <= MAX_DURATION_S:
             where.fail(f"phase[{i}] {p.name!r}.duration", "a phase lasts more than 0 s and at most 24 h")
         out.append(p)

@@ -49,6 +49,8 @@ NOISE_RMS = 0.126  # RMS of the noise kind at 0 dB
 BELL_PEAK = 0.35  # peak of a bell strike at 0 dB (sensory.kinds.bells)
 RAMP_POINTS = 10  # gain points per linear amplitude ramp
 MAX_SLOTS = 16
+MAX_LINES = 20_000  # lines in a file, comments included
+MAX_TIME_LINES = 1000  # time lines: each becomes a phase and up to RAMP_POINTS + 1 curve points
 
 _NAME_DEF = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):(\s+(.*))?$")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
@@ -94,6 +96,12 @@ class Schedule:
 
 def parse_sbg(text: str, source: str = "<sbg>") -> Schedule:
     """The time lines of SBaGen schedule ``text``; ``source`` names it in errors."""
+    from .library import MAX_FILE_BYTES
+
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise RecipeError(f"{source}: the file is larger than {MAX_FILE_BYTES // 1024} KiB; a schedule is a short text")
+    if len(text.splitlines()) > MAX_LINES:
+        raise RecipeError(f"{source}: more than {MAX_LINES} lines; a schedule is a short text")
     tonesets: dict[str, tuple[Voice | None, ...]] = {}
     lines: list[Line] = []
     window = 60.0
@@ -147,6 +155,8 @@ def parse_sbg(text: str, source: str = "<sbg>") -> Schedule:
             fail("a time line is TIME [code] NAME [->]")
         if rest[0] not in tonesets:
             fail(f"tone-set {rest[0]!r} is not defined (define it above, as '{rest[0]}: ...')")
+        if len(lines) == MAX_TIME_LINES:
+            fail(f"more than {MAX_TIME_LINES} time lines; split the schedule")
         lines.append(Line(number, line, rel, entry, exit_, tonesets[rest[0]], arrow))
     if not lines:
         raise RecipeError(f"{source}: no time lines; add one such as 'NOW name'")

@@ -1,22 +1,23 @@
 """Export: the block stream written to an audio file, safely.
 
-Blocks stream into a temporary file in the destination's folder, named
-``.NAME.sensory-partial-XXXX``; only a complete file is renamed onto the
+Blocks stream into a partial file in the destination's folder, named
+``.NAME.sensory-partial-PID-XXXX``; only a complete file is renamed onto the
 destination (``os.replace``, atomic on one file system). Any error or
-interruption removes the temporary file and leaves the destination as it was.
+interruption removes the partial file and leaves the destination as it was;
+see :mod:`sensory.destination` for what survives a ``SIGKILL``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .destination import PARTIAL
 from .engine import blocks, plan
 from .errors import RecipeError, RenderError
 from .loudness import Loudness
@@ -24,7 +25,7 @@ from .recipe import Recipe
 
 __all__ = ["export", "Exported", "FORMATS", "output_format", "passes", "track_tags", "TAG_KEYS", "TEMP_MARK"]
 
-TEMP_MARK = ".sensory-partial-"
+TEMP_MARK = PARTIAL
 
 # extension -> (soundfile format, default subtype, subtypes offered)
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -77,17 +78,11 @@ def output_format(path: Path, subtype: str | None, sample_rate: int) -> tuple[st
     return fmt, chosen
 
 
-def check_destination(path: Path, *, force: bool) -> None:
-    """Refuse a destination we must not write: a folder, a link, a missing folder, or an
-    existing file without ``force``."""
-    if path.is_symlink():
-        raise RecipeError(f"{path}: is a symbolic link; write to the real file's path instead")
-    if path.is_dir():
-        raise RecipeError(f"{path}: is a folder; give a file name such as {path / 'out.flac'}")
-    if not path.parent.is_dir():
-        raise RecipeError(f"{path}: the folder {path.parent} does not exist; create it first")
-    if path.exists() and not force:
-        raise RecipeError(f"{path}: already exists; pass --force to overwrite it")
+def check_destination(path: Path, *, force: bool, inputs=()) -> None:
+    """Refuse a destination we must not write (see :func:`sensory.destination.check`)."""
+    from .destination import check
+
+    check(path, force=force, inputs=inputs)
 
 
 def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = None, seed: int | None = None,
@@ -115,7 +110,7 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
     if p.frames is None:
         raise RecipeError("an export needs a length; give a duration")
-    check_destination(path, force=force)
+    check_destination(path, force=force, inputs=[recipe.source])
     fmt, sub = output_format(path, subtype, p.sample_rate)
     if loudness is not None and not -70 <= loudness <= 0:
         raise RecipeError(f"loudness {loudness:g} LUFS is out of range; use -70 to 0 (e.g. -16)")
@@ -132,20 +127,18 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
         target = None if loudness is None else loudness + shift
         gain_db, limit_db = chain.settle(target, true_peak, margin)
         frames, peak, tmp = _write(chain, path, fmt, sub, p, channels, text, gain_db, limit_db)
-        if true_peak is None:
-            os.replace(tmp, path)
-            return Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), channels)
         try:
+            if true_peak is None:
+                _commit(tmp, path)
+                return Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), channels)
             measured = _measure_written(tmp, fmt)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        over = measured.true_peak_dbtp - true_peak
-        off = 0.0 if loudness is None else loudness - measured.integrated_lufs
-        if over <= 0 and abs(off) <= _LOUDNESS_TOLERANCE:
-            os.replace(tmp, path)
-            return Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), channels, measured, gain_db)
-        tmp.unlink()
+            over = measured.true_peak_dbtp - true_peak
+            off = 0.0 if loudness is None else loudness - measured.integrated_lufs
+            if over <= 0 and abs(off) <= _LOUDNESS_TOLERANCE:
+                _commit(tmp, path)
+                return Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), channels, measured, gain_db)
+        finally:
+            tmp.unlink(missing_ok=True)  # gone already when committed
         shift += off  # a lossy encoder moved the loudness: aim past it
         if over > 0:  # the encoder's overshoot, or the limiter's estimate: more margin
             margin += over + 0.1
@@ -313,10 +306,12 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
     (frames, sample peak, temporary path). The temporary file is gone on any error."""
     import soundfile as sf
 
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARK}")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a track is an ordinary file
+    from .destination import partial
+
+    try:
+        tmp = partial(path)
+    except OSError as e:
+        raise RenderError(f"{path}: cannot write in {path.parent}: {_reason(e)}") from None
     peak = 0.0
     frames = 0
     dither = _Dither(p.seed) if sub == "PCM_16" else None
@@ -348,10 +343,13 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
     return frames, peak, tmp
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _commit(tmp: Path, path: Path) -> None:
+    """Rename the finished partial file ``tmp`` onto ``path``."""
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise RenderError(f"{path}: cannot replace the file: {_reason(e)}") from None
 
 
 def _measure_written(tmp: Path, fmt: str):

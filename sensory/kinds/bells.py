@@ -47,6 +47,13 @@ _SPLIT_HZ = {"bell": 0.7, "bowl": 1.2, "chime": 0.4}  # largest split of a mode 
 _PEAK = 0.35  # amplitude of a strike's modes summed, before the strike's velocity
 _SILENT = 1e-4  # a strike is done when its envelope falls below -80 dB
 _FRAME = 1024  # internal frame, samples
+# Event-rate caps: every ringing strike costs two small matrix products per frame, and a
+# strike rings for up to ~1.2 x decay (60 s at most). At one strike a second with the
+# longest decay about 72 ring at once, which renders ~12x faster than real time
+# (docs/robustness.md); the caps keep any recipe near that.
+MIN_EVERY_S = 1.0  # shortest mean random interval
+MAX_STRIKES = 1000  # listed strike times
+MAX_STRIKES_PER_10S = 16  # listed strikes within any 10 s
 
 
 class BellParams(Params):
@@ -57,7 +64,8 @@ class BellParams(Params):
     strikes: tuple[TimeValue, ...] = Field((0.0,), description="strike times: seconds, '2m' or phase marks "
                                                                 "like 'listen+10s'")
     every: float = param(0.0, unit="s", ge=0, le=3600, help="also strike at random intervals averaging this "
-                                                            "many seconds (0 = only the listed strikes)")
+                                                            "many seconds (0 = only the listed strikes; "
+                                                            f"else at least {MIN_EVERY_S:g} s)")
     spread: float = param(0.5, ge=0, le=0.9, help="random intervals vary by up to this fraction of `every`")
     velocity: float = param(1.0, ge=0.05, le=1, help="strike strength: quieter and darker when lower")
 
@@ -67,7 +75,21 @@ class BellParams(Params):
         for i, t in enumerate(strikes):
             if t < 0:
                 raise ValueError(f"[{i}] strike time {t:g} s is before the start of the session")
+        if len(strikes) > MAX_STRIKES:
+            raise ValueError(f"{len(strikes)} strikes is more than the limit of {MAX_STRIKES}")
+        ordered = sorted(strikes)
+        for i in range(len(ordered) - MAX_STRIKES_PER_10S):
+            if ordered[i + MAX_STRIKES_PER_10S] - ordered[i] < 10:
+                raise ValueError(f"more than {MAX_STRIKES_PER_10S} strikes within 10 s (from "
+                                 f"{ordered[i]:g} s); space them out")
         return strikes
+
+    @field_validator("every", mode="after")
+    @classmethod
+    def _not_too_often(cls, every: float) -> float:
+        if 0 < every < MIN_EVERY_S:
+            raise ValueError(f"{every:g} s is too often; use 0 (off) or at least {MIN_EVERY_S:g} s")
+        return every
 
 
 @kind("bell", family="tone", params=BellParams)
