@@ -3,9 +3,11 @@
 Grains are short sounds built once when a unit is constructed (a drop
 ringing a leaf, a crackle, a cricket chirp); each event picks one, scales it
 by its own gain per channel (which also pans it) and is added at its start
-sample. All events of a frame are placed with one ``np.bincount``, the
-vectorized form of overlap-add; sounds running past the frame end are
-carried into the next frame. Nothing is looped or reused as a block: every
+sample. Short grains (clicks, ticks) are placed all at once with one
+``np.bincount`` per channel, the vectorized form of overlap-add; long ones
+(bubbles, chirps) with one contiguous multiply-add per event, which costs
+less than scattering their samples; silent tails are skipped. Sounds
+running past the frame end are carried into the next frame. Nothing is looped or reused as a block: every
 event has its own time, variant, gain and place.
 """
 
@@ -13,44 +15,76 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["OverlapAdd", "poisson_times", "impulse_train"]
+__all__ = ["OverlapAdd", "grain_lengths", "poisson_times", "impulse_train"]
 
 
 class OverlapAdd:
     """Accumulator for frames of ``size`` samples and ``channels`` channels, with
-    sounds up to ``longest`` samples carried across frame ends."""
+    sounds up to ``longest`` samples carried across frame ends.
+
+    The accumulator is float32 and channel-major, so every event adds to
+    contiguous runs of memory.
+    """
+
+    # Below this many samples per event a per-event slice add costs more in
+    # Python overhead than one scatter over all events.
+    _SLICE_MIN = 1024
 
     def __init__(self, size: int, longest: int, channels: int = 2):
         self.size = size
         self.channels = channels
-        self._acc = np.zeros((size + longest, channels), np.float64)
+        self._longest = longest
+        self._acc = np.zeros((channels, size + longest), np.float32)
 
-    def grains(self, starts: np.ndarray, bank: np.ndarray, variant: np.ndarray, gains: np.ndarray) -> None:
+    def grains(self, starts: np.ndarray, bank: np.ndarray, variant: np.ndarray, gains: np.ndarray,
+               lengths: np.ndarray | None = None) -> None:
         """Add ``bank[variant[e]] * gains[e]`` at sample ``starts[e]`` of the current frame.
 
         ``bank`` float32 (variants, length); ``starts``, ``variant`` int (events,);
-        ``gains`` float (events, channels).
+        ``gains`` float (events, channels); ``lengths`` optional int (variants,): samples of
+        each variant that are not silent (the rest is skipped).
         """
-        if len(starts) == 0:
+        e = len(starts)
+        if e == 0:
             return
-        length = bank.shape[1]
-        c = self.channels
-        idx = (starts[:, None] + np.arange(length))[:, :, None] * c + np.arange(c)
-        w = bank[variant][:, :, None] * gains[:, None, :].astype(np.float32)
-        added = np.bincount(idx.ravel(), w.ravel(), minlength=(self.size + length) * c)
-        self._acc[: self.size + length] += added.reshape(-1, c)
+        full = bank.shape[1]
+        span = lengths[variant] if lengths is not None else np.full(e, full)
+        g = np.asarray(gains, np.float32)
+        if span.mean() >= self._SLICE_MIN:
+            # long grains: one contiguous multiply-add per event and channel
+            acc = self._acc
+            for s, v, n, ge in zip(starts.tolist(), variant.tolist(), span.tolist(), g.tolist()):
+                row = bank[v, :n]
+                for c in range(self.channels):
+                    acc[c, s:s + n] += row * ge[c]
+            return
+        # short grains: every event's samples scattered at once (concatenated runs)
+        total = int(span.sum())
+        first = np.cumsum(span) - span  # where each event's run begins in the concatenation
+        local = np.arange(total) - np.repeat(first, span)  # sample index inside its grain
+        at = np.repeat(starts, span) + local
+        w = bank[np.repeat(variant, span), local]
+        width = int((starts + span).max())
+        for c in range(self.channels):
+            self._acc[c, :width] += np.bincount(at, w * np.repeat(g[:, c], span), minlength=width)
 
     def add(self, start: int, sound: np.ndarray) -> None:
         """Add ``sound`` (length, channels) at sample ``start`` of the current frame."""
-        self._acc[start:start + len(sound)] += sound
+        self._acc[:, start:start + len(sound)] += sound.T
 
     def take(self) -> np.ndarray:
         """The finished frame, float32 (size, channels); the accumulator moves on by one frame."""
-        out = self._acc[: self.size].astype(np.float32)
-        rest = self._acc[self.size:].copy()
-        self._acc[: len(rest)] = rest
-        self._acc[len(rest):] = 0
+        out = self._acc[:, : self.size].T.copy()
+        self._acc[:, : self._longest] = self._acc[:, self.size:]
+        self._acc[:, self._longest:] = 0
         return out
+
+
+def grain_lengths(bank: np.ndarray, floor: float = 1e-4) -> np.ndarray:
+    """Samples of each grain (rows of ``bank``) up to its last sample above ``floor`` times its
+    peak: int64 (variants,). Passed to :meth:`OverlapAdd.grains` to skip silent tails."""
+    loud = np.abs(bank) > floor * np.abs(bank).max(axis=1, keepdims=True)
+    return bank.shape[1] - np.argmax(loud[:, ::-1], axis=1)
 
 
 def poisson_times(rng: np.random.Generator, rate: np.ndarray, hop: int) -> np.ndarray:

@@ -23,8 +23,8 @@ import numpy as np
 __all__ = ["Space"]
 
 _DELAYS_MS = np.array([38.6, 48.2, 53.4, 56.8, 69.3, 77.9, 88.0, 95.0])
-# which of (u, v, -u, -v), u = L+R and v = L-R, enters each line
-_INPUT = np.array([0, 1, 2, 3, 1, 0, 3, 2])
+# what enters each line from the (left, right) send: u, v, -u, -v, v, u, -v, -u with u = L+R, v = L-R
+_INPUT = np.array([[1, 1], [1, -1], [-1, -1], [-1, 1], [1, -1], [1, 1], [-1, 1], [-1, -1]], np.float32)
 
 
 class Space:
@@ -48,6 +48,8 @@ class Space:
         self._hist = np.zeros((lines, self._span + 32 * self._step), np.float32)
         self._pos = 1  # column of the next step; column pos-1 holds s(g-d-1)
         self._write = (np.arange(lines) * self._hist.shape[1] + self.delays)[:, None]  # flat offsets
+        self._steps = np.arange(self._step)
+        self._ramp = (np.arange(self.factor) / self.factor).astype(np.float32)
         energy = float(np.mean(loop ** 2))
         self._out_scale = np.float32(np.sqrt(max(1.0 - energy, 1e-4)) / np.sqrt(lines) * 1.4)
         self._pending = np.zeros((0, 2), np.float32)  # input samples of the unfinished group
@@ -61,18 +63,15 @@ class Space:
         joined = np.concatenate([self._pending, x]) if len(self._pending) else x
         groups = len(joined) // f
         self._pending = joined[groups * f:].copy()
-        steps = joined[:groups * f:f]
-        if f > 1:
-            for r in range(1, f):
-                steps = steps + joined[r:groups * f:f]
-            steps *= np.float32(1.0 / f)
-        y = [self._wet]
+        steps = joined[:groups * f].reshape(groups, f, 2).sum(axis=1) * np.float32(1.0 / f)
+        y = np.empty((groups + 2, 2), np.float32)
+        y[:2] = self._wet
         i = 0
         while i < groups:
             m = min(self._step, groups - i)
-            y.append(self._piece(steps[i:i + m]))
+            self._piece(steps[i:i + m], y[2 + i:2 + i + m])
             i += m
-        y = np.concatenate(y) if len(y) > 1 else self._wet
+        y[2:] *= self._out_scale
         self._wet = y[-2:].copy()
         # y[j] is step G0 - 2 + j, G0 the group of joined[0]; output frame t in group g is
         # y(g-2) + (y(g-1) - y(g-2)) * (t % f) / f, a contiguous run of the upsampled y
@@ -80,11 +79,15 @@ class Space:
         self._frame += n
         if f == 1:
             return y[start:start + n]
-        ramp = (np.arange(f) / f).astype(np.float32)[None, :, None]
-        up = (y[:-1, None, :] + (y[1:] - y[:-1])[:, None, :] * ramp).reshape(-1, 2)
+        # the (f, 2 * steps) product keeps numpy's inner loops long; one transposing copy interleaves it
+        up = np.multiply.outer(self._ramp, (y[1:] - y[:-1]).reshape(-1))
+        up += y[:-1].reshape(-1)
+        up = up.reshape(f, -1, 2).transpose(1, 0, 2).reshape(-1, 2)
         return up[start:start + n]
 
-    def _piece(self, x: np.ndarray) -> np.ndarray:
+    def _piece(self, x: np.ndarray, out: np.ndarray) -> None:
+        """Run ``m`` steps (``m`` at most the shortest delay): send ``x`` (m, 2) in, the unscaled
+        wet output into ``out`` (m, 2)."""
         m = len(x)
         hist, p = self._hist, self._pos
         if p + m + self._span > hist.shape[1]:
@@ -93,16 +96,15 @@ class Space:
             hist[:, : keep.shape[1]] = keep
             p = self._pos = 1
         taps = hist[:, p - 1:p + m]  # s_i(g - d_i - 1 .. g - d_i + m - 1)
-        fed = (taps[:, 1:] + taps[:, :-1]) * self._gains
+        fed = taps[:, 1:] + taps[:, :-1]
+        fed *= self._gains
         # sums written out pair by pair: the same additions in the same order for any m
-        a, b, c, d = fed[0] + fed[1], fed[2] + fed[3], fed[4] + fed[5], fed[6] + fed[7]
-        total = ((a + b) + (c + d)) * np.float32(2.0 / len(self.delays))
-        u = x[:, 0] + x[:, 1]
-        v = x[:, 0] - x[:, 1]
-        feed = np.stack([u, v, -u, -v]) - total
-        flat = hist.reshape(-1)
-        flat[self._write + (p + np.arange(m))] = fed + feed[_INPUT]
+        pairs = fed[0::2] + fed[1::2]  # a = f0 + f1, b, c, d
+        halves = pairs[0::2] + pairs[1::2]  # a + b, c + d
+        cross = pairs[:2] + pairs[2:]  # a + c, b + d
+        new = fed - (halves[0] + halves[1]) * np.float32(2.0 / len(self.delays))
+        new += _INPUT @ x.T
+        hist.reshape(-1)[self._write + (p + self._steps[:m])] = new
         self._pos = p + m
-        left = (a + b) - (c + d)
-        right = (a + c) - (b + d)
-        return np.stack([left, right], axis=1) * self._out_scale
+        np.subtract(halves[0], halves[1], out=out[:, 0])
+        np.subtract(cross[0], cross[1], out=out[:, 1])
