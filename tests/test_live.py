@@ -299,7 +299,9 @@ def test_sigterm_fades_out_to_silence_and_exits_zero(pulse):
     rec = pulse.record()
     proc = subprocess.Popen([sys.executable, "-m", "sensory", "play", "pink"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)  # start-up, the 3-s fade-in
+    first = proc.stderr.readline()  # "playing ...": printed once the signal handlers are in place
+    assert first.startswith("playing"), first
+    time.sleep(2.5)  # through most of the 3-s fade-in
     proc.send_signal(signal.SIGTERM)
     started = time.monotonic()
     _, err = proc.communicate(timeout=10)
