@@ -51,7 +51,7 @@ def noise_like(x: np.ndarray, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("kind", NATURE)
 def test_level_near_nominal(kind):
     x = unit_render(kind, 20.0 if kind == "ocean" else 6.0)
-    low = -34 if kind in ("thunder", "birds") else -24
+    low = -34 if kind in ("thunder", "birds", "fire") else -24  # sparse events: high crest, lower RMS
     assert low < rms_db(x) < -12, f"{kind} renders at {rms_db(x):.1f} dBFS"
     assert np.abs(x).max() < 1.0
 
@@ -118,7 +118,9 @@ def test_fire_envelope_sparser_than_noise():
     x = unit_render("fire", 8.0).mean(axis=1)
     k_fire = kurtosis(band_envelope(x, SR, 2000, 6000) ** 0.3)
     k_noise = kurtosis(band_envelope(noise_like(x), SR, 2000, 6000) ** 0.3)
-    assert k_fire > k_noise + 2, (k_fire, k_noise)
+    assert k_fire > k_noise + 6, (k_fire, k_noise)  # real fire: ~14 above 1 kHz (ESC-50)
+    k_low = kurtosis(band_envelope(x, SR, 80, 300) ** 0.3)
+    assert k_low < 4.5, k_low  # under the crackles, a steady low roar
 
 
 def test_wind_spectrum_steep():
