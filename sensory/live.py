@@ -216,7 +216,10 @@ class Player:
         self.stopping = True
         self._closing = True
         if self.stream is not None:
-            self.stream.abort()
+            try:
+                self.stream.abort()
+            except self.sd.PortAudioError:
+                pass  # the device is already gone
         self._finished.set()
 
     # -- state for a status line ---------------------------------------------------------------

@@ -7,6 +7,7 @@ terminal there are no keys and the status becomes plain progress lines.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import select
 import shutil
@@ -22,6 +23,7 @@ LAYER_STEP_DB = 3.0
 REDRAW_S = 0.25        # live status line refresh
 PROGRESS_S = 60.0      # plain progress line interval without a terminal
 KEY_HELP = "space pause · ↑/↓ volume · 1-9 layer · +/- level · m mute · q quit"
+_HAS_TERMIOS = importlib.util.find_spec("termios") is not None  # POSIX terminals only
 _ARROWS = {"\x1b[A": "up", "\x1b[B": "down", "\x1bOA": "up", "\x1bOB": "down"}
 
 
@@ -92,7 +94,7 @@ class Console:
         self.live = status and _isatty(self.stream)
         if keys is None:
             keys = self.live and _isatty(sys.stdin)
-        self.keys = RawKeys(sys.stdin.fileno()) if keys else None
+        self.keys = RawKeys(sys.stdin.fileno()) if keys and _HAS_TERMIOS else None
         self.selected = 0
         self._drawn = 0.0
         self._progress = time.monotonic()

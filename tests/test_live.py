@@ -313,3 +313,18 @@ def test_sigterm_fades_out_to_silence_and_exits_zero(pulse):
     last = audible[-1]
     # the fade's end was heard: the last 50 ms are far below the level 2.2 s earlier
     assert rms_db(out[last - SR // 20:last]) < rms_db(out[last - int(2.4 * SR):last - int(2.2 * SR)]) - 30
+
+
+def test_stop_during_a_timer_fade_continues_from_its_gain():
+    from sensory.curves import Curve
+    from sensory.mix import Master
+
+    sr = 1000
+    master = Master(sr, Curve.constant(0.0), 0.0, 60.0, -1.0, end_frame=100 * sr)
+    master.frame = 70 * sr                      # halfway through the 60-s fade (gain 0.5)
+    before = master.envelope(master.frame - 1, 1)[0]
+    end = master.fade_out_now(2.0)
+    after = master.envelope(master.frame, 2 * sr)
+    assert end == 72 * sr
+    assert abs(after[0] - before) < 1e-3        # no jump back up to full gain
+    assert np.all(np.diff(after) <= 0) and after[-1] < 1e-5
