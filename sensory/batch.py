@@ -14,27 +14,37 @@ entries::
     output = "out/pink-10m.m4a"
     loop = true
 
-Outputs and recipe files are relative to the manifest's folder. Each track
+Outputs and recipe files are relative to the manifest's folder and stay inside
+it: a catalog never reads or writes elsewhere (``preset`` is a preset name or a
+``.toml``/``.sbg`` file below the folder). Each track
 renders in its own process (:class:`concurrent.futures.ProcessPoolExecutor`)
 through :func:`sensory.writer.export`, so a failing track leaves no file and
 does not touch the others. A state file next to the manifest
 (``.NAME.state.json``) records, per output, a key — the SHA-256 of the
 resolved entry, the recipe text and the sensory version — with the file's size,
 modification time and measurements: a track whose key and file still match is
-skipped, so re-running resumes an interrupted catalog.
+skipped, so re-running resumes an interrupted catalog. Outputs are claimed in
+the state file before rendering starts, so a re-run after a kill renders the
+claimed tracks again without ``--force``.
+
+Interruptions: Ctrl-C or SIGTERM stops the workers (each removes its partial
+file) and cancels the tracks not started; a worker whose parent dies gets
+SIGTERM too (Linux ``PR_SET_PDEATHSIG``), so no orphan finishes a track behind
+the catalog's back.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import math
 import os
+import signal
 import sys
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +53,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
+from .destination import sweep
 from .errors import RecipeError
 from .params import TimeValue
 
-__all__ = ["Track", "TrackEntry", "load_catalog", "run", "write_report", "REPORT_FIELDS"]
+__all__ = ["Track", "TrackEntry", "load_catalog", "run", "write_report", "REPORT_FIELDS", "MAX_TRACKS"]
+
+MAX_TRACKS = 1000  # tracks in one manifest
 
 REPORT_FIELDS = ("output", "preset", "status", "seconds", "loudness_lufs", "true_peak_dbtp",
                  "loudness_range_lu", "sha256", "error")
@@ -103,15 +116,27 @@ def _fail(source: Path, place: str, e: ValidationError) -> None:
 
 def load_catalog(path) -> list[Track]:
     """Read and validate a manifest; RecipeError naming the file and track on any problem."""
-    from .library import is_name, load
+    from .destination import same_file
+    from .library import is_name, is_recipe_path, load
+
+    from .library import MAX_FILE_BYTES
 
     source = Path(path)
     try:
+        if source.is_dir():
+            raise RecipeError(f"{source}: is a folder, not a catalog file")
+        if source.stat().st_size > MAX_FILE_BYTES:
+            raise RecipeError(f"{source}: the file is larger than {MAX_FILE_BYTES // 1024} KiB; "
+                              f"a catalog holds at most {MAX_TRACKS} tracks")
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RecipeError(f"{source}: no such catalog file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise RecipeError(f"{source}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise RecipeError(f"{source}: arrays or tables are nested too deeply") from None
+    except OSError as e:
+        raise RecipeError(f"{source}: cannot read: {e.strerror}") from None
     unknown = sorted(set(data) - {"defaults", "track"})
     if unknown:
         raise RecipeError(f"{source}: unknown table [{unknown[0]}]; a catalog has [defaults] and [[track]] entries")
@@ -125,9 +150,14 @@ def load_catalog(path) -> list[Track]:
     raw = data.get("track")
     if not isinstance(raw, list) or not raw:
         raise RecipeError(f"{source}: no tracks; add [[track]] entries with preset, duration and output")
+    if len(raw) > MAX_TRACKS:
+        raise RecipeError(f"{source}: {len(raw)} tracks is more than the limit of {MAX_TRACKS}; "
+                          "split the catalog")
     folder = source.resolve().parent
     tracks: list[Track] = []
     seen: dict[Path, int] = {}
+    recipes: dict[str, Any] = {}  # recipe source -> Recipe, each loaded once
+    digests: dict[str, str] = {}  # recipe source -> SHA-256 of its text
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise RecipeError(f"{source}: track[{i}]: a track is a table with preset, duration and output")
@@ -136,39 +166,89 @@ def load_catalog(path) -> list[Track]:
         except ValidationError as e:
             _fail(source, f"track[{i}]", e)
         place = f"{source}: track[{i}] ({entry.output})"
-        output = folder / entry.output
+        output = _inside(folder, entry.output, f"{place}: output")
         if output in seen:
             raise RecipeError(f"{place}: the output is also written by track[{seen[output]}]; give each track its own file")
         seen[output] = i
-        recipe_source = entry.preset if is_name(entry.preset) else str(folder / entry.preset)
+        if is_name(entry.preset):
+            recipe_source = entry.preset
+        elif is_recipe_path(entry.preset):
+            recipe_source = str(_inside(folder, entry.preset, f"{source}: track[{i}].preset"))
+        else:
+            raise RecipeError(f"{source}: track[{i}].preset: {entry.preset!r} is neither a preset name (lower-case "
+                              "letters, digits, '-' and '_') nor a .toml or .sbg file in the catalog's folder")
         try:
-            recipe = load(recipe_source)
+            if recipe_source not in recipes:
+                recipes[recipe_source] = load(recipe_source)
+            recipe = recipes[recipe_source]
         except RecipeError as e:
             raise RecipeError(f"{place}: {e}") from None
         from .writer import output_format
 
         if output.is_dir():
             raise RecipeError(f"{place}: the output is a folder; give a file name such as {entry.output}/track.flac")
+        if output.is_symlink():
+            raise RecipeError(f"{place}: the output is a symbolic link; write to the real file's path instead")
+        for other in (source, _state_path(source), recipe.source):
+            if output == Path(other).resolve() or same_file(output, Path(other)):
+                raise RecipeError(f"{place}: the output is the input {other}; write the track to another file")
         try:
             output_format(output, entry.subtype, entry.sample_rate or recipe.session.sample_rate)
         except RecipeError as e:
             raise RecipeError(f"{place}: {e}") from None
-        text = Path(recipe.source).read_bytes() if Path(recipe.source).is_file() else recipe.source.encode()
+        if recipe_source not in digests:
+            text = Path(recipe.source).read_bytes() if Path(recipe.source).is_file() else recipe.source.encode()
+            digests[recipe_source] = hashlib.sha256(text).hexdigest()
         key = hashlib.sha256(json.dumps({"entry": entry.model_dump(exclude={"output"}), "version": __version__,
-                                         "recipe": hashlib.sha256(text).hexdigest()},
+                                         "recipe": digests[recipe_source]},
                                         sort_keys=True).encode()).hexdigest()
         tracks.append(Track(i, entry, output, recipe_source, key))
     return tracks
 
 
+def _inside(folder: Path, relative: str, place: str) -> Path:
+    """``folder / relative`` (links resolved), refused unless it stays inside ``folder``."""
+    if Path(relative).is_absolute():
+        raise RecipeError(f"{place}: {relative!r} is an absolute path; give a path relative to the catalog's folder")
+    parent = (folder / relative).parent.resolve()
+    path = parent / Path(relative).name
+    if (not parent.is_relative_to(folder) or Path(relative).name in ("", ".", "..")
+            or not path.resolve().is_relative_to(folder)):
+        raise RecipeError(f"{place}: {relative!r} leads outside the catalog's folder {folder}; "
+                          "keep recipes and outputs in it or below it")
+    return path
+
+
 # ---- one track, in a worker process ----
 
 _progress_queue = None
+_rendering = False
 
 
-def _init_worker(queue) -> None:
+class Stopped(BaseException):
+    """Raised in a worker by SIGTERM while it renders, so its export cleans up."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    if _rendering:
+        raise Stopped()
+    os._exit(128 + signum)  # idle: nothing to clean up
+
+
+def _init_worker(queue, parent: int) -> None:
+    """Worker set-up: progress queue; Ctrl-C is left to the parent, which stops the workers
+    with SIGTERM; the parent's death sends SIGTERM too."""
     global _progress_queue
     _progress_queue = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def render_track(track: Track) -> dict[str, Any]:
@@ -177,12 +257,17 @@ def render_track(track: Track) -> dict[str, Any]:
     from .library import load
     from .writer import TAG_KEYS, export
 
+    global _rendering
     e = track.entry
     report = _progress_queue.put if _progress_queue is not None else None
-    result = export(load(track.recipe_source), track.output, seconds=e.duration, seed=e.seed,
-                    sample_rate=e.sample_rate, subtype=e.subtype, force=True, loudness=e.loudness,
-                    true_peak=e.true_peak, loop=e.loop, mono=e.mono, progress=report,
-                    tags={k: getattr(e, k) for k in TAG_KEYS if getattr(e, k)})
+    _rendering = True
+    try:
+        result = export(load(track.recipe_source), track.output, seconds=e.duration, seed=e.seed,
+                        sample_rate=e.sample_rate, subtype=e.subtype, force=True, loudness=e.loudness,
+                        true_peak=e.true_peak, loop=e.loop, mono=e.mono, progress=report,
+                        tags={k: getattr(e, k) for k in TAG_KEYS if getattr(e, k)})
+    finally:
+        _rendering = False
     measured = result.measured or measure_file(track.output)
     return {"seconds": result.seconds, "loudness_lufs": _finite(measured.integrated_lufs),
             "true_peak_dbtp": _finite(measured.true_peak_dbtp),
@@ -208,11 +293,14 @@ def _state_path(catalog: Path) -> Path:
 
 
 def _read_state(path: Path) -> dict[str, Any]:
+    """The state file's entries; a damaged file or entry counts as absent."""
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+    except (OSError, ValueError, RecursionError):
         return {}
-    return state if isinstance(state, dict) else {}
+    if not isinstance(state, dict):
+        return {}
+    return {k: v for k, v in state.items() if isinstance(v, dict) and isinstance(v.get("key"), str)}
 
 
 def _stamp(path: Path) -> list[int] | None:
@@ -224,14 +312,9 @@ def _stamp(path: Path) -> list[int] | None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .destination import write_text
+
+    write_text(path, text)
 
 
 def run(catalog, *, jobs: int | None = None, force: bool = False, progress: bool = False) -> list[dict[str, Any]]:
@@ -250,21 +333,31 @@ def run(catalog, *, jobs: int | None = None, force: bool = False, progress: bool
         known = state.get(name)
         stamp = _stamp(t.output)
         ours = known is not None and stamp is not None and known.get("stamp") == stamp
+        claimed = known is not None and known.get("claimed")  # a run was killed while rendering it
         row = {"output": t.entry.output, "preset": t.entry.preset}
-        if ours and known.get("key") == t.key and not force:
+        if ours and known.get("key") == t.key and isinstance(known.get("report"), dict) and not force:
             rows[t.index] = {**row, **known["report"], "status": "skipped"}
-        elif stamp is not None and not ours and not force:
+        elif stamp is not None and not ours and not claimed and not force:
             rows[t.index] = {**row, "status": "failed",
                              "error": f"{t.output} exists and was not written by this catalog; pass --force to overwrite it"}
         else:
-            t.output.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                t.output.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                rows[t.index] = {**row, "status": "failed", "error": f"{t.output.parent}: cannot create: {e.strerror}"}
+                continue
+            sweep(t.output)
             todo.append(t)
+    if todo:
+        for t in todo:
+            state[str(t.output)] = {"key": t.key, "claimed": True}
+        _atomic_write(state_file, json.dumps(state, indent=1, sort_keys=True))
     jobs = max(1, jobs or os.cpu_count() or 1)
     total = sum(_frames(t) for t in todo)
     queue = multiprocessing.get_context().Queue() if progress and todo else None
     bar = _bar(total, len(todo)) if queue is not None else None
     with cf.ProcessPoolExecutor(max_workers=min(jobs, max(1, len(todo))), initializer=_init_worker,
-                                initargs=(queue,)) as pool:
+                                initargs=(queue, os.getpid())) as pool, _stopping(pool):
         pending = {pool.submit(render_track, t): t for t in todo}
         while pending:
             done, _ = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
@@ -277,13 +370,27 @@ def run(catalog, *, jobs: int | None = None, force: bool = False, progress: bool
                     measured = future.result()
                 except Exception as e:  # the track failed; the others go on
                     rows[t.index] = {**row, "status": "failed", "error": _message(e)}
-                    continue
+                    continue  # still claimed: the next run renders it again
                 rows[t.index] = {**row, **measured, "status": "rendered"}
                 state[str(t.output)] = {"key": t.key, "stamp": _stamp(t.output), "report": measured}
                 _atomic_write(state_file, json.dumps(state, indent=1, sort_keys=True))
     if bar is not None:
         bar.render_finish()
     return [{f: rows[t.index].get(f) for f in REPORT_FIELDS} for t in tracks]
+
+
+@contextlib.contextmanager
+def _stopping(pool: cf.ProcessPoolExecutor):
+    """On any exit by exception (Ctrl-C, SIGTERM): cancel the tracks not started and send
+    SIGTERM to the workers, whose exports then remove their partial files."""
+    try:
+        yield
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in list((pool._processes or {}).values()):  # no public API lists the workers
+            if process.is_alive():
+                process.terminate()
+        raise
 
 
 def _frames(t: Track) -> int:

@@ -43,6 +43,10 @@ def handled(fn):
         except RenderError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(1)
+        except OSError as e:  # the world outside: a full disk, a read-only folder
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            sys.exit(1)
         except (KeyboardInterrupt, Interrupted):
             click.echo("\ninterrupted; nothing was left half-written", err=True)
             sys.exit(1)
@@ -253,6 +257,12 @@ def batch(catalog, jobs, report, force):
 
     if report and not report.lower().endswith((".json", ".csv")):
         raise RecipeError(f"{report}: a report is .json or .csv")
+    if report:
+        from pathlib import Path
+
+        from .destination import check
+
+        check(Path(report), force=True, inputs=[catalog])
     rows = run(catalog, jobs=jobs, force=force, progress=sys.stderr.isatty())
     for row in rows:
         line = f"{row['status']:<8}  {row['output']}"

@@ -513,29 +513,24 @@ def _toml_value(v) -> str:
 def import_file(sbg: str | Path, output: str | Path, *, force: bool = False):
     """Convert the .sbg file ``sbg`` into the TOML recipe ``output``; returns the Recipe.
 
-    The TOML is checked by loading it back before it is written (to a temporary
-    file renamed into place); an existing ``output`` is kept unless ``force``.
+    The TOML is checked by loading it back before it is written (through a partial
+    file renamed into place, :mod:`sensory.destination`); an existing ``output`` is
+    kept unless ``force``; ``output`` must not be a link, a folder or the .sbg itself.
     """
-    import os
-    import tempfile
-
+    from .destination import check, write_text
+    from .errors import RenderError
     from .library import _load_file
     from .recipe import parse_text
 
     sbg, output = Path(sbg), Path(output)
     if output.suffix.lower() != ".toml":
         raise RecipeError(f"{output}: a recipe file ends in .toml")
-    if output.exists() and not force:
-        raise RecipeError(f"{output}: exists; use --force to overwrite it")
+    check(output, force=force, inputs=[sbg])
     recipe = _load_file(sbg)
     text = f"# Converted by `sensory import` from {sbg.name}\n" + to_toml(recipe_data(parse_sbg(sbg.read_text("utf-8"), str(sbg)), sbg.stem))
     parse_text(text, str(output), name=output.stem)
-    fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", prefix=f".{output.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_text(output, text)
+    except OSError as e:
+        raise RenderError(f"{output}: writing failed: {e.strerror or e}") from None
     return recipe
