@@ -30,7 +30,6 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from ..dsp.frames import FrameQueue
 from ..params import Params, TimeValue, param
 from ..unit import Unit
 from . import kind
@@ -110,9 +109,8 @@ class Bell(Unit):
         self._listed = sorted(int(round(t * sample_rate)) for t in params.strikes)
         self._next_random = self._random_interval() if params.every > 0 else None
         self._ringing: list[_Strike] = []
-        self._start = 0  # absolute frame of the next internal frame
-        self._silence = np.zeros((_FRAME, 1), np.float32)
-        self._queue = FrameQueue(self._produce, channels=1)
+        self._silence = np.zeros(_FRAME, np.float32)
+        self._last: tuple[int, np.ndarray] = (-1, self._silence)  # the latest internal frame: (index, samples)
 
     def _random_interval(self) -> int:
         p = self.params
@@ -154,15 +152,16 @@ class Bell(Unit):
                 self._next_random = rand + max(1, self._random_interval())
             self._strike(frame)
 
-    def _produce(self) -> np.ndarray:
-        """The next internal frame, float32 (_FRAME, 1)."""
-        start = self._start
-        self._start += _FRAME
-        self._schedule(start + _FRAME)
-        if not self._ringing:
+    def _internal(self, c: int) -> np.ndarray:
+        """Internal frame ``c`` (absolute frames c*_FRAME onwards), float32 (_FRAME,)."""
+        if self._last[0] == c:
+            return self._last[1]
+        start = c * _FRAME
+        ringing = [s for s in self._ringing if s.frame < start + _FRAME and s.end > start]
+        if not ringing:
             return self._silence
         out = np.zeros(_FRAME, np.float32)
-        for s in self._ringing:
+        for s in ringing:
             skip = max(0, s.frame - start)  # frames of this internal frame before the strike
             at = s.amplitude * np.exp(s.pole * (max(start, s.frame) - s.frame) / self.sample_rate)
             m = _FRAME - skip
@@ -172,11 +171,22 @@ class Bell(Unit):
                 ramp = np.minimum(np.arange(since, since + m) / s.attack, 1.0)
                 ring *= (np.sin(0.5 * np.pi * ramp) ** 2).astype(np.float32)
             out[skip:] += ring
-        self._ringing = [s for s in self._ringing if s.end > self._start]
-        return out[:, None]
+        self._last = (c, out)
+        return out
 
     def _render(self, n: int) -> np.ndarray:
-        return self._queue.take(n)[:, 0]
+        first, last = self.frame // _FRAME, (self.frame + n - 1) // _FRAME
+        self._schedule((last + 1) * _FRAME)  # every strike that can reach the internal frames read
+        self._ringing = [s for s in self._ringing if s.end > first * _FRAME]
+        if not self._ringing:  # between strikes: shared silence
+            if len(self._silence) < n:
+                self._silence = np.zeros(n, np.float32)
+            return self._silence[:n]
+        out = np.empty(n, np.float32)
+        for c in range(first, last + 1):
+            a, b = max(self.frame, c * _FRAME), min(self.frame + n, (c + 1) * _FRAME)
+            out[a - self.frame:b - self.frame] = self._internal(c)[a - c * _FRAME:b - c * _FRAME]
+        return out
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,12 @@ def breath_level(position: np.ndarray, inhale, hold_in, exhale, hold_out) -> np.
     The cycle is inhale, hold_in, exhale, hold_out (seconds, floats or arrays shaped
     like ``position``); the rise and the fall are raised cosines, smooth at both ends.
     """
-    total = inhale + hold_in + exhale + hold_out
-    t = position * total  # seconds into the current cycle
-    rising = np.clip(t / inhale, 0.0, 1.0)
-    falling = np.clip((t - inhale - hold_in) / exhale, 0.0, 1.0)
-    level = np.where(t < inhale + hold_in, rising, 1.0 - falling)
-    return 0.5 - 0.5 * np.cos(np.float32(np.pi) * level.astype(np.float32))
+    f32 = np.float32
+    inhale, hold_in, exhale, hold_out = (np.asarray(x, f32) for x in (inhale, hold_in, exhale, hold_out))
+    t = position.astype(f32) * (inhale + hold_in + exhale + hold_out)  # seconds into the cycle
+    top = inhale + hold_in
+    level = np.where(t < top, np.minimum(t / inhale, f32(1)), np.maximum(f32(1) - (t - top) / exhale, f32(0)))
+    return f32(0.5) - f32(0.5) * np.cos(f32(np.pi) * level)
 
 
 @kind("breath", family="guide", params=BreathParams)
@@ -67,7 +67,7 @@ class BreathPacer(Unit):
             self._bright = Colour("pink", sample_rate)
 
     def level(self, n: int) -> np.ndarray:
-        """Advance the breath clock by ``n`` frames; the shape (0..1) at each, float64 (n,)."""
+        """Advance the breath clock by ``n`` frames; the shape (0..1) at each, float32 (n,)."""
         p = self.params
         parts = [np.asarray(self.value(c, n), np.float64) for c in (p.inhale, p.hold_in, p.exhale, p.hold_out)]
         rate = 1.0 / (parts[0] + parts[1] + parts[2] + parts[3])
@@ -77,12 +77,12 @@ class BreathPacer(Unit):
     def _render(self, n: int) -> np.ndarray:
         p = self.params
         level = self.level(n)
-        floor = np.asarray(db_to_gain(self.value(p.floor_db, n)), np.float64)
-        gain = (floor + (1.0 - floor) * level).astype(np.float32)
+        floor = db_to_gain(self.value(p.floor_db, n))
+        gain = floor + (np.float32(1) - floor) * level
         if p.sound == "tone":
-            freq = self.value(p.freq, n) * np.exp2(self.value(p.rise, n) * level / 12.0)
+            rise = np.asarray(self.value(p.rise, n), np.float32) * np.float32(1 / 12)
+            freq = self.value(p.freq, n) * np.exp2(rise * level)
             return sine(self._tone.advance(freq, n)) * (gain * _AMPLITUDE)
         white = self._white.take(n)
-        bright = level.astype(np.float32)
-        y = self._dark(white)[:, 0] * (1 - bright) + self._bright(white)[:, 0] * bright
+        y = self._dark(white)[:, 0] * (1 - level) + self._bright(white)[:, 0] * level
         return y * (gain * _NOISE_LEVEL)
