@@ -18,7 +18,7 @@ from ..dsp.spectral import SpectralFrames
 from ..params import Automatable, Params, param
 from . import kind
 from .texture import BandTable, Texture, band, pink
-from .water import _widen
+from .water import LowpassTable, _widen
 
 __all__ = ["Wind", "Thunder"]
 
@@ -55,7 +55,7 @@ class Wind(Texture):
         self._body = BandTable(self._log2f, 100.0 + 420.0 * 0.02, 100.0 + 420.0 * 1.5, 1.4, self._tilt)
         # turbulence moves the low and high parts of the band a little independently
         self._regions = np.stack([band(self._log2f, 100.0, 1.0), band(self._log2f, 1600.0, 1.0)])
-        self._leaf = (band(self._log2f, 3000.0, 1.1) * pink(f)).astype(np.float32)
+        self._leaf = (band(self._log2f, 4000.0, 0.9) * pink(f)).astype(np.float32)
         self._drift = wander_sum(rng, 0.01, 5)
         self._gust = wander_sum(rng, 0.25, 3)
         self._flutter = Wander(rng, 3.0)
@@ -91,7 +91,7 @@ class Wind(Texture):
         leaves = self.per_hop(p.leaves)
         if leaves.max() > 0:
             threshold = 0.7 - 0.3 * np.clip(lag, 0.0, 1.0)  # Farnell: the leaves wake later in a light wind
-            active = np.clip(lag - threshold + 0.35, 0.0, None) ** 1.25
+            active = np.clip(lag - threshold + 0.5, 0.0, None) ** 1.25
             spread = 1.1 - 0.5 * np.clip(lag, 0.0, 1.0)  # sparse ticks in a light wind, dense rustle in a strong one
             jump = rng.lognormal(0.0, 0.6, (k, 2)) ** spread[:, None]
             level = 0.2 * leaves * active
@@ -122,9 +122,8 @@ class Thunder(Texture):
         super().__init__(params, sample_rate, rng)
         self._shaper = SpectralFrames(rng, self.hop, sample_rate)
         f = np.maximum(self._shaper.freqs, 1.0)
-        self._f = f
-        self._tilt = pink(f) * f / (f + 20.0) * (1000.0 / np.maximum(f, 20.0)) ** 0.5
-        self._grumble = wander_sum(rng, 0.05, 4)
+        self._lowpass = LowpassTable(f, pink(f) * f / (f + 20.0) * (1000.0 / np.maximum(f, 20.0)) ** 0.5)
+        self._grumble = wander_sum(rng, 0.15, 4)  # rolls of 0.15-1.2 Hz
         self._strikes: list[tuple[float, float, float, float, np.ndarray]] = []  # start, size, cutoff, pan, echoes
         self._next = rng.uniform(0.2, 2.0)
 
@@ -139,7 +138,7 @@ class Thunder(Texture):
                                   2000.0 * 2.0 ** (-3.7 * dist), rng.uniform(-0.8, 0.8), echoes))
             self._next = start + rng.exponential(float(p.interval(start))) + 2.0
         env = np.zeros((k, 2))
-        cut = np.full((k, 2), 150.0)
+        cut = np.full((k, 2), 400.0)
         keep = []
         for start, size, cutoff, pan, echoes in self._strikes:
             x = t - start
@@ -154,11 +153,10 @@ class Thunder(Texture):
             if x[-1] < 40.0:
                 keep.append((start, size, cutoff, pan, echoes))
         self._strikes = keep
-        grumble = self.per_hop(p.rumble) * 0.15 * (1.0 + 0.8 * drift(self._grumble, t))
+        grumble = self.per_hop(p.rumble) * 0.12 * np.exp(1.6 * drift(self._grumble, t))
         env += np.maximum(grumble, 0.0)[:, None]
-        lowpass = 1.0 / np.sqrt(1.0 + (self._f / cut[:, :, None]) ** 4)
-        mag = lowpass * self._tilt * env[:, :, None]
-        out = self._shaper.synthesize(self._shaper.noise(k) * mag.astype(np.float32))
+        mag = self._lowpass.at(cut) * env.astype(np.float32)[:, :, None]
+        out = self._shaper.synthesize(self._shaper.shaped(mag))
         return _widen(out, self.per_sample(p.width)) * np.float32(0.12)
 
 

@@ -13,7 +13,6 @@ with a second harmonic at 0.3; chirp rate from temperature by Dolbear's law
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ..dsp.control import Wander
 from ..dsp.grains import OverlapAdd
@@ -55,7 +54,16 @@ class Birds(Texture):
     syllable), its own pitch, distance (level and a low-pass) and place in
     the field; phrases come after random pauses whose mean falls as
     ``density`` rises, so the chorus thins out from dawn to midday.
+
+    A phrase is scheduled as a list of syllables; each internal frame
+    synthesizes every syllable starting in it at once (one vectorized pass
+    over their concatenated samples) and overlap-adds them. The distance
+    low-pass is applied as the gain ``1/sqrt(1 + (f/fc)^2)`` of a one-pole
+    low-pass at each partial's instantaneous frequency.
     """
+
+    # syllable table columns: start frame, samples, start/middle/end Hz, trill Hz, trill depth, left, right, cutoff Hz
+    _COLUMNS = 10
 
     def __init__(self, params: BirdsParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -72,54 +80,90 @@ class Birds(Texture):
         self._depth = rng.uniform(-0.3, 0.3, count)
         self._pause = rng.uniform(2.0, 8.0, count)
         self._next = rng.uniform(0.0, 1.5, count) * np.linspace(0.2, 3.0, count)
-        self._ola = OverlapAdd(self.size, int(_MAX_PHRASE_S * sample_rate))
+        self._pending = np.empty((0, self._COLUMNS))
+        longest = max(syl[3] for sp in _SPECIES for syl in sp[1]) * 1.1 * 1.08 * 1.02
+        self._span = self.size + int(longest * sample_rate) + 2  # a frame and the longest syllable
+        self._ola = OverlapAdd(self.size, self._span - self.size)
 
-    def _phrase(self, i: int, distance: float) -> np.ndarray:
-        """Bird ``i``'s next phrase: float64 (samples, 2), already placed and distance-filtered."""
+    def _phrase(self, i: int, at: float, distance: float) -> float:
+        """Schedule bird ``i``'s next phrase from ``at`` seconds; returns its length in seconds."""
         sr, rng = self.sample_rate, self.rng
         name, syllables, (lo, hi), gap = self._species[i]
-        parts = []
-        length = 0
-        for _ in range(rng.integers(lo, hi + 1)):
-            for f0, f1, f2, dur, trill, depth in syllables:
-                dur *= rng.uniform(0.9, 1.1)
-                n = int(dur * sr)
-                x = np.arange(n) / max(n - 1, 1)
-                k = self._pitch[i] * rng.uniform(0.98, 1.02)
-                freq = k * ((1 - x) ** 2 * f0 + 2 * x * (1 - x) * (2 * f1 - 0.5 * (f0 + f2)) + x ** 2 * f2)
-                phase = np.cumsum(np.minimum(freq, 0.45 * sr)) / sr
-                env = np.sin(np.pi * x) ** 1.5
-                if trill:
-                    env = env * (1 - depth * (0.5 + 0.5 * np.cos(2 * np.pi * trill * x * dur)))
-                s = env * (np.sin(2 * np.pi * phase) + 0.3 * np.sin(4 * np.pi * phase) * (2 * freq < 0.45 * sr))
-                parts.append(s)
-                parts.append(np.zeros(int(gap * rng.uniform(0.8, 1.25) * sr)))
-                length += n + len(parts[-1])
-                if length > (_MAX_PHRASE_S - 0.5) * sr:
-                    break
-            if length > (_MAX_PHRASE_S - 0.5) * sr:
-                break
-        y = np.concatenate(parts)[: int(_MAX_PHRASE_S * sr)]
+        shapes = np.array(syllables * int(rng.integers(lo, hi + 1)), np.float64)  # (m, 6)
+        m = len(shapes)
+        dur = shapes[:, 3] * rng.uniform(0.9, 1.1, m)
+        n = (dur * sr).astype(np.int64)
+        rest = (gap * rng.uniform(0.8, 1.25, m) * sr).astype(np.int64)
+        ends = np.cumsum(n + rest)
+        m = min(m, int(np.searchsorted(ends, (_MAX_PHRASE_S - 0.5) * sr, side="right")) + 1)
+        begin = int(at * sr) + np.concatenate([[0], ends[:m - 1]])
+        k = self._pitch[i] * rng.uniform(0.98, 1.02, m)
         d = float(np.clip(distance + self._depth[i], 0.05, 1.0))
-        pole = np.exp(-2 * np.pi * (12000.0 * 2.0 ** (-3.0 * d)) / sr)
-        y = lfilter([1 - pole], [1, -pole], y) * (0.6 / (0.4 + 2.0 * d))
+        level = 0.6 / (0.4 + 2.0 * d) * (0.5 if syllables[0][0] < 1000 else 1.0)  # low callers sit further off
         left, right = np.cos((self._place[i] + 1) * np.pi / 4), np.sin((self._place[i] + 1) * np.pi / 4)
-        return np.stack([y * left, y * right], axis=1)
+        rows = np.empty((m, self._COLUMNS))
+        rows[:, 0] = begin
+        rows[:, 1] = n[:m]
+        rows[:, 2:5] = shapes[:m, :3] * k[:, None]
+        rows[:, 5:7] = shapes[:m, 4:6]
+        rows[:, 7] = level * left
+        rows[:, 8] = level * right
+        rows[:, 9] = 12000.0 * 2.0 ** (-3.0 * d)
+        self._pending = np.concatenate([self._pending, rows])
+        return min(float(ends[m - 1]), _MAX_PHRASE_S * sr) / sr
+
+    def _sing(self, rows: np.ndarray) -> None:
+        """Synthesize the syllables ``rows`` (all starting in this frame) and add them."""
+        sr = self.sample_rate
+        n = rows[:, 1].astype(np.int64)
+        total = int(n.sum())
+        if total == 0:
+            return
+        first = np.cumsum(n) - n
+        local = np.arange(total) - np.repeat(first, n)
+
+        def each(column):  # a per-syllable value repeated over its samples
+            return np.repeat(column, n)
+
+        x = local * each(1.0 / np.maximum(n - 1, 1))
+        f0, f1, f2 = rows[:, 2], rows[:, 3], rows[:, 4]
+        # the quadratic Bezier through f0, f1 (middle), f2 as a + b x + c x^2
+        mid = 2 * f1 - 0.5 * (f0 + f2)
+        freq = each(f0) + x * (each(2 * (mid - f0)) + x * each(f0 - 2 * mid + f2))
+        np.minimum(freq, 0.45 * sr, out=freq)
+        phase = np.cumsum(freq * (1.0 / sr))
+        phase -= np.floor(phase)
+        ph = (2 * np.pi * phase).astype(np.float32)
+        xs = np.maximum(np.sin(np.float32(np.pi) * x.astype(np.float32)), 0)
+        env = xs * np.sqrt(xs)
+        if rows[:, 6].any():
+            env *= 1 - each(rows[:, 6]).astype(np.float32) * (
+                0.5 + 0.5 * np.cos((2 * np.pi / sr) * each(rows[:, 5]) * local).astype(np.float32))
+        ratio = (freq / each(rows[:, 9])).astype(np.float32) ** 2
+        fund = env / np.sqrt(1 + ratio)
+        harm = env * (0.3 * (2 * freq < 0.45 * sr)).astype(np.float32) / np.sqrt(1 + 4 * ratio)
+        y = fund * np.sin(ph) + harm * np.sin(2 * ph)
+        pos = each(np.maximum(rows[:, 0].astype(np.int64) - self.start, 0)) + local
+        sound = np.stack([np.bincount(pos, y * each(rows[:, 7]).astype(np.float32), minlength=self._span),
+                          np.bincount(pos, y * each(rows[:, 8]).astype(np.float32), minlength=self._span)], axis=1)
+        self._ola.add(0, sound)
 
     def _frame(self) -> np.ndarray:
         p, sr = self.params, self.sample_rate
         end = (self.start + self.size) / sr
-        for i in np.argsort(self._next):
+        for i in np.flatnonzero(self._next < end):
             while self._next[i] < end:
                 at = self._next[i]
                 density = float(p.density(at))
                 if density > 0 and self.rng.random() < 0.3 + 0.7 * density:
-                    phrase = self._phrase(i, float(p.distance(at)))
-                    self._ola.add(max(int(at * sr) - self.start, 0), phrase)
-                    busy = len(phrase) / sr
+                    busy = self._phrase(i, at, float(p.distance(at)))
                 else:
                     busy = 0.0
                 self._next[i] = at + busy + self.rng.exponential(self._pause[i] / (0.1 + 1.5 * density)) + 0.3
+        due = self._pending[:, 0] < self.start + self.size
+        if due.any():
+            self._sing(self._pending[due])
+            self._pending = self._pending[~due]
         return self._ola.take() * np.float32(0.5)
 
 
