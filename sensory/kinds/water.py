@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..dsp.control import Wander, drift, wander_sum
-from ..dsp.grains import OverlapAdd, impulse_train, poisson_times
+from ..dsp.grains import OverlapAdd, grain_lengths, impulse_train, poisson_times
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
 from ..params import Automatable, Params, param
 from . import kind
-from .texture import Texture, band, pink
+from .texture import BandTable, Texture, band, pink
 
-__all__ = ["Rain", "Stream", "Ocean", "bubble", "onset_ramp"]
+__all__ = ["Rain", "Stream", "Ocean", "LowpassTable", "bubble", "onset_ramp"]
 
 
 def onset_ramp(n: int, sample_rate: int, seconds: float = 0.0004) -> np.ndarray:
@@ -49,17 +49,32 @@ def bubble(radius_m: float, n: int, sample_rate: int, rise: float = 0.1) -> np.n
     return np.sin(2 * np.pi * phase) * np.exp(-d * t) * onset_ramp(n, sample_rate, 0.003) * end
 
 
-def _modes(rng, n, sample_rate, freqs, decays, gains) -> np.ndarray:
-    """Damped sines (a struck resonant surface) after a short noise impact; float64 (n,)."""
+def _modes(rng, n, sample_rate, freqs, decays, gains, impact: float = 0.0005) -> np.ndarray:
+    """Damped sines (a struck resonant surface) after a noise impact decaying in ``impact`` s; float64 (n,)."""
     t = np.arange(n) / sample_rate
     y = np.zeros(n)
     for f, tau, g in zip(freqs, decays, gains):
         y += g * np.sin(2 * np.pi * min(f, 0.45 * sample_rate) * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / tau)
-    hit = rng.standard_normal(n) * np.exp(-t / 0.0005)
+    hit = rng.standard_normal(n) * np.exp(-t / impact)
     tail = n // 4
     end = np.ones(n)
     end[-tail:] = 0.5 + 0.5 * np.cos(np.pi * np.arange(tail) / tail)
     return (0.7 * y + 0.5 * hit) * onset_ramp(n, sample_rate) * end
+
+
+class LowpassTable:
+    """Low-pass magnitudes ``1 / sqrt(1 + (f/c)^4)`` (second order) times ``weight`` for cutoffs
+    ``c`` on a quarter-octave grid from ``low_hz`` up, so a cutoff that moves every hop costs a
+    lookup: ``at(cutoff_hz)`` takes any shape and returns float32 ``cutoff.shape + (bins,)``."""
+
+    def __init__(self, freqs: np.ndarray, weight: np.ndarray, low_hz: float = 100.0, rows: int = 30):
+        self._low = low_hz
+        cutoffs = low_hz * 2.0 ** (np.arange(rows) / 4)
+        self._table = (weight / np.sqrt(1.0 + (freqs / cutoffs[:, None]) ** 4)).astype(np.float32)
+
+    def at(self, cutoff_hz) -> np.ndarray:
+        row = np.rint(4 * np.log2(np.maximum(cutoff_hz, 1.0) / self._low)).astype(np.int64)
+        return self._table[np.clip(row, 0, len(self._table) - 1)]
 
 
 def _normalise(bank: np.ndarray) -> np.ndarray:
@@ -93,7 +108,7 @@ class RainParams(Params):
     width: Automatable = param(1.0, ge=0, le=1, help="stereo width: 1 = independent left and right streams")
 
 
-_SURFACES = 3  # leaves, roof, puddles
+_SURFACES = 3  # leaves, roof, puddles; then big drops
 _PER_SURFACE = 24
 
 
@@ -103,8 +118,11 @@ class Rain(Texture):
 
     Dense patter is a Poisson impulse train through the surfaces' resonances
     (shaped per hop); near drops are grains (leaf taps, roof ticks, Minnaert
-    bubbles for drops into water) with their own pitch, gain and place.
+    bubbles for drops into water) with their own pitch, gain and place; about
+    one a second a big, close drop (a heavy drop off a leaf or a gutter drip)
+    stands out of the bed, as in recordings of real rain.
     Drop rate 200-2700 /s (Farnell ch. 38; ~1733 /s in benjaminvanesser/upshot).
+    Spectral shapes follow the controls once per frame, levels once per hop.
     """
 
     def __init__(self, params: RainParams, sample_rate, rng):
@@ -137,43 +155,57 @@ class Rain(Texture):
             lag = int(g.uniform(0.001, 0.004) * sample_rate)
             y[lag:] += bubble(g.uniform(0.0009, 0.003), n - lag, sample_rate)
             bank.append(y)
+        for _ in range(_PER_SURFACE):  # big drops: a heavy splat on a broad leaf or a drip into a gutter
+            f0 = g.uniform(500, 1600)
+            y = _modes(g, n, sample_rate, [f0, f0 * g.uniform(1.6, 2.6), g.uniform(2500, 5000)],
+                       [g.uniform(0.008, 0.025), g.uniform(0.004, 0.012), 0.002], [1, 0.5, 0.4], impact=0.0015)
+            if g.random() < 0.4:
+                lag = int(g.uniform(0.001, 0.003) * sample_rate)
+                y[lag:] += 0.7 * bubble(g.uniform(0.002, 0.004), n - lag, sample_rate)
+            bank.append(y)
         self._bank = _normalise(np.array(bank))
+        self._lengths = grain_lengths(self._bank)
         self._ola = OverlapAdd(self.size, n)
 
     def _frame(self) -> np.ndarray:
-        p, k, hop, sr = self.params, self.HOPS, self.hop, self.sample_rate
+        p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng
         t = self.hop_times()
         inten = self.per_hop(p.intensity)
         dist = self.per_hop(p.distance)
         swell = (1.0 + 0.35 * drift(self._slow, t)) * np.exp(0.35 * drift(self._gusts, t))
-        rng = self.rng
-        # bed: a broad hump that darkens with distance
-        centre = (1500.0 * 2.0 ** (-1.5 * dist))[:, None]
-        bed = band(self._log2f, centre, 3.0) * self._hp * ((0.5 + 1.2 * inten) * swell)[:, None]
-        # patter: dense impulses ringing the surfaces
         weights = np.stack([self.per_hop(p.leaves), self.per_hop(p.roof), 0.3 * self.per_hop(p.puddles)], axis=1)
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-3)
+        # shapes at the frame's middle hop: the bed, a broad hump that darkens with distance,
+        # and the surfaces under the patter
+        d = dist[k // 2]
+        bed = band(self._log2f, 1200.0 * 2.0 ** (-1.5 * d), 3.0) * self._hp
+        surfaces = (weights[k // 2] @ self._surface) * 2.0 ** (-2.0 * d * np.maximum(self._log2f - 11, 0))
+        # patter: dense impulses ringing the surfaces
         rate = (200.0 + 2500.0 * inten ** 1.5) * swell
         starts = poisson_times(rng, rate * hop / sr, hop)
         amp = rng.lognormal(0.0, 0.7, len(starts)) * (sr / 48000.0)  # same power per Hz at any rate
         train = impulse_train(self.size, starts, _stereo(rng.uniform(-1, 1, len(starts)), amp))
-        patter = (weights @ self._surface) * (2.0 ** (-2.0 * dist[:, None] * np.maximum(self._log2f - 11, 0)))
-        patter *= (1.5 / np.sqrt(rate + 50.0))[:, None]
-        spectra = self._shaper.noise(k) * bed[:, None, :].astype(np.float32)
-        spectra += self._shaper.impulse_spectra(train) * patter[:, None, :].astype(np.float32)
+        spectra = self._shaper.shaped(np.multiply.outer((0.5 + 1.2 * inten) * swell, bed))
+        patter = np.multiply.outer(1.5 / np.sqrt(rate + 50.0), surfaces).astype(np.float32)
+        spectra += self._shaper.impulse_spectra(train) * patter[:, None, :]
         out = self._shaper.synthesize(spectra)
-        # near drops: grains with their own surface, pitch, gain and place
+        # near drops: grains with their own surface, pitch, gain and place; rarer big ones
         near = (2.0 + 12.0 * inten) * (1.0 - 0.85 * dist)
+        big = (0.8 + 2.0 * inten) * (1.0 - 0.9 * dist)
         starts = poisson_times(rng, near * hop / sr, hop)
+        loud = poisson_times(rng, big * hop / sr, hop)
         e = len(starts)
-        if e:
+        if e + len(loud):
             w = weights[starts // hop]
             surface = (rng.random(e)[:, None] > np.cumsum(w, axis=1)).sum(axis=1).clip(0, _SURFACES - 1)
-            variant = surface * _PER_SURFACE + rng.integers(0, _PER_SURFACE, e)
-            gain = rng.lognormal(-0.5, 0.6, e) * 0.2
-            self._ola.grains(starts, self._bank, variant, _stereo(rng.uniform(-0.9, 0.9, e), gain))
+            surface = np.concatenate([surface, np.full(len(loud), _SURFACES)])
+            variant = surface * _PER_SURFACE + rng.integers(0, _PER_SURFACE, len(surface))
+            gain = rng.lognormal(-0.5, 0.6, len(surface)) * 0.2
+            gain[e:] = rng.lognormal(0.0, 0.3, len(loud)) * 2.5 * (1.0 - 0.7 * dist[loud // hop])
+            self._ola.grains(np.concatenate([starts, loud]), self._bank, variant,
+                             _stereo(rng.uniform(-0.9, 0.9, len(surface)), gain), self._lengths)
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.35)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.22)
 
 
 # ---------------------------------------------------------------- stream
@@ -186,16 +218,19 @@ class StreamParams(Params):
 
 
 _BUBBLES = 96
+_BURST_S = 0.25  # longest burst: bubbles of one burst start within this span
 
 
 @kind("stream", family="nature", params=StreamParams)
 class Stream(Texture):
-    """A babbling brook: clouds of Minnaert bubbles over gurgling, resonant water noise.
+    """A babbling brook: bursts of Minnaert bubbles and splashes over gurgling, resonant water noise.
 
     Bubbles follow van den Doel (2005): radii drawn from a power law,
-    ``f0 = 3/r``, rising chirp, exponential decay, 40-600 per second from
-    ``flow`` (van den Doel: hundreds to thousands per second). The bed is
-    noise through resonances wandering in 0.5-2 kHz, the spectral form of
+    ``f0 = 3/r``, rising chirp, exponential decay. Real running water is
+    intermittent: bubbles come in bursts (a pocket of air breaking up), 2-6
+    per second from ``flow``, each 3-30 bubbles over 30-250 ms with a bright
+    splash that lifts every band at once, over sparse single bubbles. The bed
+    is noise through resonances wandering in 0.5-2 kHz, the spectral form of
     jmcc's "babbling brook" (RHPF of brown noise with wandering cutoffs,
     notes "Stream"), with a shared gurgle envelope.
     """
@@ -205,15 +240,21 @@ class Stream(Texture):
         self._shaper = SpectralFrames(rng, self.hop, sample_rate)
         f = np.maximum(self._shaper.freqs, 1.0)
         self._log2f = np.log2(f)
-        self._tilt = pink(f) * f / (f + 40.0)
-        self._peaks = [Wander(rng, r) for r in (3.0, 4.3, 5.9)]
+        tilt = pink(f) * f / (f + 40.0)
+        self._resonance = BandTable(self._log2f, 200.0, 4000.0, 0.12, tilt)
+        self._floor = (0.25 * band(self._log2f, 250.0, 1.5) * tilt).astype(np.float32)
+        self._splash = (band(self._log2f, 2500.0, 1.6) * tilt).astype(np.float32)
+        self._fizz = band(self._log2f, 5000.0, 1.3) * tilt
+        self._peaks = Wander(rng, [3.0, 4.3, 5.9])
         self._gurgle = wander_sum(rng, 0.5, 4)
         self._slow = wander_sum(rng, 0.01, 4)
+        self._bursts = np.zeros((0, 3))  # start s, height, decay s
         g = np.random.default_rng(rng.integers(2**63))
         radii = np.sort(0.0007 * (6.0 ** g.random(_BUBBLES)))  # 0.7-4.2 mm (4.3 kHz-710 Hz), log-uniform
         n = int(0.05 * sample_rate)
-        self._bank = _normalise(np.array([bubble(r, n, sample_rate, rise=g.uniform(0.05, 0.15)) for r in radii]))
-        self._ola = OverlapAdd(self.size, n)
+        self._bank = _normalise(np.array([bubble(r, n, sample_rate, rise=g.uniform(0.02, 0.05)) for r in radii]))
+        self._lengths = grain_lengths(self._bank)
+        self._ola = OverlapAdd(self.size, n + int((_BURST_S + 0.001) * sample_rate))
 
     def _frame(self) -> np.ndarray:
         p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng
@@ -221,25 +262,46 @@ class Stream(Texture):
         flow = self.per_hop(p.flow)
         dist = self.per_hop(p.distance)
         size = self.per_hop(p.size)
-        gurgle = np.exp(1.1 * drift(self._gurgle, t) + 0.2 * drift(self._slow, t))
-        centres = [900.0 * 2.0 ** (0.9 * w.at(t) + 0.6 * (size - 0.5) * -1) for w in self._peaks]
-        shape = 0.25 * band(self._log2f, 250.0, 1.5)
-        for c in centres:
-            shape = shape + band(self._log2f, c[:, None], 0.12)
-        shape = shape + 0.3 * band(self._log2f, 3500.0 * 2.0 ** (-dist[:, None]), 1.0)
-        bed = shape * self._tilt * ((0.15 + 0.35 * flow) * gurgle)[:, None]
-        out = self._shaper.synthesize(self._shaper.noise(k) * bed[:, None, :].astype(np.float32))
-        rate = (30.0 + 250.0 * flow ** 1.5) * (1.0 - 0.7 * dist) * gurgle
-        starts = poisson_times(rng, rate * hop / sr, hop)
+        gurgle = np.exp(0.4 * drift(self._gurgle, t) + 0.2 * drift(self._slow, t))
+        # bursts: onset times, heights and decays; their splash lifts the bed in every band
+        burst_rate = (1.2 + 3.5 * flow) * (1.0 - 0.6 * dist)
+        b_starts = poisson_times(rng, burst_rate * hop / sr, hop)
+        nb = len(b_starts)
+        heights = rng.lognormal(0.0, 0.4, nb)
+        born = np.stack([(self.start + b_starts) / sr, heights, rng.uniform(0.02, 0.07, nb)], axis=1)
+        self._bursts = np.concatenate([self._bursts, born])
+        x = t[None, :] - self._bursts[:, :1]
+        splash = (self._bursts[:, 1:2] * (x >= 0) * np.exp(-np.maximum(x, 0) / self._bursts[:, 2:])).sum(axis=0)
+        self._bursts = self._bursts[x[:, -1] < 8 * self._bursts[:, 2]]
+        # bed: three wandering resonances, a low floor, fizz darkening with distance, and the splashes
+        centres = 900.0 * 2.0 ** (0.9 * self._peaks.at(t) - 0.6 * (size - 0.5))  # (3, hops)
+        level = (0.04 + 0.1 * flow) * gurgle
+        mag = self._resonance.at(centres).sum(axis=0) * level[:, None].astype(np.float32)
+        mag += np.multiply.outer(level.astype(np.float32), self._floor)
+        mag += np.multiply.outer((0.6 * level + 0.2 * splash).astype(np.float32),
+                                 (self._fizz * 2.0 ** (-dist[k // 2])).astype(np.float32))
+        mag += np.multiply.outer((0.5 * splash).astype(np.float32), self._splash)
+        out = self._shaper.synthesize(self._shaper.shaped(mag))
+        # bubbles: a few per burst spread over its span, and sparse single ones
+        count = rng.poisson(3.0 + 12.0 * np.minimum(heights, 2.5))
+        span = rng.uniform(0.03, _BURST_S, nb)
+        starts = np.repeat(b_starts, count) + (rng.random(int(count.sum())) * np.repeat(span, count) * sr).astype(np.int64)
+        gain = np.minimum(np.repeat(heights, count) * rng.lognormal(-1.2, 0.8, len(starts)), 0.6) * 1.6
+        single = poisson_times(rng, (5.0 + 15.0 * flow) * (1.0 - 0.7 * dist) * hop / sr, hop)
+        starts = np.concatenate([starts, single])
+        gain = np.concatenate([gain, rng.lognormal(-1.0, 0.6, len(single)) * 0.15])
         e = len(starts)
         if e:
-            bias = np.clip(size[starts // hop], 0.02, 0.98)
+            bias = np.clip(size[np.minimum(starts // hop, k - 1)], 0.02, 0.98)
             variant = (_BUBBLES * rng.random(e) ** ((1 - bias) / bias)).astype(np.int64).clip(0, _BUBBLES - 1)
             variant = _BUBBLES - 1 - variant  # small bubbles (high index after flip) favoured when size is low
-            gain = rng.lognormal(-1.0, 0.8, e) * 0.2
-            self._ola.grains(starts, self._bank, variant, _stereo(rng.uniform(-0.95, 0.95, e), gain))
+            # each bubble reaches the far ear up to 0.6 ms later, so the ears hear different waveforms
+            lr = _stereo(rng.uniform(-0.95, 0.95, e), gain)
+            late = starts + (rng.uniform(0.0, 0.0006, e) * sr).astype(np.int64)
+            self._ola.grains(starts, self._bank, variant, lr * [1.0, 0.0], self._lengths)
+            self._ola.grains(late, self._bank, variant, lr * [0.0, 1.0], self._lengths)
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.8)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.24)
 
 
 # ---------------------------------------------------------------- ocean
@@ -265,11 +327,11 @@ class Ocean(Texture):
         super().__init__(params, sample_rate, rng)
         self._shaper = SpectralFrames(rng, self.hop, sample_rate)
         f = np.maximum(self._shaper.freqs, 1.0)
-        self._f = f
         self._log2f = np.log2(f)
         self._tilt = pink(f) * f / (f + 30.0)
         self._rumble = band(self._log2f, 60.0, 1.3) * self._tilt
-        self._foam = band(self._log2f, 5000.0, 1.0) * self._tilt
+        self._foam = band(self._log2f, 4500.0, 1.2) * self._tilt
+        self._bodies = LowpassTable(f, self._tilt, 200.0, 25)  # 200 Hz .. 12.7 kHz
         self._waves: list[tuple[float, float, float, float]] = []  # (start s, height, period s, pan)
         period = float(params.period(0.0))
         self._next = [-rng.uniform(0.3, 0.9) * period, -rng.uniform(0.0, 0.5) * period + period]
@@ -309,11 +371,11 @@ class Ocean(Texture):
         level = (0.3 + 0.7 * inten)[:, None]
         swell *= level
         crash *= level
-        cutoff = 300.0 + 3000.0 * np.clip(swell + 1.5 * crash, 0, 2) * (1.0 - 0.6 * dist[:, None])  # (k, 2)
-        body = 1.0 / np.sqrt(1.0 + (self._f / cutoff[:, :, None]) ** 4) * self._tilt
-        fizz = rng.lognormal(0.0, 0.5, (k, 2))[:, :, None]
-        mag = (self._rumble * (0.35 + 0.3 * swell[:, :, None])
-               + body * (0.15 + swell + 1.5 * crash)[:, :, None]
-               + self._foam * (crash * (1.0 - 0.8 * dist[:, None]))[:, :, None] * fizz)
-        out = self._shaper.synthesize(self._shaper.noise(k) * mag.astype(np.float32))
+        cutoff = 400.0 + 5000.0 * np.clip(swell + 1.5 * crash, 0, 2) * (1.0 - 0.7 * dist[:, None])  # (k, 2)
+        mag = self._bodies.at(cutoff) * (0.25 + swell + 1.5 * crash).astype(np.float32)[:, :, None]
+        fizz = rng.lognormal(0.0, 0.5, (k, 2))
+        foam = (crash + 0.15 * swell) * (1.0 - 0.8 * dist[:, None]) * fizz
+        mag += np.multiply.outer(foam.astype(np.float32), (2.6 * self._foam).astype(np.float32))
+        mag += np.multiply.outer((0.12 + 0.1 * swell).astype(np.float32), self._rumble.astype(np.float32))
+        out = self._shaper.synthesize(self._shaper.shaped(mag))
         return _widen(out, self.per_sample(p.width)) * np.float32(0.24)
