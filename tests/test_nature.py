@@ -168,6 +168,17 @@ def test_insect_chirps_follow_temperature():
         assert abs(1 / period - expected) < 0.1 * expected, (temp, 1 / period, expected)
 
 
+def test_night_bed_lies_under_the_crickets():
+    """Crickets alone are a few narrow bands; with the bed, real-night share of power below 2 kHz."""
+    def low_share(x):
+        spec = np.abs(np.fft.rfft(x.mean(axis=1))) ** 2
+        f = np.fft.rfftfreq(len(x), 1 / SR)
+        return 10 * np.log10(spec[(f > 60) & (f < 2000)].sum() / spec[f > 60].sum())
+
+    assert low_share(unit_render("insects", 6.0, bed=0.0)) < -20
+    assert -16 < low_share(unit_render("insects", 6.0, bed=0.5)) < -4
+
+
 def test_birds_are_tonal_events():
     x = unit_render("birds", 20.0).mean(axis=1)
     env = band_envelope(x, SR, 1000, 7500) ** 0.3

@@ -173,6 +173,8 @@ class InsectsParams(Params):
                                      help="air temperature: sets the chirp rate (Dolbear's law)")
     chorus: Automatable = param(0.5, ge=0, le=1, help="level of the distant chorus of countless crickets")
     cicadas: Automatable = param(0.0, ge=0, le=1, help="level of a cicada buzz")
+    bed: Automatable = param(0.5, ge=0, le=1,
+                             help="level of the night around the crickets: far lower insects and air")
     width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
 
 
@@ -187,7 +189,10 @@ class Insects(Texture):
     and chirps at the Dolbear rate for the temperature with 3 % jitter; the
     far chorus is narrow-band noise at the same carriers with per-hop
     fluctuation; cicadas are a 4-9 kHz buzz with an AM rate and depth
-    re-chosen every few seconds (Farnell 50.10).
+    re-chosen every few seconds (Farnell 50.10). Under them lies the night
+    itself (``bed``): air and far insects, about pink from 60 Hz to 8 kHz, and
+    a far chorus of lower insects at 1.5-3 kHz, each swelling on its own, as
+    real night recordings have (ESC-50 ``crickets``: slope +1.4 dB/octave).
     """
 
     def __init__(self, params: InsectsParams, sample_rate, rng):
@@ -198,6 +203,11 @@ class Insects(Texture):
         self._chorus = (band(lf, 4500.0, 0.06) + 0.3 * band(lf, 9000.0, 0.05) + 0.02 * band(lf, 2500, 1.5)) * pink(f)
         self._cicada = band(lf, 6000.0, 0.5) * pink(f)
         self._cicada_am = Wander(rng, 0.2)
+        # the night bed: air and countless far insects, about pink from 60 Hz to 8 kHz, and a
+        # chorus of lower-pitched insects (katydids, 1.5-3 kHz) swelling slowly
+        self._air = band(lf, 700.0, 2.6) * pink(f) * f / (f + 40.0)
+        self._low_chorus = band(lf, 2200.0, 0.45) * pink(f)
+        self._swell = Wander(rng, [0.3, 0.45])  # the air and the far chorus swell independently
         g = np.random.default_rng(rng.integers(2**63))
         n = int(0.14 * sample_rate)
         t = np.arange(n) / sample_rate
@@ -228,7 +238,13 @@ class Insects(Texture):
         cicadas = self.per_hop(p.cicadas)
         if cicadas.max() > 0:
             mag = mag + self._cicada * (cicadas * (0.6 + 0.4 * self._cicada_am.at(t)))[:, None, None]
-        out = self._shaper.synthesize(self._shaper.noise(k) * mag.astype(np.float32))
+        bed = self.per_hop(p.bed)
+        if bed.max() > 0:
+            air, chorus = np.exp(np.array([[0.3], [1.0]]) * self._swell.at(t))
+            far = rng.lognormal(0.0, 0.3, (k, 2, 1))
+            mag = mag + bed[:, None, None] * ((0.2 * air)[:, None, None] * self._air
+                                              + (0.05 * chorus)[:, None, None] * far * self._low_chorus)
+        out = self._shaper.synthesize(self._shaper.shaped(mag))
         if len(self._next):
             end = (self.start + self.size) / sr
             starts, who = [], []
