@@ -96,7 +96,7 @@ class Wind(Texture):
             jump = rng.lognormal(0.0, 0.6, (k, 2)) ** spread[:, None]
             level = 0.2 * leaves * active
             mag = mag + (level[:, None] * jump)[:, :, None].astype(np.float32) * self._leaf
-        out = self._shaper.synthesize(self._shaper.noise(k) * mag)
+        out = self._shaper.synthesize(self._shaper.shaped(mag))
         return _widen(out, self.per_sample(p.width)) * np.float32(2.2)
 
 

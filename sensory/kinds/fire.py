@@ -80,7 +80,7 @@ class Fire(Texture):
         self._ola = OverlapAdd(self.size, n)
 
     def _frame(self) -> np.ndarray:
-        p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng
+        p, hop, sr, rng = self.params, self.hop, self.sample_rate, self.rng
         t = self.hop_times()
         size = self.per_hop(p.size)
         crackle = self.per_hop(p.crackle)
@@ -90,7 +90,7 @@ class Fire(Texture):
         mag = (self._hiss * (0.004 + 0.025 * breath)[:, None]
                + self._lap * (0.2 + 0.55 * size)[:, None] * lap[:, None]
                + self._roar * (0.02 + 0.12 * size)[:, None] * (0.6 + 0.4 * breath)[:, None])
-        out = self._shaper.synthesize(self._shaper.noise(k) * mag[:, None, :].astype(np.float32))
+        out = self._shaper.synthesize(self._shaper.shaped(mag))
         flare = np.exp(1.3 * self._flare.at(t))
         rate = (0.5 + 11.0 * crackle) * flare
         starts = poisson_times(rng, rate * hop / sr, hop)
