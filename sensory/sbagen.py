@@ -91,7 +91,7 @@ class Schedule:
     source: str
     lines: list[Line]
     window: float = 60.0
-    options: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)  # the option words read, for information
 
 
 def parse_sbg(text: str, source: str = "<sbg>") -> Schedule:
@@ -287,14 +287,9 @@ class _Track:
     points: list[tuple[float, float, float, float, str]] = field(default_factory=list)
     strikes: list[tuple[float, Voice]] = field(default_factory=list)  # bells: (time, voice)
 
-    def add(self, t: float, v: Voice | None, shape: str, carrier_beat: tuple[float, float] | None = None) -> None:
-        amp = v.amp if v is not None else 0.0
-        if carrier_beat is None:
-            carrier_beat = (v.carrier, v.beat) if v is not None else self._last_pitch()
-        self.points.append((t, amp, carrier_beat[0], carrier_beat[1], shape))
-
-    def _last_pitch(self) -> tuple[float, float]:
-        return (self.points[-1][2], self.points[-1][3]) if self.points else (0.0, 0.0)
+    def add(self, t: float, amp: float, pitch: Voice, shape: str) -> None:
+        """A breakpoint at ``t`` s: amplitude ``amp`` at the carrier and beat of ``pitch``."""
+        self.points.append((t, amp, pitch.carrier, pitch.beat, shape))
 
 
 def _compatible(a: Voice, b: Voice, fo: str, fi: str) -> bool:
@@ -352,19 +347,19 @@ def _tracks(schedule: Schedule) -> tuple[list[_Track], float]:
             if slide and (a is None) != (b is None):  # '->' fades a lone voice at its own pitch
                 a = a or replace(b, amp=0.0)
                 b = b or replace(a, amp=0.0)
-            if a is not None and b is not None and _compatible(a, b, fo, fi):
+            if a is not None and b is not None and _compatible(a, b, fo, fi):  # one glide
                 tr = track(slot, a.kind)
-                tr.add(t0, a, "step")
-                tr.add(t1, b, "lin")
+                tr.add(t0, a.amp, a, "step")
+                tr.add(t1, b.amp, b, "lin")
                 continue
-            if a is not None:
+            if a is not None:  # out to silence at the middle of the window
                 tr = track(slot, a.kind)
-                tr.add(t0, a, "step")
-                tr.add(mid, None, "lin", (a.carrier, a.beat))
-            if b is not None:
+                tr.add(t0, a.amp, a, "step")
+                tr.add(mid, 0.0, a, "lin")
+            if b is not None:  # in from silence
                 tr = track(slot, b.kind)
-                tr.add(mid, None, "step", (b.carrier, b.beat))
-                tr.add(t1, b, "lin")
+                tr.add(mid, 0.0, b, "step")
+                tr.add(t1, b.amp, b, "lin")
     for tr in tracks.values():
         tr.points.sort(key=lambda p: p[0])
     return [tracks[k] for k in sorted(tracks)], end
