@@ -1,9 +1,11 @@
 """Nature presets: speed, memory, repetition and texture statistics.
 
-    python bench/nature.py [--minutes 10] [--hour] [--stats] [--plots] [PRESET ...]
+    python bench/nature.py [--minutes 10] [--runs 3] [--hour] [--stats] [--plots] [PRESET ...]
 
 * speed: each preset rendered at 48 kHz stereo in a fresh subprocess (blocks
-  of 4096, nothing kept), wall and CPU seconds, x real time, peak RSS;
+  of 4096, nothing kept), ``--runs`` times; medians of wall and CPU seconds,
+  x real time by wall clock and by CPU time (the steadier figure on a busy
+  machine), peak RSS;
 * --hour: the 1-hour render also computes the loudness envelope (RMS per
   100 ms, in dB) and its autocorrelation at lags 1-600 s; the largest peak is
   reported against the noise floor (3 / sqrt(N) for N envelope values);
@@ -64,7 +66,16 @@ def run(name: str, seconds: float, envelope_path: Path | None = None) -> dict:
     res = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=True)
     out = json.loads(res.stdout.strip().splitlines()[-1])
     out["xrt"] = seconds / out["wall"]
+    out["xrt_cpu"] = seconds / out["cpu"]
     return out
+
+
+def median_run(name: str, seconds: float, runs: int) -> dict:
+    """Medians over ``runs`` fresh-process renders of each figure."""
+    import statistics
+
+    results = [run(name, seconds) for _ in range(runs)]
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
 
 
 def repetition(env_path: Path) -> dict:
@@ -141,18 +152,20 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("presets", nargs="*", default=PRESETS)
     ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--runs", type=int, default=3, help="renders per preset for the speed medians")
     ap.add_argument("--hour", action="store_true", help="also render 1 h and check repetition")
     ap.add_argument("--stats", action="store_true")
     ap.add_argument("--plots", action="store_true")
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"{'preset':14} {'min':>5} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'RSS MB':>7}")
+    print(f"{'preset':14} {'min':>5} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'x RT cpu':>8} {'RSS MB':>7}")
     for name in a.presets:
         lengths = [a.minutes * 60] + ([3600.0] if a.hour else [])
         for seconds in lengths:
             env = OUT / f"{name}-env.npy" if seconds == 3600.0 else None
-            r = run(name, seconds, env)
-            print(f"{name:14} {seconds / 60:5.0f} {r['wall']:7.1f} {r['cpu']:7.1f} {r['xrt']:6.0f} {r['rss_mb']:7.0f}", flush=True)
+            r = run(name, seconds, env) if env else median_run(name, seconds, a.runs)
+            print(f"{name:14} {seconds / 60:5.0f} {r['wall']:7.1f} {r['cpu']:7.1f} {r['xrt']:6.0f} {r['xrt_cpu']:8.0f} "
+                  f"{r['rss_mb']:7.0f}", flush=True)
             if env:
                 rep = repetition(env)
                 print(f"{'':14} 1-h envelope: autocorr 1-600 s max {rep['ac_max']:.3f}, peak above trend "
