@@ -93,7 +93,11 @@ def repetition(env_path: Path) -> dict:
     # slow drifts give a smooth positive autocorrelation; peaks are local maxima above that trend
     from scipy.ndimage import uniform_filter1d
     residual = lags - uniform_filter1d(lags, 301)
+    # a peak is a local maximum: the steep fall of the autocorrelation at the shortest lags is not one
+    peak = (lags[1:-1] > lags[:-2]) & (lags[1:-1] >= lags[2:])
+    residual = residual[1:-1][peak] if peak.any() else np.zeros(1)
     w = 300  # 30-s windows of the 100-ms envelope
+    x = x - uniform_filter1d(x, 20)  # the residual: drifts slower than 2 s would make any windows alike
     r = x[: (n // w) * w].reshape(-1, w)
     r = r - r.mean(axis=1, keepdims=True)
     r /= np.linalg.norm(r, axis=1, keepdims=True) + 1e-12
