@@ -197,7 +197,7 @@ def test_no_discontinuity_at_phase_boundaries_and_in_slides(kind):
     phases = """
 [[phase]]
 name = "a"
-duration = 7.3
+duration = 7.31
 [[phase]]
 name = "b"
 duration = 9.1
@@ -219,6 +219,14 @@ beat = [["b", 7.77], ["c", 4.4, "step"], ["c+3s", 11.1, "exp"]]
     assert _max_step(audio) <= 2 * np.pi * top * amplitude / SR * 1.1
     for ch in range(2):
         assert clicks(audio[:, ch], SR) == 0
+
+
+def test_the_continuity_checks_catch_a_phase_jump():
+    """The peers' bug, sin(2*pi*f(t)*t), with the carrier stepping 180 -> 240 Hz at the
+    7.31-s boundary used above: the step check fails it."""
+    t = np.arange(int(10 * SR)) / SR
+    naive = 0.178 * np.sin(2 * np.pi * np.where(t < 7.31, 180.0, 240.0) * t)
+    assert _max_step(naive) > 2 * np.pi * (240 + 11.1 / 2) * 0.178 / SR * 1.1
 
 
 def test_marks_work_in_every_time():
