@@ -1,7 +1,7 @@
 """Live-playback soak through a private PulseAudio null sink.
 
     python bench/live_soak.py [--preset alpha-drift] [--minutes 10] [--peer-minutes 1]
-                              [--block-size 1024] [--latency 0.1]
+                              [--block-size 1024] [--latency 0.2]
 
 Starts a private PulseAudio daemon with a float32 null sink (tests/pulse_server.py, as
 the tests do), plays the preset through sensory's Player at 48 kHz for --minutes, then
@@ -82,7 +82,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--peer-minutes", type=float, default=1.0)
     ap.add_argument("--block-size", type=int, default=1024)
-    ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--latency", type=float, default=0.2)
     args = ap.parse_args()
 
     server = PulseServer().start()

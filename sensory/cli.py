@@ -48,6 +48,9 @@ def handled(fn):
             click.echo(f"error: {where}{e.strerror or e}", err=True)
             sys.exit(1)
         except (KeyboardInterrupt, Interrupted):
+            from .destination import discard_own
+
+            discard_own()
             click.echo("\ninterrupted; nothing was left half-written", err=True)
             sys.exit(1)
         finally:
@@ -210,7 +213,7 @@ def export(recipe, output, duration, seed, sample_rate, subtype, force, loudness
 @click.option("--fade", type=DURATION, default=60.0, show_default=True,
               help="length of the timer's fade-out in seconds, e.g. 90 or 2m")
 @click.option("--device", help="output device: index or part of its name (see `sensory devices`)")
-@click.option("--latency", type=click.FloatRange(0.001, 5), help="output latency in seconds (default 0.1)")
+@click.option("--latency", type=click.FloatRange(0.001, 5), help="output latency in seconds (default 0.2)")
 @click.option("--block-size", type=click.IntRange(16, 65536), help="frames per audio block (default 1024)")
 @handled
 def play(recipe, duration, seed, timer, fade, device, latency, block_size):

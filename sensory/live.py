@@ -39,7 +39,7 @@ from .recipe import Recipe
 __all__ = ["Player", "PlayStats", "Glide", "play"]
 
 BLOCK_SIZE = 1024       # frames per callback and per render call
-LATENCY_S = 0.1         # PortAudio's suggested output latency
+LATENCY_S = 0.2         # PortAudio's suggested output latency: generous, for a loaded machine at night
 AHEAD_S = 0.4           # audio rendered ahead of the callback
 PAD_S = 0.5             # silence queued after the end: stopping drops about one latency of audio
 STOP_FADE_S = 2.0       # fade on Ctrl-C, SIGTERM and q
@@ -434,7 +434,7 @@ def play(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
     - ``seed``: random seed (default: the recipe's).
     - ``sample_rate``: Hz (default: the device's rate, so the device need not resample).
     - ``device``: output index or part of its name (default: the system's default output).
-    - ``latency``: PortAudio's output latency in seconds (default 0.1).
+    - ``latency``: PortAudio's output latency in seconds (default 0.2).
     - ``block_size``: frames per callback and render call (default 1024).
     - ``timer``: stop after this many seconds of playing, ending with a ``fade``-second fade.
     - ``status``: print a status line (a live one at a terminal, plain lines otherwise).
