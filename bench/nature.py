@@ -3,7 +3,9 @@
     python bench/nature.py [--minutes 10] [--runs 3] [--hour] [--stats] [--plots] [PRESET ...]
 
 * speed: each preset rendered at 48 kHz stereo in a fresh subprocess (blocks
-  of 4096, nothing kept), ``--runs`` times; medians of wall and CPU seconds,
+  of 4096, nothing kept), ``--runs`` times; medians of wall and CPU seconds
+  of the render (from loading the recipe; Python's start-up and imports, about
+  a second, are left out and printed at the end),
   x real time by wall clock and by CPU time (the steadier figure on a busy
   machine), peak RSS;
 * --hour: the 1-hour render also computes the loudness envelope (RMS per
@@ -38,9 +40,10 @@ KEYS = ["spectral_centroid_hz", "spectral_slope_db_per_octave", "envelope_kurtos
 _CHILD = r"""
 import json, resource, sys, time
 import numpy as np
-t0 = time.perf_counter(); c0 = time.process_time()
+s0 = time.perf_counter()
 import sensory
 from sensory import engine
+t0 = time.perf_counter(); c0 = time.process_time()
 name, seconds, envelope = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1"
 recipe = sensory.load(name)
 sr = 48000
@@ -57,7 +60,7 @@ wall = time.perf_counter() - t0; cpu = time.process_time() - c0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 if envelope:
     np.save(sys.argv[4], np.concatenate(env))
-print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss}))
+print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss, "imports": t0 - s0}))
 """
 
 
@@ -175,6 +178,8 @@ def main() -> None:
                 print(f"{'':14} 1-h envelope: autocorr 1-600 s max {rep['ac_max']:.3f}, peak above trend "
                       f"{rep['ac_peak_residual']:.3f} (floor {rep['ac_floor']:.3f}); 30-s windows max r "
                       f"{rep['window_max_corr']:.2f}", flush=True)
+    if not a.hour:
+        print(f"(imports before each render: {run('pink', 1.0)['imports']:.2f} s wall, not counted)")
     if a.stats or a.plots:
         for name in a.presets:
             res = texture(name)
