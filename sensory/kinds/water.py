@@ -301,7 +301,7 @@ class Stream(Texture):
             self._ola.grains(starts, self._bank, variant, lr * [1.0, 0.0], self._lengths)
             self._ola.grains(late, self._bank, variant, lr * [0.0, 1.0], self._lengths)
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.24)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.3)
 
 
 # ---------------------------------------------------------------- ocean
@@ -341,10 +341,13 @@ class Ocean(Texture):
         for i in range(2):
             while self._next[i] < until:
                 start = self._next[i]
-                period = float(p.period(max(start, 0.0))) * self.rng.uniform(0.67, 1.33)
+                mean = float(p.period(max(start, 0.0)))
+                period = mean * self.rng.uniform(0.67, 1.33)
                 height = self.rng.uniform(0.4, 1.0)
                 self._waves.append((start, height, period, self.rng.uniform(-0.7, 0.7)))
-                self._next[i] = start + 2.0 * period
+                # gamma-distributed gaps (mean 2 periods, CV 0.5): waves come in loose sets, so
+                # the envelope has no lasting rhythm at multiples of the period
+                self._next[i] = start + mean * self.rng.gamma(4.0, 0.5)
 
     def _frame(self) -> np.ndarray:
         p, k, rng = self.params, self.HOPS, self.rng
@@ -378,4 +381,4 @@ class Ocean(Texture):
         mag += np.multiply.outer(foam.astype(np.float32), (2.6 * self._foam).astype(np.float32))
         mag += np.multiply.outer((0.12 + 0.1 * swell).astype(np.float32), self._rumble.astype(np.float32))
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.24)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.3)
