@@ -301,7 +301,7 @@ class Stream(Texture):
             self._ola.grains(starts, self._bank, variant, lr * [1.0, 0.0], self._lengths)
             self._ola.grains(late, self._bank, variant, lr * [0.0, 1.0], self._lengths)
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.3)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.24)
 
 
 # ---------------------------------------------------------------- ocean
@@ -381,4 +381,4 @@ class Ocean(Texture):
         mag += np.multiply.outer(foam.astype(np.float32), (2.6 * self._foam).astype(np.float32))
         mag += np.multiply.outer((0.12 + 0.1 * swell).astype(np.float32), self._rumble.astype(np.float32))
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.3)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.27)
