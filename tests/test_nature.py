@@ -132,6 +132,18 @@ def test_wind_spectrum_steep():
     assert slope < -4.0, slope
 
 
+def test_wind_preset_as_dark_as_real_wind():
+    """Leaves and whistles on, the preset still falls about 5-6 dB per octave (ESC-50 wind: -5.7)."""
+    import sensory
+
+    x = render(sensory.load("wind"), seconds=12.0, sample_rate=SR)[2 * SR:].mean(axis=1).astype(np.float64)
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    f = np.fft.rfftfreq(len(x), 1 / SR)
+    octaves = [spec[(f >= c / 1.41) & (f < c * 1.41)].sum() for c in (250, 500, 1000, 2000, 4000)]
+    slope = np.polyfit(np.arange(5), 10 * np.log10(octaves), 1)[0]
+    assert slope < -4.5, slope
+
+
 def test_wind_gusts_slowly():
     x = unit_render("wind", 60.0, sample_rate=8000).mean(axis=1)
     env = np.sqrt((x.reshape(-1, 800) ** 2).mean(axis=1))  # 10 per second
