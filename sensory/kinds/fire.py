@@ -75,7 +75,7 @@ class Fire(Texture):
             fade[-n // 4:] = np.cos(np.linspace(0, np.pi / 2, n // 4)) ** 2
             bank.append(y * onset_ramp(n, sample_rate, 0.0006) * fade)
         bank = np.array(bank)
-        loudness = np.where(np.arange(_CRACKLES) % 2 == 0, 0.3, 0.65)[:, None]  # snaps peak lower
+        loudness = np.where(np.arange(_CRACKLES) % 2 == 0, 0.33, 0.65)[:, None]  # snaps peak lower
         self._bank = (bank / np.abs(bank).max(axis=1, keepdims=True) * loudness).astype(np.float32)
         self._ola = OverlapAdd(self.size, n)
 
