@@ -53,7 +53,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
-from .destination import sweep
+from .destination import discard_own, sweep
 from .errors import RecipeError
 from .params import TimeValue
 
@@ -208,6 +208,8 @@ def load_catalog(path) -> list[Track]:
 
 def _inside(folder: Path, relative: str, place: str) -> Path:
     """``folder / relative`` (links resolved), refused unless it stays inside ``folder``."""
+    if "\0" in relative:
+        raise RecipeError(f"{place}: {relative!r} holds a NUL character; give a plain file name")
     if Path(relative).is_absolute():
         raise RecipeError(f"{place}: {relative!r} is an absolute path; give a path relative to the catalog's folder")
     parent = (folder / relative).parent.resolve()
@@ -226,7 +228,8 @@ _rendering = False
 
 
 class Stopped(BaseException):
-    """Raised in a worker by SIGTERM while it renders, so its export cleans up."""
+    """Raised in a worker by SIGTERM while it renders, so its export cleans up; the worker
+    then exits."""
 
 
 def _on_sigterm(signum, frame) -> None:
@@ -266,6 +269,9 @@ def render_track(track: Track) -> dict[str, Any]:
                         sample_rate=e.sample_rate, subtype=e.subtype, force=True, loudness=e.loudness,
                         true_peak=e.true_peak, loop=e.loop, mono=e.mono, progress=report,
                         tags={k: getattr(e, k) for k in TAG_KEYS if getattr(e, k)})
+    except Stopped:
+        discard_own()  # the signal may have come before the export guarded its partial file
+        os._exit(128 + signal.SIGTERM)  # stopped for good: the pool is being shut down
     finally:
         _rendering = False
     measured = result.measured or measure_file(track.output)
@@ -386,8 +392,9 @@ def _stopping(pool: cf.ProcessPoolExecutor):
     try:
         yield
     except BaseException:
+        workers = list((pool._processes or {}).values())  # no public API lists the workers
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list((pool._processes or {}).values()):  # no public API lists the workers
+        for process in workers:
             if process.is_alive():
                 process.terminate()
         raise

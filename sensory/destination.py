@@ -20,9 +20,10 @@ from pathlib import Path
 
 from .errors import RecipeError
 
-__all__ = ["PARTIAL", "check", "partial", "sweep", "write_text", "same_file"]
+__all__ = ["PARTIAL", "check", "partial", "sweep", "discard_own", "write_text", "same_file"]
 
 PARTIAL = ".sensory-partial-"
+_folders: set[Path] = set()  # folders where this process made partial files
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -62,10 +63,29 @@ def partial(path: Path) -> Path:
     Stale partial files of ``path`` are swept first.
     """
     sweep(path)
+    _folders.add(path.parent)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f"{_prefix(path)}{os.getpid()}-")
-    os.close(fd)
-    os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; the result is an ordinary file
+    try:
+        os.close(fd)
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; the result is an ordinary file
+    except BaseException:
+        os.unlink(name)
+        raise
     return Path(name)
+
+
+def discard_own() -> None:
+    """Remove every partial file this process made and still has: the last resort when an
+    interruption (Ctrl-C, SIGTERM) lands between making a partial file and guarding it."""
+    mine = re.compile(r"\..*" + re.escape(PARTIAL) + f"{os.getpid()}-")
+    for folder in _folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if mine.match(name):
+                (folder / name).unlink(missing_ok=True)
 
 
 def sweep(path: Path) -> list[Path]:

@@ -78,6 +78,8 @@ def load(name_or_path: str | Path) -> Recipe:
     from .recipe import parse_text
 
     text_arg = str(name_or_path)
+    if "\0" in text_arg:
+        raise RecipeError(f"{text_arg!r}: a name or path holds no NUL character")
     if isinstance(name_or_path, Path) or is_recipe_path(text_arg):
         return _load_file(Path(text_arg))
     if not is_name(text_arg):

@@ -158,6 +158,8 @@ class Params(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _in_range(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
         spec = field_spec(cls, info.field_name)
         lo, hi, unit = spec.get("minimum"), spec.get("maximum"), spec.get("unit", "")
         if lo is None and hi is None:

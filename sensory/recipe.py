@@ -48,10 +48,8 @@ MAX_PHASES = 1000
 SAMPLE_RATES = (8000, 192000)
 
 
-class Session(BaseModel):
-    """The ``[session]`` table."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, validate_default=True)
+class Session(Params):
+    """The ``[session]`` table (a Params model, so ``gain_db``'s declared range is enforced)."""
 
     title: str = Field("", description="title shown in listings and players")
     description: str = Field("", description="one line saying what the recipe is")

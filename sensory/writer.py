@@ -312,10 +312,10 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
         tmp = partial(path)
     except OSError as e:
         raise RenderError(f"{path}: cannot write in {path.parent}: {_reason(e)}") from None
-    peak = 0.0
-    frames = 0
-    dither = _Dither(p.seed) if sub == "PCM_16" else None
     try:
+        peak = 0.0
+        frames = 0
+        dither = _Dither(p.seed) if sub == "PCM_16" else None
         if fmt == "M4A":
             from . import aac
 
@@ -336,11 +336,28 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
     except BaseException as e:
+        reason = _diagnose(tmp, e) if isinstance(e, (sf.LibsndfileError, OSError)) else None
         tmp.unlink(missing_ok=True)
-        if isinstance(e, (sf.LibsndfileError, OSError)):
-            raise RenderError(f"{path}: writing failed: {_reason(e)}") from None
+        if reason is not None:
+            raise RenderError(f"{path}: writing failed: {reason}") from None
         raise
     return frames, peak, tmp
+
+
+def _diagnose(tmp: Path, e: BaseException) -> str:
+    """Why writing ``tmp`` failed. libsndfile reports only "System error"; appending a
+    little to the file again brings out the operating system's reason (a full disk, a
+    file-size limit)."""
+    if isinstance(e, OSError):
+        return _reason(e)
+    try:
+        with open(tmp, "ab") as f:
+            f.write(bytes(1 << 16))
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as probe:
+        return _reason(probe)
+    return _reason(e)
 
 
 def _commit(tmp: Path, path: Path) -> None:

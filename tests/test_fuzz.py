@@ -8,6 +8,7 @@ samples under the ceiling.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,7 +21,7 @@ from sensory.recipe import MAX_LAYERS, MAX_PHASES, parse, parse_text
 
 from . import fuzz_inputs as fz
 
-SLICE = settings(max_examples=60, derandomize=True, database=None, deadline=None,
+SLICE = settings(max_examples=40, derandomize=True, database=None, deadline=None,
                  suppress_health_check=list(HealthCheck))
 
 
@@ -65,6 +66,7 @@ NOISE = "[[layer]]\nname = \"n\"\nkind = \"noise\"\n"
     (HEAD + "[[layer]]\nname = \"b\"\nkind = \"bell\"\nstrikes = [" + ", ".join(["0"] * 17) + "]\n",
      r"layer\[0\] 'b'\.strikes: more than 16 strikes within 10 s"),
     (HEAD + NOISE + "pan = " + fz.long_curve(20_001) + "\n", r"layer\[0\] 'n'\.pan: 20001 curve points is more"),
+    (HEAD + "[[layer]]\nname = \"b\"\nkind = \"bell\"\nfreq = nan\n", r"layer\[0\] 'b'\.freq: nan is not a finite"),
     ("[session]\nduration = \"24h1s\"\n" + NOISE, r"session\.duration: .* at most 24 h"),
     (HEAD + "sample_rate = 7999\n" + NOISE, r"session\.sample_rate"),
     (HEAD + "sample_rate = 192001\n" + NOISE, r"session\.sample_rate"),
@@ -76,6 +78,37 @@ NOISE = "[[layer]]\nname = \"n\"\nkind = \"noise\"\n"
 def test_limits_refused_up_front(text, message):
     with pytest.raises(RecipeError, match=r"^f\.toml: .*" + message):
         parse_text(text, "f.toml")
+
+
+def test_crashes_found_by_the_campaign_stay_fixed(tmp_path):
+    """Each input here once escaped as another exception or rendered NaN (bench/fuzz_campaign.py)."""
+    from sensory.batch import load_catalog
+    from sensory.library import load
+
+    session_gain = fz.PRESETS["forest-day.toml"].replace("[session]", "[session]\ngain_db = 1e308", 1)
+    with pytest.raises(RecipeError, match=r"session\.gain_db: 1e\+308 dB is out of range"):
+        parse_text(session_gain, "f.toml")  # was: accepted, rendered NaN
+    bell = re.sub(r"(?m)^(model = \"chime\"\n)freq = .*$", r"\1freq = nan", fz.PRESETS["focus.toml"])
+    with pytest.raises(RecipeError, match=r"\.freq: nan is not a finite number"):
+        parse_text(bell, "f.toml")  # was: ValueError in the bell's constructor
+    catalog = tmp_path / "c.toml"
+    catalog.write_text('[[track]]\npreset = "pink"\nduration = 1\noutput = "a\\u0000.flac"\n')
+    with pytest.raises(RecipeError, match=r"c\.toml: track\[0\].*NUL character"):
+        load_catalog(catalog)  # was: ValueError: embedded null byte
+    with pytest.raises(RecipeError, match="NUL character"):
+        load("x\0.toml")
+    with pytest.raises(RecipeError, match="nested too deeply"):
+        parse_text("a = " + fz.deep_array(3000), "f.toml")  # was: RecursionError
+    schedule = tmp_path / "many.sbg"
+    schedule.write_text("a: pink/20\n0:00 a\n" + "".join(f"+00:{i // 60 % 60:02d}:{i % 60:02d} a\n"
+                                                          for i in range(1, 5000)))
+    catalog.write_text("".join(f'[[track]]\npreset = "pink"\nduration = 1\noutput = "t{i}.flac"\n'
+                               for i in range(5000)))
+    with fz.deadline(5.0):  # was: minutes of quadratic work, now refused at once
+        with pytest.raises(RecipeError, match="more than 1000 time lines"):
+            load(schedule)
+        with pytest.raises(RecipeError, match="5000 tracks is more than the limit"):
+            load_catalog(catalog)
 
 
 def test_limits_on_recipe_data():
