@@ -47,8 +47,7 @@ class Space:
         # every line sit in one column, so one slice reads them all; writes go line by line.
         self._hist = np.zeros((lines, self._span + 32 * self._step), np.float32)
         self._pos = 1  # column of the next step; column pos-1 holds s(g-d-1)
-        self._write = (np.arange(lines) * self._hist.shape[1] + self.delays)[:, None]  # flat offsets
-        self._steps = np.arange(self._step)
+        self._columns = self.delays.tolist()
         self._ramp = (np.arange(self.factor) / self.factor).astype(np.float32)
         energy = float(np.mean(loop ** 2))
         self._out_scale = np.float32(np.sqrt(max(1.0 - energy, 1e-4)) / np.sqrt(lines) * 1.4)
@@ -58,12 +57,17 @@ class Space:
 
     def process(self, x: np.ndarray) -> np.ndarray:
         f = self.factor
-        x = np.asarray(x, np.float32)
+        x = np.ascontiguousarray(x, np.float32)
         n = len(x)
         joined = np.concatenate([self._pending, x]) if len(self._pending) else x
         groups = len(joined) // f
         self._pending = joined[groups * f:].copy()
-        steps = joined[:groups * f].reshape(groups, f, 2).sum(axis=1) * np.float32(1.0 / f)
+        # group means, each (left, right) pair viewed as one complex64 so every add runs over long rows
+        pairs = joined[:groups * f].view(np.complex64).reshape(groups, f)
+        total = pairs[:, 0] + pairs[:, 1] if f > 1 else pairs[:, 0].copy()
+        for j in range(2, f):
+            total += pairs[:, j]
+        steps = (total * np.float32(1.0 / f)).view(np.float32).reshape(groups, 2)
         y = np.empty((groups + 2, 2), np.float32)
         y[:2] = self._wet
         i = 0
@@ -79,11 +83,11 @@ class Space:
         self._frame += n
         if f == 1:
             return y[start:start + n]
-        # the (f, 2 * steps) product keeps numpy's inner loops long; one transposing copy interleaves it
-        up = np.multiply.outer(self._ramp, (y[1:] - y[:-1]).reshape(-1))
-        up += y[:-1].reshape(-1)
-        up = up.reshape(f, -1, 2).transpose(1, 0, 2).reshape(-1, 2)
-        return up[start:start + n]
+        # (left, right) pairs as complex64: the (steps, f) ramp product is already interleaved
+        yc = y.view(np.complex64).reshape(-1)
+        up = (yc[1:] - yc[:-1])[:, None] * self._ramp
+        up += yc[:-1, None]
+        return up.view(np.float32).reshape(-1, 2)[start:start + n]
 
     def _piece(self, x: np.ndarray, out: np.ndarray) -> None:
         """Run ``m`` steps (``m`` at most the shortest delay): send ``x`` (m, 2) in, the unscaled
@@ -104,7 +108,8 @@ class Space:
         cross = pairs[:2] + pairs[2:]  # a + c, b + d
         new = fed - (halves[0] + halves[1]) * np.float32(2.0 / len(self.delays))
         new += _INPUT @ x.T
-        hist.reshape(-1)[self._write + (p + self._steps[:m])] = new
+        for line, column in enumerate(self._columns):  # eight contiguous copies beat one scatter
+            hist[line, p + column:p + column + m] = new[line]
         self._pos = p + m
         np.subtract(halves[0], halves[1], out=out[:, 0])
         np.subtract(cross[0], cross[1], out=out[:, 1])
