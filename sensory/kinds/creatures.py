@@ -179,6 +179,7 @@ class InsectsParams(Params):
 
 
 _CHIRPS = 24
+_BOUT_S, _REST_S = 25.0, 3.0  # mean length of a cricket's singing bout and of its rests
 
 
 @kind("insects", family="nature", params=InsectsParams)
@@ -186,7 +187,8 @@ class Insects(Texture):
     """Crickets as pulse-train chirps from their own places, over a distant chorus; optional cicadas.
 
     Each cricket has its own carrier (4.3-4.8 kHz), pulse shape and phase
-    and chirps at the Dolbear rate for the temperature with 3 % jitter; the
+    and chirps at its own rate within 8 % of the Dolbear rate for the
+    temperature, with 3 % jitter from chirp to chirp; the
     far chorus is narrow-band noise at the same carriers with per-hop
     fluctuation; cicadas are a 4-9 kHz buzz with an AM rate and depth
     re-chosen every few seconds (Farnell 50.10). Under them lies the night
@@ -224,9 +226,15 @@ class Insects(Texture):
         self._bank = _normalise(np.array(bank))
         count = params.crickets
         self._voice = g.integers(0, _CHIRPS, count)
-        self._gain = g.uniform(0.15, 1.0, count) ** 2
+        self._gain = g.uniform(0.3, 1.0, count) ** 2
         self._pan = g.uniform(-0.95, 0.95, count)
         self._next = g.uniform(0.0, 0.5, count)
+        # each cricket keeps its own rate around Dolbear's (individuals differ by several per cent)
+        # and lets it drift slowly, and sings in bouts with short rests, so the chorus drifts in
+        # and out of step and never settles into one beat
+        self._tempo = g.uniform(0.92, 1.08, count)
+        self._tempo_drift = Wander(rng, g.uniform(0.02, 0.06, count))
+        self._bout_end = self._next + g.exponential(_BOUT_S, count)
         self._ola = OverlapAdd(self.size, n)
 
     def _frame(self) -> np.ndarray:
@@ -257,7 +265,14 @@ class Insects(Texture):
                 who.append(due)
                 temp_f = np.asarray(p.temperature(at), np.float64) * 1.8 + 32.0
                 per_minute = np.maximum(40.0 + 4.0 * (temp_f - 50.0), 20.0)
-                self._next[due] = at + 60.0 / per_minute * rng.lognormal(0.0, 0.03, len(due))
+                tempo = self._tempo[due] * np.exp(0.06 * self._tempo_drift.at(at)[due, np.arange(len(due))])
+                nxt = at + 60.0 / (per_minute * tempo) * rng.lognormal(0.0, 0.03, len(due))
+                resting = nxt > self._bout_end[due]
+                if resting.any():  # a rest, then a new bout from a new phase
+                    r = due[resting]
+                    nxt[resting] = self._bout_end[r] + rng.exponential(_REST_S, len(r))
+                    self._bout_end[r] = nxt[resting] + rng.exponential(_BOUT_S, len(r))
+                self._next[due] = nxt
             if starts:
                 s, w = np.concatenate(starts), np.concatenate(who)
                 gains = _stereo(self._pan[w], self._gain[w] * 0.3)
