@@ -65,7 +65,13 @@ def cli(*args, cwd: Path, fsize: int | None = None) -> Ran:
 
 def start(*args, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "sensory", *map(str, args)], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_default_signals)
+
+
+def _default_signals():
+    """As at a terminal: whatever the test runner ignores, Ctrl-C and SIGTERM act on the child."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def _limit(fsize: int):
