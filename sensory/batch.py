@@ -189,7 +189,8 @@ def load_catalog(path) -> list[Track]:
             raise RecipeError(f"{place}: the output is a folder; give a file name such as {entry.output}/track.flac")
         if output.is_symlink():
             raise RecipeError(f"{place}: the output is a symbolic link; write to the real file's path instead")
-        for other in (source, _state_path(source), recipe.source):
+        inputs = (source, _state_path(source)) + (() if is_name(recipe_source) else (recipe_source,))
+        for other in inputs:
             if output == Path(other).resolve() or same_file(output, Path(other)):
                 raise RecipeError(f"{place}: the output is the input {other}; write the track to another file")
         try:

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import RecipeError
+from .errors import RecipeError, RenderError
 
 __all__ = ["PARTIAL", "check", "partial", "sweep", "discard_own", "write_text", "same_file"]
 
@@ -124,16 +124,21 @@ def _alive(pid: int) -> bool:
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a partial file: the old content or the
-    new, never a mixture."""
-    tmp = partial(Path(path))
+    new, never a mixture. RenderError naming ``path`` when the system refuses."""
+    try:
+        tmp = partial(Path(path))
+    except OSError as e:
+        raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise RenderError(f"{path}: writing failed: {e.strerror or e}") from None
         raise
 
 

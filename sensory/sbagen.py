@@ -513,7 +513,6 @@ def import_file(sbg: str | Path, output: str | Path, *, force: bool = False):
     kept unless ``force``; ``output`` must not be a link, a folder or the .sbg itself.
     """
     from .destination import check, write_text
-    from .errors import RenderError
     from .library import _load_file
     from .recipe import parse_text
 
@@ -524,8 +523,5 @@ def import_file(sbg: str | Path, output: str | Path, *, force: bool = False):
     recipe = _load_file(sbg)
     text = f"# Converted by `sensory import` from {sbg.name}\n" + to_toml(recipe_data(parse_sbg(sbg.read_text("utf-8"), str(sbg)), sbg.stem))
     parse_text(text, str(output), name=output.stem)
-    try:
-        write_text(output, text)
-    except OSError as e:
-        raise RenderError(f"{output}: writing failed: {e.strerror or e}") from None
+    write_text(output, text)
     return recipe

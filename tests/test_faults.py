@@ -153,7 +153,7 @@ def mount(tmp_path):
         subprocess.run(["umount", "-l", str(point)], capture_output=True)
 
 
-def test_full_disk_export_and_batch(tmp_path, mount):
+def test_full_disk_export_batch_and_import(tmp_path, mount):
     disk = mount("-t", "tmpfs", "-o", "size=256k", "tmpfs")
     (disk / "keep.wav").write_bytes(OLD)
     r = cli("export", "pink", "-d", 10, "--sample-rate", 44100, "-o", disk / "keep.wav", "--force", cwd=tmp_path)
@@ -166,6 +166,18 @@ def test_full_disk_export_and_batch(tmp_path, mount):
     r = cli("batch", disk / "c.toml", "-j", 1, cwd=tmp_path)
     assert r.returncode == 1 and "rendered  a.wav" in r.stdout and "No space left" in r.stdout, r.stdout + r.stderr
     assert not (disk / "b.wav").exists() and leftovers(disk) == []
+    (tmp_path / "s.sbg").write_text("a: pink/20 200+10/30\noff: -\nNOW a\nNOW+00:05:00 off\n")
+    (disk / "s.toml").write_bytes(OLD)
+    with open(disk / "filler", "wb", buffering=0) as f:  # fill the disk to the last byte
+        try:
+            while True:
+                f.write(bytes(4096))
+        except OSError:
+            pass
+    r = cli("import", tmp_path / "s.sbg", "-o", disk / "s.toml", "--force", cwd=tmp_path)
+    assert r.returncode == 1 and "No space left on device" in r.stderr, r.stderr
+    one_error_line(r.stderr)
+    assert (disk / "s.toml").read_bytes() == OLD and leftovers(disk) == []
 
 
 def test_read_only_folder(tmp_path, mount):
