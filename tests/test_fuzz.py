@@ -91,6 +91,9 @@ def test_crashes_found_by_the_campaign_stay_fixed(tmp_path):
     bell = re.sub(r"(?m)^(model = \"chime\"\n)freq = .*$", r"\1freq = nan", fz.PRESETS["focus.toml"])
     with pytest.raises(RecipeError, match=r"\.freq: nan is not a finite number"):
         parse_text(bell, "f.toml")  # was: ValueError in the bell's constructor
+    birds = re.sub(r"(?m)^species = .*$", 'species = "thr-{%ush"', fz.PRESETS["forest-day.toml"])
+    with pytest.raises(RecipeError, match=r"\.species: unknown species 'thr-\{%ush'"):
+        parse_text(birds, "f.toml")  # was: ValueError when the unit was built
     catalog = tmp_path / "c.toml"
     catalog.write_text('[[track]]\npreset = "pink"\nduration = 1\noutput = "a\\u0000.flac"\n')
     with pytest.raises(RecipeError, match=r"c\.toml: track\[0\].*NUL character"):

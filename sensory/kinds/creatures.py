@@ -13,6 +13,7 @@ with a second harmonic at 0.3; chirp rate from temperature by Dolbear's law
 from __future__ import annotations
 
 import numpy as np
+from pydantic import field_validator
 
 from ..dsp.control import Wander
 from ..dsp.grains import OverlapAdd
@@ -45,6 +46,20 @@ class BirdsParams(Params):
     distance: Automatable = param(0.4, ge=0, le=1, help="mean distance of the birds: 0 close .. 1 far")
     species: str = param("all", help="'all' or a comma-separated list of: " + ", ".join(s[0] for s in _SPECIES))
 
+    @field_validator("species", mode="after")
+    @classmethod
+    def _known_species(cls, species: str) -> str:
+        names = [s[0] for s in _SPECIES]
+        bad = [w for w in _wanted(species) if w not in names]
+        if bad:
+            raise ValueError(f"unknown species {bad[0]!r}; use 'all' or some of: {', '.join(names)}")
+        return species
+
+
+def _wanted(species: str) -> list[str]:
+    """The species names a ``species`` value asks for."""
+    return [s[0] for s in _SPECIES] if species.strip() == "all" else [w.strip() for w in species.split(",")]
+
 
 @kind("birds", family="nature", params=BirdsParams)
 class Birds(Texture):
@@ -67,11 +82,7 @@ class Birds(Texture):
 
     def __init__(self, params: BirdsParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
-        names = [s[0] for s in _SPECIES]
-        wanted = names if params.species.strip() == "all" else [w.strip() for w in params.species.split(",")]
-        bad = [w for w in wanted if w not in names]
-        if bad:
-            raise ValueError(f"unknown species {bad[0]!r}; use 'all' or some of: {', '.join(names)}")
+        wanted = _wanted(params.species)  # checked by BirdsParams
         pool = [s for s in _SPECIES if s[0] in wanted]
         count = params.birds
         self._species = [pool[i % len(pool)] for i in rng.permutation(max(count, len(pool)))[:count]]
