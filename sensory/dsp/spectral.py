@@ -84,8 +84,12 @@ class SpectralFrames:
         for c in range(self.channels):  # per channel: a transposing copy is several times slower
             x[c, self.hop:] = impulses[:, c]
         self._input = x[:, -self.hop:].copy()
-        frames = np.lib.stride_tricks.sliding_window_view(x, 2 * self.hop, axis=1)[:, :: self.hop][:, :k]
-        return fft.rfft(frames * self.window, axis=-1).transpose(1, 0, 2)
+        h = self.hop
+        hops = x.reshape(self.channels, k + 1, h)
+        frames = np.empty((self.channels, k, 2 * h), np.float32)  # frame j: hops j and j+1, windowed
+        np.multiply(hops[:, :k], self.window[:h], out=frames[:, :, :h])
+        np.multiply(hops[:, 1:], self.window[h:], out=frames[:, :, h:])
+        return fft.rfft(frames, axis=-1).transpose(1, 0, 2)
 
     def synthesize(self, spectra: np.ndarray) -> np.ndarray:
         """Overlap-add ``spectra`` (k, channels, bins) into float32 (k*hop, channels)."""
