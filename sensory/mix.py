@@ -18,6 +18,7 @@ from .curves import Curve
 from .dsp.limiter import Limiter
 from .dsp.pan import balance, equal_power
 from .dsp.reverb import Space
+from .dsp.spectral import serial_transforms
 from .unit import Unit
 
 __all__ = ["Layer", "Mixer", "Master", "db_to_gain"]
@@ -35,7 +36,7 @@ def _layer_pool() -> ThreadPoolExecutor:
     """The process's layer pool, created on first use (a forked child makes its own)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="sensory-layer")
+        _pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="sensory-layer", initializer=serial_transforms)
     return _pool
 
 
