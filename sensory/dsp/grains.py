@@ -56,7 +56,8 @@ class OverlapAdd:
             for s, v, n, ge in zip(starts.tolist(), variant.tolist(), span.tolist(), g.tolist()):
                 row = bank[v, :n]
                 for c in range(self.channels):
-                    acc[c, s:s + n] += row * ge[c]
+                    if ge[c] != 0:  # events aimed at one ear leave the other alone
+                        acc[c, s:s + n] += row * ge[c]
             return
         # short grains: every event's samples scattered at once (concatenated runs)
         total = int(span.sum())
