@@ -61,7 +61,8 @@ HEAD = "[session]\nduration = \"24h\"\n"
 NOISE = "[[layer]]\nname = \"n\"\nkind = \"noise\"\n"
 
 
-@pytest.mark.parametrize("text, message", [
+@pytest.mark.parametrize("text, message", ids=["bell-every", "bell-strikes", "curve-points", "bell-nan", "duration",
+                                                 "rate-low", "rate-high", "layers", "deep-array", "deep-table"], argvalues=[
     (HEAD + "[[layer]]\nname = \"b\"\nkind = \"bell\"\nevery = 0.001\n", r"layer\[0\] 'b'\.every: 0\.001 s is too often"),
     (HEAD + "[[layer]]\nname = \"b\"\nkind = \"bell\"\nstrikes = [" + ", ".join(["0"] * 17) + "]\n",
      r"layer\[0\] 'b'\.strikes: more than 16 strikes within 10 s"),
