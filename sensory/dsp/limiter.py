@@ -58,13 +58,14 @@ class Limiter:
         self._tail = np.zeros((_TAPS - 1, channels), np.float32)  # last input frames
         self._req = np.ones(self.hold - 1, np.float32)  # recent needed gains
         self._gmin = np.ones(self.lookahead - 1, np.float32)  # recent held gains
+        self._idle = True  # every recent needed and held gain is one
         self.reduction_frames = 0  # frames that left with gain below one
 
     def process(self, x: np.ndarray) -> np.ndarray:
         n = len(x)
         if n == 0:
             return x
-        idle = self._req.min() == 1 and self._gmin.min() == 1
+        idle = self._idle
         loudest = max(float(x.max()), -float(x.min()), float(np.abs(self._tail).max()))
         req = gmin = gain = None
         if not (idle and loudest * _BOUND <= self.ceiling):
@@ -81,8 +82,10 @@ class Limiter:
         if gain is not None:
             out *= gain[:, None]
         self._tail = np.concatenate([self._tail, x])[1 - _TAPS:] if n < _TAPS else x[1 - _TAPS:].copy()
-        self._req = _shift_in(self._req, req, n)
-        self._gmin = _shift_in(self._gmin, gmin, n)
+        if gmin is not None:  # (while idle and nothing comes near, ones shift into ones)
+            self._req = _shift_in(self._req, req, n)
+            self._gmin = _shift_in(self._gmin, gmin, n)
+            self._idle = self._req.min() == 1 and self._gmin.min() == 1
         return out
 
     def _delayed(self, x: np.ndarray) -> np.ndarray:
@@ -149,10 +152,8 @@ def _between(ext: np.ndarray, a: int, b: int) -> np.ndarray:
     return best
 
 
-def _shift_in(history: np.ndarray, new: np.ndarray | None, n: int) -> np.ndarray:
-    """``history`` advanced by ``n`` values (ones where ``new`` is None)."""
-    if new is None:
-        new = np.ones(n, np.float32)
+def _shift_in(history: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
+    """``history`` advanced by the ``n`` values of ``new``."""
     if n >= len(history):
         return new[len(new) - len(history):].copy() if len(history) else history
     return np.concatenate([history[n:], new])
