@@ -60,8 +60,24 @@ class BeatParams(Params):
         return beat
 
 
+class _BeatPair(Unit):
+    """Two tones at carrier - beat/2 and carrier + beat/2, each with its own phase."""
+
+    def __init__(self, params: BeatParams, sample_rate, rng):
+        super().__init__(params, sample_rate, rng)
+        self._low = Phasor(sample_rate)
+        self._high = Phasor(sample_rate)
+
+    def _pair(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(lower-beat tone, higher-beat tone) for the next ``n`` frames, float32 (n,) each."""
+        carrier = self.value(self.params.carrier, n)
+        half = np.multiply(self.value(self.params.beat, n), 0.5)
+        return (sine(self._low.advance(np.subtract(carrier, half), n)),
+                sine(self._high.advance(np.add(carrier, half), n)))
+
+
 @kind("binaural", family="tone", params=BeatParams)
-class BinauralBeat(Unit):
+class BinauralBeat(_BeatPair):
     """Binaural beat: left ear carrier - beat/2, right ear carrier + beat/2.
 
     A positive ``beat`` puts the higher tone in the right ear. Each ear's
@@ -71,21 +87,13 @@ class BinauralBeat(Unit):
 
     channels = 2
 
-    def __init__(self, params: BeatParams, sample_rate, rng):
-        super().__init__(params, sample_rate, rng)
-        self._left = Phasor(sample_rate)
-        self._right = Phasor(sample_rate)
-
     def _render(self, n: int) -> np.ndarray:
-        carrier = self.value(self.params.carrier, n)
-        half = np.multiply(self.value(self.params.beat, n), 0.5)
-        left = sine(self._left.advance(np.subtract(carrier, half), n))
-        right = sine(self._right.advance(np.add(carrier, half), n))
+        left, right = self._pair(n)
         return np.stack([left, right], axis=1) * _AMPLITUDE
 
 
 @kind("monaural", family="tone", params=BeatParams)
-class MonauralBeat(Unit):
+class MonauralBeat(_BeatPair):
     """Monaural beat: both tones of the beating pair in both ears, so it works on speakers.
 
     The tones sit at carrier - beat/2 and carrier + beat/2 and are summed
@@ -93,16 +101,9 @@ class MonauralBeat(Unit):
     |beat| Hz. The unit is mono; ``pan`` places it.
     """
 
-    def __init__(self, params: BeatParams, sample_rate, rng):
-        super().__init__(params, sample_rate, rng)
-        self._low = Phasor(sample_rate)
-        self._high = Phasor(sample_rate)
-
     def _render(self, n: int) -> np.ndarray:
-        carrier = self.value(self.params.carrier, n)
-        half = np.multiply(self.value(self.params.beat, n), 0.5)
-        pair = sine(self._low.advance(np.subtract(carrier, half), n)) + sine(self._high.advance(np.add(carrier, half), n))
-        return pair * (_AMPLITUDE * np.float32(np.sqrt(0.5)))
+        low, high = self._pair(n)
+        return (low + high) * (_AMPLITUDE * np.float32(np.sqrt(0.5)))
 
 
 class IsochronicParams(Params):
