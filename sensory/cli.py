@@ -143,7 +143,7 @@ def validate(files):
             bad += 1
             click.echo(f"invalid: {e}", err=True)
         else:
-            click.echo(f"ok: {f} ({len(r.layers)} layers, {format_time(r.duration)})")
+            click.echo(f"ok: {f} ({len(r.layers)} layer{'s' * (len(r.layers) != 1)}, {format_time(r.duration)})")
     if bad:
         sys.exit(2)
 
