@@ -8,8 +8,6 @@ every sample at or below the ceiling.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,35 +16,9 @@ from .curves import Curve
 from .dsp.limiter import Limiter
 from .dsp.pan import balance, equal_power
 from .dsp.reverb import Space
-from .dsp.spectral import serial_transforms
 from .unit import Unit
 
 __all__ = ["Layer", "Mixer", "Master", "db_to_gain"]
-
-
-# Layers are rendered side by side in a small thread pool when a block is long enough for
-# numpy and scipy's FFTs (which release the GIL) to outweigh the hand-over. Every layer owns its
-# unit, state and generator, so the samples are the same as a serial render.
-_THREADS = min(2, os.cpu_count() or 1)
-_THREADED_BLOCK = 4096  # frames
-_pool: ThreadPoolExecutor | None = None
-
-
-def _layer_pool() -> ThreadPoolExecutor:
-    """The process's layer pool, created on first use (a forked child makes its own)."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="sensory-layer", initializer=serial_transforms)
-    return _pool
-
-
-def _forget_pool() -> None:
-    global _pool
-    _pool = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def db_to_gain(db: float | np.ndarray) -> np.float32 | np.ndarray:
@@ -173,10 +145,7 @@ class Mixer:
     def _sum(self, n: int) -> np.ndarray:
         """The layers' sum, float32 (n, 2). Layer outputs are never written into: a unit
         may hand out a view of its own state."""
-        if _THREADS > 1 and len(self.layers) > 1 and n >= _THREADED_BLOCK:
-            parts = list(_layer_pool().map(lambda layer: layer.render(n), self.layers))
-        else:
-            parts = [layer.render(n) for layer in self.layers]
+        parts = [layer.render(n) for layer in self.layers]
         if self.space is not None:
             parts.append(self.space.process(self._sends(parts)))
         if len(parts) == 1:

@@ -22,27 +22,10 @@ complex64 as they are), which halves their cost against double precision.
 
 from __future__ import annotations
 
-import os
-import threading
-
 import numpy as np
 from scipy import fft
 
-__all__ = ["SpectralFrames", "serial_transforms"]
-
-# the k frames' transforms are independent: pocketfft splits them over two threads (same bits),
-# except in threads that already run beside each other (the mixer's layer pool)
-_WORKERS = min(2, os.cpu_count() or 1)
-_thread = threading.local()
-
-
-def serial_transforms() -> None:
-    """Run this thread's transforms in the thread itself (for a pool's worker threads)."""
-    _thread.workers = 1
-
-
-def _workers() -> int:
-    return getattr(_thread, "workers", _WORKERS)
+__all__ = ["SpectralFrames"]
 
 
 class SpectralFrames:
@@ -106,12 +89,12 @@ class SpectralFrames:
         frames = np.empty((self.channels, k, 2 * h), np.float32)  # frame j: hops j and j+1, windowed
         np.multiply(hops[:, :k], self.window[:h], out=frames[:, :, :h])
         np.multiply(hops[:, 1:], self.window[h:], out=frames[:, :, h:])
-        return fft.rfft(frames, axis=-1, workers=_workers()).transpose(1, 0, 2)
+        return fft.rfft(frames, axis=-1).transpose(1, 0, 2)
 
     def synthesize(self, spectra: np.ndarray) -> np.ndarray:
         """Overlap-add ``spectra`` (k, channels, bins) into float32 (k*hop, channels)."""
         k, h = spectra.shape[0], self.hop
-        frames = fft.irfft(np.asarray(spectra, np.complex64), 2 * h, axis=-1, workers=_workers())
+        frames = fft.irfft(np.asarray(spectra, np.complex64), 2 * h, axis=-1)
         frames *= self.window
         out = np.empty((k, h, self.channels), np.float32)
         for c in range(self.channels):  # per channel, numpy's inner loops run along the hop
