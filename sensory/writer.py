@@ -326,7 +326,8 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
                 setattr(sink, key, value)
         try:
             for block in chain.mastered(gain_db, limit_db):
-                peak = max(peak, float(np.abs(block).max(initial=0.0)))
+                if len(block):
+                    peak = max(peak, float(block.max()), -float(block.min()))
                 sink.write(quantize(block) if quantize else block)
                 frames += len(block)
         finally:
