@@ -94,12 +94,12 @@ def preview(source: str, output, *, seconds: float | None = None, force: bool = 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from .writer import check_destination
+    from .destination import check
 
     output = Path(output)
     if output.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise RecipeError(f"{output}: a preview is .png, .svg or .pdf")
-    check_destination(output, force=force)
+    check(output, force=force)
     title, rate, channels, frames, it, marks = _source(source, seconds)
     spec = Spectrogram(frames)
     meter = LoudnessMeter(rate, channels)

@@ -17,15 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .destination import PARTIAL
+from . import destination
 from .engine import blocks, plan
 from .errors import RecipeError, RenderError
 from .loudness import Loudness
 from .recipe import Recipe
 
-__all__ = ["export", "Exported", "FORMATS", "output_format", "passes", "track_tags", "TAG_KEYS", "TEMP_MARK"]
+__all__ = ["export", "Exported", "FORMATS", "output_format", "passes", "track_tags", "TAG_KEYS"]
 
-TEMP_MARK = PARTIAL
 
 # extension -> (soundfile format, default subtype, subtypes offered)
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -78,13 +77,6 @@ def output_format(path: Path, subtype: str | None, sample_rate: int) -> tuple[st
     return fmt, chosen
 
 
-def check_destination(path: Path, *, force: bool, inputs=()) -> None:
-    """Refuse a destination we must not write (see :func:`sensory.destination.check`)."""
-    from .destination import check
-
-    check(path, force=force, inputs=inputs)
-
-
 def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = None, seed: int | None = None,
            sample_rate: int | None = None, subtype: str | None = None, force: bool = False,
            block_size: int = 65536, progress: Callable[[int], None] | None = None,
@@ -110,7 +102,7 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
     if p.frames is None:
         raise RecipeError("an export needs a length; give a duration")
-    check_destination(path, force=force, inputs=[recipe.source])
+    destination.check(path, force=force, inputs=[recipe.source])
     fmt, sub = output_format(path, subtype, p.sample_rate)
     if loudness is not None and not -70 <= loudness <= 0:
         raise RecipeError(f"loudness {loudness:g} LUFS is out of range; use -70 to 0 (e.g. -16)")

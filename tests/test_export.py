@@ -9,7 +9,7 @@ import soundfile as sf
 import sensory
 from sensory.engine import render
 from sensory.errors import RecipeError, RenderError
-from sensory.writer import TEMP_MARK
+from sensory.destination import PARTIAL
 
 from .helpers import recipe
 
@@ -109,4 +109,4 @@ def test_temp_files_are_clearly_named(tmp_path, noise_and_tone, monkeypatch):
 
     monkeypatch.setattr(sf, "SoundFile", spy)
     sensory.export(noise_and_tone, tmp_path / "x.wav")
-    assert TEMP_MARK in seen[0] and seen[0].startswith(str(tmp_path))
+    assert PARTIAL in seen[0] and seen[0].startswith(str(tmp_path))
