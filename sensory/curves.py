@@ -74,16 +74,8 @@ class Curve:
         return len(set(self.values)) == 1
 
     @property
-    def lowest(self) -> float:
-        return min(self.values)
-
-    @property
     def highest(self) -> float:
         return max(self.values)
-
-    def map(self, fn) -> Curve:
-        """The same breakpoints with every value passed through ``fn``."""
-        return Curve(self.times, tuple(float(fn(v)) for v in self.values), self.shapes)
 
     def __call__(self, t: np.ndarray | float) -> np.ndarray:
         """Values at times ``t`` (seconds, any shape) as float64."""
