@@ -77,6 +77,15 @@ class Curve:
     def highest(self) -> float:
         return max(self.values)
 
+    def after(self, seconds: float) -> Curve:
+        """The curve from ``seconds`` on, its time measured from there: the value reached at
+        ``seconds`` held from 0, then the later breakpoints moved ``seconds`` earlier (a ramp
+        under way continues exactly: the rest of a linear or exponential ramp is one)."""
+        later = [i for i, t in enumerate(self.times) if t > seconds]
+        return Curve((0.0,) + tuple(self.times[i] - seconds for i in later),
+                     (float(self(seconds)),) + tuple(self.values[i] for i in later),
+                     ("step",) + tuple(self.shapes[i] for i in later))
+
     def __call__(self, t: np.ndarray | float) -> np.ndarray:
         """Values at times ``t`` (seconds, any shape) as float64."""
         t = np.asarray(t, dtype=np.float64)

@@ -15,7 +15,7 @@ import numpy as np
 from . import kinds
 from .errors import RecipeError
 from .dsp.reverb import Space
-from .mix import Layer, Master, Mixer
+from .mix import Layer, Master, Mixer, rests
 from .recipe import Recipe, check_sample_rate
 from .seeding import MAX_SEED, layer_rng
 
@@ -57,9 +57,14 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     sr = p.sample_rate
     layers = []
     for spec in recipe.layers:
-        unit = kinds.get(spec.kind).unit(spec, sr, layer_rng(p.seed, spec.name))
+        def wake(frame: int, spec=spec):
+            """The layer's unit as if built ``frame`` frames into the session."""
+            params = spec.after(frame / sr) if frame else spec
+            return kinds.get(spec.kind).unit(params, sr, layer_rng(p.seed, spec.name, frame))
+
         send = None if spec.send.is_constant and spec.send.values[0] == 0 else spec.send
-        layers.append(Layer(spec.name, unit, spec.gain_db, spec.pan, send=send))
+        layers.append(Layer(spec.name, wake(0), spec.gain_db, spec.pan, send=send,
+                            rests=rests(spec.gain_db, sr), wake=wake))
     s = recipe.session
     fade_in = min(s.fade_in, p.seconds / 2)
     fade_out = min(s.fade_out, p.seconds / 2)

@@ -178,3 +178,16 @@ class Params(BaseModel):
                            else f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
                 raise ValueError(f"{where}{v:g}{u} is out of range; use {allowed}{u}")
         return value
+
+    def after(self, seconds: float) -> Params:
+        """These parameters as seen from ``seconds`` into the session: every curve
+        (:meth:`Curve.after`) and every listed time moved ``seconds`` earlier, times
+        that fall before dropped. A unit built from them lives as if built then."""
+        update: dict[str, Any] = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, Curve):
+                update[name] = value.after(seconds)
+            elif field.annotation == tuple[TimeValue, ...]:
+                update[name] = tuple(t - seconds for t in value if t >= seconds)
+        return self.model_copy(update=update)

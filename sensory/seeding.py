@@ -17,7 +17,8 @@ __all__ = ["layer_rng", "MAX_SEED"]
 MAX_SEED = 2**63 - 1
 
 
-def layer_rng(seed: int, layer_name: str) -> np.random.Generator:
-    """The generator of layer ``layer_name`` in a session seeded with ``seed`` (0..2**63-1)."""
-    entropy = [int(seed), zlib.crc32(layer_name.encode("utf-8"))]
+def layer_rng(seed: int, layer_name: str, frame: int = 0) -> np.random.Generator:
+    """The generator of layer ``layer_name`` in a session seeded with ``seed`` (0..2**63-1);
+    ``frame`` > 0 gives the layer's generator for a fresh start at that frame."""
+    entropy = [int(seed), zlib.crc32(layer_name.encode("utf-8"))] + ([int(frame)] if frame else [])
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))

@@ -1,4 +1,4 @@
-"""Curves against their closed forms, and time strings."""
+"""Curves against their closed forms, their silent stretches (a layer's rests), and time strings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sensory.curves import Curve
+from sensory.mix import MIN_REST_S, SILENT_DB, rests
 from sensory.timeparse import TimeError, format_time, parse_time
 
 
@@ -54,6 +55,40 @@ def test_block_equals_call_for_any_curve(points, start, n):
     sr = 1000
     got = np.broadcast_to(c.block(start, n, sr), (n,))
     assert np.array_equal(got, c((start + np.arange(n)) / sr))
+
+
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(-100, 100), st.sampled_from(["step", "lin", "exp"])),
+                min_size=1, max_size=8),
+       st.floats(0, 120), st.lists(st.floats(0, 50), min_size=1, max_size=20))
+def test_after_is_the_same_curve_seen_from_later(points, seconds, ts):
+    points.sort(key=lambda p: p[0])
+    values = [v if abs(v) > 1 else 1.0 for _, v, _ in points]
+    if any(s == "exp" for _, _, s in points):
+        values = [abs(v) for v in values]  # exp ramps need one sign
+    c = Curve(tuple(p[0] for p in points), tuple(values), tuple(p[2] for p in points))
+    later = c.after(seconds)
+    t = np.asarray(ts)
+    assert later.times[0] == 0 and min(later.times) >= 0
+    assert np.allclose(later(t), c(seconds + t), rtol=1e-9, atol=1e-9)
+
+
+@given(st.lists(st.tuples(st.floats(0, 30), st.floats(-120, 0), st.sampled_from(["step", "lin", "exp"])),
+                min_size=1, max_size=8))
+def test_rests_only_cover_silent_frames(points):
+    points.sort(key=lambda p: p[0])
+    c = Curve(tuple(p[0] for p in points), tuple(min(v, -1.0) for _, v, _ in points), tuple(p[2] for p in points))
+    sr = 100
+    for a, b in rests(c, sr):
+        frames = np.arange(a, 4000 if b is None else b)
+        assert len(frames) >= MIN_REST_S * sr
+        assert np.all(c(frames / sr) <= SILENT_DB)
+
+
+def test_rests_of_a_fade_out_and_back_in():
+    c = Curve((0.0, 10.0, 20.0, 30.0, 40.0), (-6.0, -80.0, -80.0, -6.0, -100.0), ("step", "lin", "step", "lin", "lin"))
+    assert rests(c, 1000) == [(10_001, 19_999), (40_001, None)]  # a ramp counts from its end
+    assert rests(Curve.constant(-6.0), 1000) == []
+    assert rests(Curve.constant(-90.0), 1000) == [(0, None)]
 
 
 @pytest.mark.parametrize("text, seconds", [

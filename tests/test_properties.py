@@ -54,6 +54,23 @@ def test_block_size_one_and_random_sizes(kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_rest_is_silent_and_the_layer_wakes_the_same_in_any_block_size(kind):
+    """A silent stretch of the gain (-90 dB from 0.7 s to 2 s) is not rendered; the
+    unit built afresh at its end plays on, identically in any block size."""
+    extra = "strikes = [0, 2.3]\n" if kind == "bell" else ""  # listed times carry over the rest
+    r = recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\ngain_db = [[0, -6], [0.7, -90], [2.0, -6]]\n{extra}",
+               duration=3.0, sample_rate=SR)
+    whole = render(r, block_size=1 << 20)
+    assert not whole[int(0.7 * SR) + 1:int(2.0 * SR) - 1].any()
+    assert np.abs(whole[int(2.0 * SR):]).max() > 1e-4, "the layer did not wake"
+    if kind == "bell":  # the strike listed at 2.3 s sounds then, not at the wake
+        assert not whole[int(2.0 * SR):int(2.29 * SR)].any() and whole[int(2.31 * SR):].any()
+    assert np.array_equal(render(r, block_size=65), whole)
+    sizes = np.random.default_rng(11).integers(1, 3000, size=10_000)
+    assert np.array_equal(_by_sizes(r, sizes), whole)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_seed_determinism(kind):
     r = _single(kind, duration=2.0)
     a = render(r, seed=3)
