@@ -2,8 +2,8 @@
 
     python bench/nature.py [--minutes 10] [--runs 3] [--hour] [--stats] [--plots] [PRESET ...]
 
-* speed: each preset rendered at 48 kHz stereo in a fresh subprocess (blocks
-  of 4096, nothing kept), ``--runs`` times; medians of wall and CPU seconds
+* speed: each preset rendered at 48 kHz stereo in a fresh subprocess (in the
+  blocks an export renders, nothing kept), ``--runs`` times; medians of wall and CPU seconds
   of the render (from loading the recipe; Python's start-up and imports, about
   a second, are left out and printed at the end),
   x real time by wall clock and by CPU time (the steadier figure on a busy
@@ -43,13 +43,14 @@ import numpy as np
 s0 = time.perf_counter()
 import sensory
 from sensory import engine
+from sensory.writer import BLOCK_SIZE  # the block size exports render in
 t0 = time.perf_counter(); c0 = time.process_time()
 name, seconds, envelope = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1"
 recipe = sensory.load(name)
 sr = 48000
 hop = sr // 10
 env, carry = [], np.zeros((0, 2), np.float32)
-for block in engine.blocks(recipe, seconds=seconds, sample_rate=sr, block_size=4096):
+for block in engine.blocks(recipe, seconds=seconds, sample_rate=sr, block_size=BLOCK_SIZE):
     if envelope:
         x = np.concatenate([carry, block]) if len(carry) else block
         k = len(x) // hop

@@ -25,6 +25,8 @@ from .recipe import Recipe
 
 __all__ = ["export", "Exported", "FORMATS", "output_format", "passes", "track_tags", "TAG_KEYS"]
 
+BLOCK_SIZE = 65536  # frames per rendered block in exports: few Python calls, 512 KiB per block
+
 
 # extension -> (soundfile format, default subtype, subtypes offered)
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -79,7 +81,7 @@ def output_format(path: Path, subtype: str | None, sample_rate: int) -> tuple[st
 
 def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = None, seed: int | None = None,
            sample_rate: int | None = None, subtype: str | None = None, force: bool = False,
-           block_size: int = 65536, progress: Callable[[int], None] | None = None,
+           block_size: int = BLOCK_SIZE, progress: Callable[[int], None] | None = None,
            loudness: float | None = None, true_peak: float | None = None, loop: bool | float = False,
            mono: bool = False, tags: Mapping[str, str] | None = None) -> Exported:
     """Render ``recipe`` into ``path``; the extension picks the format (wav, flac, ogg, opus, mp3, m4a).
