@@ -1,13 +1,14 @@
 """Nature presets: speed, memory, repetition and texture statistics.
 
-    python bench/nature.py [--minutes 10] [--runs 3] [--hour] [--stats] [--plots] [PRESET ...]
+    python bench/nature.py [--minutes 10] [--runs 3] [--jobs N] [--hour] [--stats] [--plots] [PRESET ...]
 
 * speed: each preset rendered at 48 kHz stereo in a fresh subprocess (in the
-  blocks an export renders, nothing kept), ``--runs`` times; medians of wall and CPU seconds
-  of the render (from loading the recipe; Python's start-up and imports, about
-  a second, are left out and printed at the end),
-  x real time by wall clock and by CPU time (the steadier figure on a busy
-  machine), peak RSS;
+  blocks and processes an export uses, nothing kept; ``--jobs N`` forces N
+  processes), ``--runs`` times; medians of wall and CPU seconds of the render
+  (from loading the recipe; Python's start-up and imports, about a second, are
+  left out and printed at the end; CPU includes the layer processes, their
+  imports too), x real time by wall clock and by CPU time (the steadier figure
+  on a busy machine), peak RSS of the render and of its largest layer process;
 * --hour: the 1-hour render also computes the loudness envelope (RMS per
   100 ms, in dB) and its autocorrelation at lags 1-600 s; the largest peak is
   reported against the noise floor (3 / sqrt(N) for N envelope values);
@@ -45,28 +46,33 @@ import sensory
 from sensory import engine
 from sensory.writer import BLOCK_SIZE  # the block size exports render in
 t0 = time.perf_counter(); c0 = time.process_time()
-name, seconds, envelope = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1"
+name, seconds, envelope, jobs = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[5])
+processes = jobs or engine.processes_for(seconds)  # as an export decides
 recipe = sensory.load(name)
 sr = 48000
 hop = sr // 10
 env, carry = [], np.zeros((0, 2), np.float32)
-for block in engine.blocks(recipe, seconds=seconds, sample_rate=sr, block_size=BLOCK_SIZE):
+for block in engine.blocks(recipe, seconds=seconds, sample_rate=sr, block_size=BLOCK_SIZE, processes=processes):
     if envelope:
         x = np.concatenate([carry, block]) if len(carry) else block
         k = len(x) // hop
         if k:
             env.append(np.sqrt(np.mean(x[:k * hop].astype(np.float64).reshape(k, hop * 2) ** 2, axis=1)))
         carry = x[k * hop:]
-wall = time.perf_counter() - t0; cpu = time.process_time() - c0
+wall = time.perf_counter() - t0
+children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the layer processes, imports included
+cpu = time.process_time() - c0 + children.ru_utime + children.ru_stime
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 if envelope:
     np.save(sys.argv[4], np.concatenate(env))
-print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss, "imports": t0 - s0}))
+print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss, "child_rss_mb": children.ru_maxrss / 1024,
+                  "processes": processes, "imports": t0 - s0}))
 """
 
 
-def run(name: str, seconds: float, envelope_path: Path | None = None) -> dict:
-    args = [sys.executable, "-c", _CHILD, name, str(seconds), "1" if envelope_path else "0", str(envelope_path or "")]
+def run(name: str, seconds: float, envelope_path: Path | None = None, jobs: int = 0) -> dict:
+    args = [sys.executable, "-c", _CHILD, name, str(seconds), "1" if envelope_path else "0", str(envelope_path or ""),
+            str(jobs)]
     res = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=True)
     out = json.loads(res.stdout.strip().splitlines()[-1])
     out["xrt"] = seconds / out["wall"]
@@ -74,11 +80,11 @@ def run(name: str, seconds: float, envelope_path: Path | None = None) -> dict:
     return out
 
 
-def median_run(name: str, seconds: float, runs: int) -> dict:
+def median_run(name: str, seconds: float, runs: int, jobs: int = 0) -> dict:
     """Medians over ``runs`` fresh-process renders of each figure."""
     import statistics
 
-    results = [run(name, seconds) for _ in range(runs)]
+    results = [run(name, seconds, jobs=jobs) for _ in range(runs)]
     return {key: statistics.median(r[key] for r in results) for key in results[0]}
 
 
@@ -169,16 +175,18 @@ def main() -> None:
     ap.add_argument("--hour", action="store_true", help="also render 1 h and check repetition")
     ap.add_argument("--stats", action="store_true")
     ap.add_argument("--plots", action="store_true")
+    ap.add_argument("--jobs", type=int, default=0, help="processes per render (default: as an export decides)")
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"{'preset':14} {'min':>5} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'x RT cpu':>8} {'RSS MB':>7}")
+    print(f"{'preset':14} {'min':>5} {'proc':>4} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'x RT cpu':>8} "
+          f"{'RSS MB':>7} {'child MB':>8}")
     for name in a.presets:
         lengths = [a.minutes * 60] + ([3600.0] if a.hour else [])
         for seconds in lengths:
             env = OUT / f"{name}-env.npy" if seconds == 3600.0 else None
-            r = run(name, seconds, env) if env else median_run(name, seconds, a.runs)
-            print(f"{name:14} {seconds / 60:5.0f} {r['wall']:7.1f} {r['cpu']:7.1f} {r['xrt']:6.0f} {r['xrt_cpu']:8.0f} "
-                  f"{r['rss_mb']:7.0f}", flush=True)
+            r = run(name, seconds, env, a.jobs) if env else median_run(name, seconds, a.runs, a.jobs)
+            print(f"{name:14} {seconds / 60:5.0f} {r['processes']:4.0f} {r['wall']:7.1f} {r['cpu']:7.1f} {r['xrt']:6.0f} "
+                  f"{r['xrt_cpu']:8.0f} {r['rss_mb']:7.0f} {r['child_rss_mb']:8.0f}", flush=True)
             if env:
                 rep = repetition(env)
                 print(f"{'':14} 1-h envelope: autocorr 1-600 s max {rep['ac_max']:.3f}, peak above trend "

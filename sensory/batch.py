@@ -265,10 +265,10 @@ def render_track(track: Track) -> dict[str, Any]:
     e = track.entry
     report = _progress_queue.put if _progress_queue is not None else None
     _rendering = True
-    try:
+    try:  # one process per track: the pool already keeps the cores busy
         result = export(load(track.recipe_source), track.output, seconds=e.duration, seed=e.seed,
                         sample_rate=e.sample_rate, subtype=e.subtype, force=True, loudness=e.loudness,
-                        true_peak=e.true_peak, loop=e.loop, mono=e.mono, progress=report,
+                        true_peak=e.true_peak, loop=e.loop, mono=e.mono, progress=report, processes=1,
                         tags={k: getattr(e, k) for k in TAG_KEYS if getattr(e, k)})
     except Stopped:
         discard_own()  # the signal may have come before the export guarded its partial file

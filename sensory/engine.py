@@ -8,18 +8,21 @@ needs the same memory as a 1-minute one.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 
 import numpy as np
 
 from . import kinds
 from .errors import RecipeError
+from .curves import Curve
 from .dsp.reverb import Space
 from .mix import Layer, Master, Mixer, rests
+from .offload import Offload, RemoteLayer, share
 from .recipe import Recipe, check_sample_rate
 from .seeding import MAX_SEED, layer_rng
 
-__all__ = ["build", "blocks", "render", "Plan", "plan"]
+__all__ = ["build", "blocks", "render", "Plan", "plan", "layers", "processes_for"]
 
 
 class Plan:
@@ -47,49 +50,108 @@ def plan(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
     return Plan(recipe, seconds, seed, sample_rate)
 
 
-def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
-          sample_rate: int | None = None) -> Mixer:
-    """A fresh mixer for ``recipe``: every layer's unit built from its own generator.
+def layers(specs, seed: int, sample_rate: int) -> list[Layer]:
+    """A :class:`Layer` for each layer model in ``specs``, its unit built from its own
+    generator; a layer that rests is woken by a unit built for the frame it wakes at."""
+    out = []
+    for spec in specs:
+        def wake(frame: int, spec=spec):
+            """The layer's unit as if built ``frame`` frames into the session."""
+            params = spec.after(frame / sample_rate) if frame else spec
+            return kinds.get(spec.kind).unit(params, sample_rate, layer_rng(seed, spec.name, frame))
 
-    ``seconds`` places the fade-out (``math.inf`` for an open end).
+        out.append(Layer(spec.name, wake(0), spec.gain_db, spec.pan, send=_send(spec),
+                         rests=rests(spec.gain_db, sample_rate), wake=wake))
+    return out
+
+
+def _send(spec) -> Curve | None:
+    return None if spec.send.is_constant and spec.send.values[0] == 0 else spec.send
+
+
+def _cost(spec, p: Plan) -> float:
+    """The layer's expected work: its kind's :attr:`~sensory.unit.Unit.cost` over the
+    stretches it does not rest (the first hour of an endless render)."""
+    frames = p.frames or 3600 * p.sample_rate
+    resting = sum(min(b or frames, frames) - min(a, frames) for a, b in rests(spec.gain_db, p.sample_rate))
+    return kinds.get(spec.kind).unit.cost * (1 - resting / frames)
+
+
+def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
+          sample_rate: int | None = None, processes: int = 1, block_size: int = 4096) -> Mixer:
+    """A fresh mixer for ``recipe``.
+
+    ``seconds`` places the fade-out (``math.inf`` for an open end). ``processes`` > 1
+    shares the layers out to that many processes in all (:mod:`sensory.offload`): the
+    mixer must then be asked for blocks of ``block_size`` to the end, and closed.
     """
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
     sr = p.sample_rate
-    layers = []
-    for spec in recipe.layers:
-        def wake(frame: int, spec=spec):
-            """The layer's unit as if built ``frame`` frames into the session."""
-            params = spec.after(frame / sr) if frame else spec
-            return kinds.get(spec.kind).unit(params, sr, layer_rng(p.seed, spec.name, frame))
-
-        send = None if spec.send.is_constant and spec.send.values[0] == 0 else spec.send
-        layers.append(Layer(spec.name, wake(0), spec.gain_db, spec.pan, send=send,
-                            rests=rests(spec.gain_db, sr), wake=wake))
     s = recipe.session
     fade_in = min(s.fade_in, p.seconds / 2)
     fade_out = min(s.fade_out, p.seconds / 2)
     master = Master(sr, s.gain_db, fade_in, fade_out, s.ceiling_db, end_frame=p.frames)
-    space = Space(sr, s.space) if any(layer.send is not None for layer in layers) else None
-    return Mixer(layers, master, space)
+    specs = recipe.layers
+    has_space = any(_send(spec) is not None for spec in specs)
+    where = [0] * len(specs)
+    if processes > 1:
+        where = share([_cost(spec, p) for spec in specs], processes, _OVERHEAD + has_space * _SPACE)
+    offloads: dict[int, Offload] = {}
+    try:
+        for child in sorted(set(where) - {0}):
+            offloads[child] = Offload([spec for spec, w in zip(specs, where) if w == child], p.seed, sr,
+                                      p.frames, master.limiter.latency, block_size)
+        local = iter(layers([spec for spec, w in zip(specs, where) if w == 0], p.seed, sr))
+        mix = [next(local) if w == 0 else RemoteLayer(spec.name, _send(spec), sr, offloads[w])
+               for spec, w in zip(specs, where)]
+    except BaseException:
+        for offload in offloads.values():
+            offload.close()
+        raise
+    return Mixer(mix, master, Space(sr, s.space) if has_space else None, list(offloads.values()))
+
+
+# The parent's own work per block, in units of Unit.cost: master and writing; the space stage.
+_OVERHEAD = 1.0
+_SPACE = 2.5
+
+
+MAX_PROCESSES = 4  # more rarely pays: few recipes have more than four busy layers
+_MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
+
+
+def processes_for(seconds: float) -> int:
+    """Processes worth rendering ``seconds`` of audio in: one per core this process may use,
+    at most :data:`MAX_PROCESSES`; one for renders under two minutes."""
+    if seconds < _MIN_SHARED_S:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_PROCESSES))
 
 
 def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
-           sample_rate: int | None = None, block_size: int = 4096) -> Iterator[np.ndarray]:
+           sample_rate: int | None = None, block_size: int = 4096, processes: int = 1) -> Iterator[np.ndarray]:
     """Yield the render as float32 blocks of shape (n, 2), n <= ``block_size``.
 
     ``seconds=None`` renders the recipe's duration and ``math.inf`` never ends;
-    ``seed=None`` and ``sample_rate=None`` take the recipe's values.
+    ``seed=None`` and ``sample_rate=None`` take the recipe's values. ``processes`` > 1
+    renders the layers in that many processes side by side: the same samples, sooner
+    on a machine with cores to spare (see :func:`processes_for`).
     """
     if block_size < 1:
         raise RecipeError(f"block size {block_size}: use 1 or more frames")
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
-    mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate)
-    remaining = p.frames
-    while remaining is None or remaining > 0:
-        n = block_size if remaining is None else min(block_size, remaining)
-        yield mixer.render(n)
-        if remaining is not None:
-            remaining -= n
+    mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate, processes=processes,
+                  block_size=block_size)
+    try:
+        remaining = p.frames
+        while remaining is None or remaining > 0:
+            n = block_size if remaining is None else min(block_size, remaining)
+            yield mixer.render(n)
+            if remaining is not None:
+                remaining -= n
+    finally:
+        mixer.close()
 
 
 def render(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,

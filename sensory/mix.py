@@ -82,6 +82,10 @@ class Layer:
     rests: list[tuple[int, int | None]] = field(default_factory=list)
     wake: Callable[[int], Unit] | None = None
 
+    @property
+    def sample_rate(self) -> int:
+        return self.unit.sample_rate
+
     def _source(self, n: int) -> np.ndarray:
         """The unit's next ``n`` frames with silence over rests: (n,) or (n, 2)."""
         end = self.frame + n
@@ -193,15 +197,26 @@ class Mixer:
     """Sums ``layers`` and runs the master stage; ``render(n)`` gives float32 (n, 2).
 
     Output frame k is content frame k: the mixer runs the layers ahead by the
-    limiter's latency.
+    limiter's latency. ``offloads`` are the child processes rendering some of the
+    layers (:mod:`sensory.offload`); :meth:`close` stops them.
     """
 
-    def __init__(self, layers: list[Layer], master: Master, space: Space | None = None):
+    def __init__(self, layers: list[Layer], master: Master, space: Space | None = None,
+                 offloads: list | None = None):
         self.layers = layers
         self.master = master
         self.space = space
         self.frame = 0
-        self.master.process(self._sum(master.limiter.latency))
+        self.offloads = offloads or []
+        try:
+            self.master.process(self._sum(master.limiter.latency))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        for offload in self.offloads:
+            offload.close()
 
     def _sum(self, n: int) -> np.ndarray:
         """The layers' sum, float32 (n, 2). Layer outputs are never written into: a unit
@@ -223,7 +238,7 @@ class Mixer:
         for layer, part in zip(self.layers, parts):
             if layer.send is None:
                 continue
-            amount = layer.send.block(layer.frame - n, n, layer.unit.sample_rate)
+            amount = layer.send.block(layer.frame - n, n, layer.sample_rate)
             if np.ndim(amount) == 0:
                 if amount != 0:
                     wet += part * np.float32(amount)

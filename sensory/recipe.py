@@ -85,6 +85,15 @@ class LayerBase(Params):
     pan: Automatable = param(0.0, ge=-1, le=1, help="position: -1 left, 0 centre, 1 right")
     send: Automatable = param(0.0, ge=0, le=1, help="share sent to the space stage (reverb): 0 dry .. 1 full")
 
+    def __reduce__(self):
+        # the models are made per kind at run time (layer_model): pickled by kind, for the
+        # processes that render layers side by side (sensory.offload)
+        return _rebuilt_layer, (self.kind, dict(self))
+
+
+def _rebuilt_layer(kind_name: str, values: dict) -> LayerBase:
+    return layer_model(kind_name).model_construct(**values)
+
 
 @cache
 def layer_model(kind_name: str) -> type[LayerBase]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import destination
-from .engine import blocks, plan
+from .engine import MAX_PROCESSES, blocks, plan, processes_for
 from .errors import RecipeError, RenderError
 from .loudness import Loudness
 from .recipe import Recipe
@@ -83,7 +83,7 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
            sample_rate: int | None = None, subtype: str | None = None, force: bool = False,
            block_size: int = BLOCK_SIZE, progress: Callable[[int], None] | None = None,
            loudness: float | None = None, true_peak: float | None = None, loop: bool | float = False,
-           mono: bool = False, tags: Mapping[str, str] | None = None) -> Exported:
+           mono: bool = False, tags: Mapping[str, str] | None = None, processes: int | None = None) -> Exported:
     """Render ``recipe`` into ``path``; the extension picks the format (wav, flac, ogg, opus, mp3, m4a).
 
     ``seconds``, ``seed`` and ``sample_rate`` default to the recipe's; ``subtype``
@@ -98,7 +98,9 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     crossfade in seconds) writes a seamless loop without master fades (see
     :mod:`sensory.loop`); ``mono`` writes the downmix ``(L + R) / 2``. ``tags``
     (title, artist, album, genre) join the comment tag, which records the recipe,
-    seed, length and options, so the file can be rendered again.
+    seed, length and options, so the file can be rendered again. ``processes``
+    renders the layers in that many processes side by side, the same samples either
+    way (default: :func:`~sensory.engine.processes_for` the length).
     """
     path = Path(path)
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
@@ -112,7 +114,11 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
         raise RecipeError(f"true peak {true_peak:g} dBTP is out of range; use -20 to 0 (e.g. -1)")
     if loudness is not None and true_peak is None:
         true_peak = recipe.session.ceiling_db
-    chain = Chain(recipe, p, loop=loop, mono=mono, block_size=block_size, progress=progress)
+    if processes is None:
+        processes = processes_for(p.seconds)
+    elif not 1 <= processes <= MAX_PROCESSES:
+        raise RecipeError(f"{processes} processes: use 1 to {MAX_PROCESSES}")
+    chain = Chain(recipe, p, loop=loop, mono=mono, block_size=block_size, processes=processes, progress=progress)
     text = track_tags(recipe, p, loudness=loudness, true_peak=true_peak, loop=chain.loop is not None,
                       mono=mono, tags=tags)
     channels = 1 if mono else 2
@@ -156,13 +162,14 @@ class Chain:
     """The render as written: the engine's blocks, cut into a loop, downmixed, then gain (dB)
     and the true-peak limiter. Renders are deterministic, so every pass sees the same signal."""
 
-    def __init__(self, recipe: Recipe, p, *, loop: bool | float, mono: bool, block_size: int,
+    def __init__(self, recipe: Recipe, p, *, loop: bool | float, mono: bool, block_size: int, processes: int,
                  progress: Callable[[int], None] | None):
         from .loop import LoopShape
 
         self.plan = p
         self.mono = mono
         self.block_size = block_size
+        self.processes = processes
         self.progress = progress
         self.channels = 1 if mono else 2
         self.loop = None
@@ -184,7 +191,7 @@ class Chain:
         p = self.plan
         frames = self.loop.render_frames if self.loop else p.frames
         it = blocks(self.recipe, seconds=frames / p.sample_rate, seed=p.seed, sample_rate=p.sample_rate,
-                    block_size=self.block_size)
+                    block_size=self.block_size, processes=self.processes)
         if self.progress:
             it = _reporting(it, self.progress)
         if self.loop:

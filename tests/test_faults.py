@@ -287,6 +287,21 @@ def test_names_are_names(tmp_path):
 
 # ---- interruptions ----
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie nobody reaped counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def _partials(folder: Path) -> list[Path]:
     return [p for p in folder.rglob(f".*{PARTIAL}*")]
 
@@ -295,21 +310,25 @@ def _partials(folder: Path) -> list[Path]:
 def test_export_interrupted_cleans_up(tmp_path, sig):
     out = tmp_path / "out.flac"
     out.write_bytes(OLD)
-    p = start("export", "pink", "-d", "20m", "-o", out, "--force", cwd=tmp_path)
-    wait_for(lambda: _partials(tmp_path))
+    p = start("export", "pink", "-d", "20m", "-o", out, "--force", "--jobs", 2, cwd=tmp_path)
+    wait_for(lambda: _partials(tmp_path) and _children(p.pid))
+    layer_process = _children(p.pid)[0]
     os.killpg(p.pid, sig) if sig == signal.SIGINT else p.send_signal(sig)  # Ctrl-C reaches the group
     _, err = p.communicate(timeout=60)
     assert p.returncode == 1 and "interrupted; nothing was left half-written" in err, err
+    assert _gone(layer_process)
     assert out.read_bytes() == OLD and leftovers(tmp_path) == []
 
 
 def test_export_killed_leaves_only_a_named_partial_that_the_next_run_removes(tmp_path):
     out = tmp_path / "out.flac"
     out.write_bytes(OLD)
-    p = start("export", "pink", "-d", "20m", "-o", out, "--force", cwd=tmp_path)
-    wait_for(lambda: _partials(tmp_path))
+    p = start("export", "pink", "-d", "20m", "-o", out, "--force", "--jobs", 2, cwd=tmp_path)
+    wait_for(lambda: _partials(tmp_path) and _children(p.pid))
+    layer_process = _children(p.pid)[0]
     p.kill()
     p.wait(timeout=30)
+    wait_for(lambda: _gone(layer_process), timeout=30)  # the child rendering the layer stops by itself
     left = sorted(x.name for x in tmp_path.iterdir())
     assert len(left) == 2 and left[0].startswith(f".out.flac{PARTIAL}{p.pid}-"), left
     assert out.read_bytes() == OLD
@@ -323,11 +342,6 @@ BATCH = ("[defaults]\nsample_rate = 8000\n\n[[track]]\npreset = \"pink\"\ndurati
          "[[track]]\npreset = \"brown\"\nduration = \"{long}\"\noutput = \"out/long2.flac\"\n")
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -29,6 +29,7 @@ class Texture(Unit):
     """
 
     channels = 2
+    cost = 4.0  # 2.5-5x a noise layer at 48 kHz
     HOPS = 16
 
     def __init__(self, params, sample_rate, rng):

@@ -1,0 +1,195 @@
+"""Layers rendered side by side: some of a mix's layers run in child processes.
+
+Layers are independent until the mixer sums them, so a render can share its
+layers out between processes. A child (a new Python interpreter) builds its
+layers exactly as the parent would (same parameters, same generators), renders
+them one block ahead into shared memory, and the parent mixes every layer in
+recipe order: the output is the same bits as a render in one process, whatever
+the split. (Threads gained nothing: the layers' work is many small numpy calls,
+most of the time under the interpreter lock.)
+
+Protocol: the parent writes the set-up (pickled, length first) to the child's
+stdin, then one byte each time it has taken a block; the child writes the
+block's index (4 bytes) when the block is ready, or ``0xFFFFFFFF`` and a
+traceback. The child stops when its stdin closes, so it never outlives the
+parent. Used by exports (see :func:`sensory.engine.blocks`); live play stays in
+one process, where listeners change layer levels as it plays.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Offload", "RemoteLayer", "share", "schedule"]
+
+_FAILED = 0xFFFFFFFF
+
+
+def schedule(first: int, block_size: int, frames: int | None) -> Iterator[int]:
+    """Block sizes the mixer asks its layers for: ``first`` (the limiter's look-ahead), then
+    blocks of ``block_size`` covering ``frames`` (``None``: endless)."""
+    yield first
+    done = 0
+    while frames is None or done < frames:
+        n = block_size if frames is None else min(block_size, frames - done)
+        yield n
+        done += n
+
+
+def share(costs: list[float], processes: int, overhead: float) -> list[int]:
+    """Which process renders each layer (0 is the parent, which also carries ``overhead``:
+    mixing, space, master, writing): longest first onto the least loaded process
+    (Graham's LPT rule: R. L. Graham, SIAM J. Appl. Math. 17, 1969)."""
+    load = [overhead] + [0.0] * (processes - 1)
+    where = [0] * len(costs)
+    for i in sorted(range(len(costs)), key=lambda i: -costs[i]):
+        p = min(range(processes), key=lambda p: load[p])
+        where[i] = p
+        load[p] += costs[i]
+    return where
+
+
+def _memory(size: int):
+    """A shareable file of ``size`` bytes in memory (memfd on Linux, else an unlinked temp file)."""
+    if hasattr(os, "memfd_create"):
+        f = os.fdopen(os.memfd_create("sensory-layers"), "r+b")
+    else:
+        f = tempfile.TemporaryFile()
+    f.truncate(size)
+    return f
+
+
+class Offload:
+    """A child process rendering ``specs`` (layer models) in the blocks of :func:`schedule`;
+    :meth:`parts` hands out each block's parts, float32 (n, 2) per layer, in ``specs`` order."""
+
+    def __init__(self, specs: list, seed: int, sample_rate: int, frames: int | None, first: int,
+                 block_size: int):
+        self.names = [spec.name for spec in specs]
+        self._sizes = schedule(first, block_size, frames)
+        shape = (len(specs), max(first, block_size), 2)
+        size = int(np.prod(shape)) * 4
+        self._file = _memory(size)
+        self._map = mmap.mmap(self._file.fileno(), size)
+        self._slots = np.frombuffer(self._map, np.float32).reshape(shape)
+        fd = self._file.fileno()
+        here = str(Path(__file__).resolve().parent.parent)  # the child imports this very package
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, here], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            pass_fds=(fd,), start_new_session=True)  # Ctrl-C is the parent's to handle
+        setup = pickle.dumps((fd, shape, specs, seed, sample_rate, frames, first, block_size))
+        self._write(struct.pack("<Q", len(setup)) + setup)
+        self._block: list[np.ndarray] | None = None
+        self._taken = 0
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._process.stdin.write(data)
+            self._process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._failed()
+
+    def _failed(self, detail: str = ""):
+        code = self._process.poll()
+        raise RuntimeError(f"the process rendering layers {', '.join(self.names)} failed"
+                           + (f" (exit code {code})" if code is not None else "") + (f":\n{detail}" if detail else ""))
+
+    def parts(self, n: int) -> list[np.ndarray]:
+        """The next block's parts, in layer order (copies: the child renders on at once)."""
+        if self._block is None:
+            expected = next(self._sizes)
+            if n != expected:
+                raise RuntimeError(f"the mixer asked for {n} frames where the layer process renders {expected}")
+            head = self._process.stdout.read(4)
+            if len(head) < 4:
+                self._failed()
+            if struct.unpack("<I", head)[0] == _FAILED:
+                (length,) = struct.unpack("<Q", self._process.stdout.read(8))
+                self._failed(self._process.stdout.read(length).decode("utf-8", "replace"))
+            self._block = list(self._slots[:, :n].copy())
+            self._write(b"\0")  # the slots are free: render the next block
+            self._taken = 0
+        block = self._block
+        self._taken += 1
+        if self._taken == len(block):
+            self._block = None
+        return block
+
+    def close(self) -> None:
+        """Stop the child and free the shared memory."""
+        try:
+            self._process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
+        del self._slots
+        self._map.close()
+        self._file.close()
+
+
+class RemoteLayer:
+    """Stands in the mixer for a layer an :class:`Offload` renders: its name, send curve
+    and frame count; ``render(n)`` returns the child's part, float32 (n, 2)."""
+
+    def __init__(self, name: str, send, sample_rate: int, offload: Offload):
+        self.name = name
+        self.send = send
+        self.sample_rate = sample_rate
+        self.frame = 0
+        self._offload = offload
+        self._index = offload.names.index(name)
+
+    def render(self, n: int) -> np.ndarray:
+        part = self._offload.parts(n)[self._index]
+        self.frame += n
+        return part
+
+
+def _serve(stdin, stdout) -> None:
+    """The child: build the layers, then render each block into the shared slots once the
+    parent has taken the block before; stop when stdin closes."""
+    (length,) = struct.unpack("<Q", stdin.read(8))
+    fd, shape, specs, seed, sample_rate, frames, first, block_size = pickle.loads(stdin.read(length))
+    try:
+        from .engine import layers
+
+        mine = layers(specs, seed, sample_rate)
+        shared = mmap.mmap(fd, int(np.prod(shape)) * 4)
+        slots = np.frombuffer(shared, np.float32).reshape(shape)
+        for k, n in enumerate(schedule(first, block_size, frames)):
+            if k and not stdin.read(1):
+                return  # the parent is done
+            for slot, layer in zip(slots, mine):
+                slot[:n] = layer.render(n)
+            stdout.write(struct.pack("<I", k))
+            stdout.flush()
+    except BrokenPipeError:
+        return
+    except Exception:
+        text = traceback.format_exc().encode("utf-8")
+        try:
+            stdout.write(struct.pack("<IQ", _FAILED, len(text)) + text)
+            stdout.flush()
+        except OSError:
+            pass
+
+
+# the child's program: this package found where the parent found it, nothing else moved
+_CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); "
+          "from sensory.offload import _serve; del sys.path[0]; _serve(sys.stdin.buffer, sys.stdout.buffer)")

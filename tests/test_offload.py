@@ -1,0 +1,107 @@
+"""Layers rendered side by side in child processes: the same bits as one process, and
+children that never outlive their render."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sensory.cli import cli
+from sensory.engine import build, processes_for, render
+from sensory.offload import schedule, share
+
+from .helpers import recipe
+
+SR = 16000
+LAYERS = """
+[[layer]]
+name = "bed"
+kind = "noise"
+color = "pink"
+gain_db = -20
+[[layer]]
+name = "rain"
+kind = "rain"
+gain_db = [[0, -10], [1.5, -90], [3.0, -10]]
+send = 0.3
+[[layer]]
+name = "birds"
+kind = "birds"
+send = 0.4
+[[layer]]
+name = "bell"
+kind = "bell"
+strikes = [0.5, 3.5]
+"""
+
+
+@pytest.mark.parametrize("processes, block_size", [(2, 4096), (3, 1000)])
+def test_shared_layers_give_the_same_bits_as_one_process(processes, block_size):
+    r = recipe(LAYERS, duration=5.0, sample_rate=SR, fades=True)
+    mixer = build(r, processes=processes, block_size=block_size)
+    try:
+        remote = sum(type(layer).__name__ == "RemoteLayer" for layer in mixer.layers)
+        assert 1 <= remote < 4, "the layers were not shared out"
+        frames = int(r.duration * SR)
+        shared = np.concatenate([mixer.render(min(block_size, frames - i)) for i in range(0, frames, block_size)])
+    finally:
+        mixer.close()
+    assert np.array_equal(shared, render(r, block_size=block_size))
+
+
+def test_a_child_that_dies_fails_the_render_cleanly():
+    r = recipe(LAYERS, duration=5.0, sample_rate=SR)
+    mixer = build(r, processes=2, block_size=4096)
+    child = mixer.offloads[0]._process
+    mixer.render(4096)
+    child.kill()
+    child.wait()
+    with pytest.raises(RuntimeError, match="rendering layers .* failed"):
+        for _ in range(4):
+            mixer.render(4096)
+    mixer.close()
+
+
+def test_closing_the_mixer_stops_its_children():
+    r = recipe(LAYERS, duration=600.0, sample_rate=SR)
+    mixer = build(r, processes=3, block_size=4096)
+    mixer.render(4096)
+    children = [o._process for o in mixer.offloads]
+    mixer.close()
+    assert children and all(c.poll() is not None for c in children)
+
+
+def test_blocks_must_follow_the_schedule():
+    r = recipe(LAYERS, duration=5.0, sample_rate=SR)
+    mixer = build(r, processes=2, block_size=4096)
+    try:
+        with pytest.raises(RuntimeError, match="asked for 100 frames"):
+            mixer.render(100)
+    finally:
+        mixer.close()
+
+
+def test_share_puts_the_longest_first_on_the_least_loaded():
+    assert share([4, 4, 4, 1], 2, overhead=1.0) == [1, 0, 1, 0]
+    assert share([4], 2, overhead=1.0) == [1]
+    assert share([1, 1], 1, overhead=1.0) == [0, 0]
+    assert list(schedule(64, 100, 250)) == [64, 100, 100, 50]
+
+
+def test_short_renders_stay_in_one_process():
+    assert processes_for(30) == 1
+    assert 1 <= processes_for(3600) <= 4
+
+
+def test_export_jobs_write_the_same_file(tmp_path):
+    runner = CliRunner()
+    digests = []
+    for jobs in (1, 2):
+        out = tmp_path / f"forest-{jobs}.flac"
+        res = runner.invoke(cli, ["export", "forest", "-d", "3", "--sample-rate", "44100", "--jobs", str(jobs), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
