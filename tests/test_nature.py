@@ -68,7 +68,7 @@ def test_width_zero_is_mono():
     assert np.allclose(x[:, 0], x[:, 1], atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", ["wind", "ocean", "rain"])
+@pytest.mark.parametrize("kind", ["wind", "ocean", "rain", "stream"])
 def test_no_clicks_in_beds(kind):
     x = unit_render(kind, 5.0, sample_rate=48000)
     assert clicks(x.mean(axis=1), 48000) == 0
@@ -81,7 +81,7 @@ def test_click_detector_finds_a_step_in_a_bed():
 
 
 @pytest.mark.parametrize("kind, attr", [("rain", "_bank"), ("stream", "_bank"), ("fire", "_bank"),
-                                        ("insects", "_bank")])
+                                        ("insects", "_bank"), ("insects", "_calls")])
 def test_every_grain_starts_and_ends_enveloped(kind, attr):
     spec = layer_model(kind).model_validate({"name": "x", "kind": kind})
     bank = getattr(get(kind).unit(spec, 48000, np.random.default_rng(0)), attr)
@@ -166,18 +166,32 @@ def test_leaves_follow_the_wind_two_seconds_late():
 
 
 def test_insect_chirps_follow_temperature():
-    """The 4-5 kHz envelope of the crickets repeats at the Dolbear chirp period."""
+    """A cricket chirps at the Dolbear rate for the temperature, times its own rate (+-10 %) and a
+    wander of about +-20 % over minutes, which is the same at both temperatures (same seed)."""
+    rates, expected = [], []
     for temp in (18.0, 28.0):
-        x = unit_render("insects", 20.0, chorus=0.0, temperature=temp).mean(axis=1)
-        env = band_envelope(x, SR, 3500, 6000)[::40]  # 400 Hz
-        env = env - env.mean()
-        ac = np.correlate(env, env, "full")[len(env) - 1:]
-        lags = np.arange(len(ac)) / 400
-        sel = np.flatnonzero((lags > 1 / 6) & (lags < 2.0))
-        # every multiple of the period correlates as well: take the first lag near the best
-        period = lags[sel[np.argmax(ac[sel] >= 0.8 * ac[sel].max())]]
-        expected = (40 + 4 * (temp * 1.8 + 32 - 50)) / 60
-        assert abs(1 / period - expected) < 0.1 * expected, (temp, 1 / period, expected)
+        x = unit_render("insects", 20.0, crickets=1, chorus=0.0, katydids=0.0, bed=0.0, temperature=temp)
+        env = band_envelope(x.mean(axis=1), SR, 3500, 6000)
+        smooth = np.convolve(env, np.ones(SR // 16) / (SR // 16), "same")  # over the 58-Hz pulses
+        loud = smooth > 0.3 * smooth.max()
+        onsets = np.flatnonzero(loud[1:] & ~loud[:-1]) / SR
+        rates.append(1 / np.median(np.diff(onsets)))  # the median gap: a rest between bouts is no chirp gap
+        expected.append((40 + 4 * (temp * 1.8 + 32 - 50)) / 60)
+        assert abs(rates[-1] - expected[-1]) < 0.35 * expected[-1], (temp, rates[-1], expected[-1])
+    assert abs(rates[1] / rates[0] - expected[1] / expected[0]) < 0.06 * expected[1] / expected[0], (rates, expected)
+
+
+def test_crickets_keep_no_common_beat():
+    """Over minutes the crickets' rates wander apart: the loudness envelope (100 ms, dB) has no
+    autocorrelation peak at 1-3 s, where a chorus at one fixed rate shows its chirp multiples (~0.2)."""
+    x = unit_render("insects", 240.0, chorus=0.0, katydids=0.0, bed=0.0, crickets=14, temperature=22.0).mean(axis=1)
+    hop = SR // 10
+    e = 10 * np.log10((x[: len(x) // hop * hop].reshape(-1, hop) ** 2).mean(axis=1) + 1e-12)
+    e -= e.mean()
+    ac = np.fft.irfft(np.abs(np.fft.rfft(e, 2 * len(e))) ** 2)[: len(e)] / (e @ e)
+    lag = ac[9:32]  # 0.9-3.1 s
+    peak = (lag[1:-1] > lag[:-2]) & (lag[1:-1] >= lag[2:])
+    assert np.all(lag[1:-1][peak] < 0.1), lag
 
 
 def test_night_bed_lies_under_the_crickets():
