@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..dsp.control import Wander, drift, wander_sum
+from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
 from ..params import Automatable, Params, param
 from . import kind
 from .texture import BandTable, Texture, band, pink
-from .water import LowpassTable, _widen
+from .water import _widen
 
 __all__ = ["Wind", "Thunder"]
 
@@ -102,70 +103,167 @@ class Wind(Texture):
 
 class ThunderParams(Params):
     interval: Automatable = param(25.0, unit="s", ge=3, le=600, help="mean time between strikes")
-    distance: Automatable = param(0.5, ge=0, le=1, help="0 overhead (sharp crack) .. 1 far (low rolling)")
-    rumble: Automatable = param(0.3, ge=0, le=1, help="level of the constant far grumble between strikes")
+    distance: Automatable = param(0.5, ge=0, le=1, help="0 overhead (sharp crack, short bright roll) .. 1 far (long low roll)")
+    rumble: Automatable = param(0.3, ge=0, le=1, help="level of the far storm's rolling between strikes")
     width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
+
+
+class _Peals:
+    """The peals of the thunder that is sounding: parallel float64 arrays, one entry per peal.
+
+    A peal is one loud stretch of a roll (the sound of one part of the channel, Farnell ch. 40):
+    ``start`` (s), ``attack`` and ``decay`` (s, its envelope ``(1 - exp(-x/attack)) exp(-x/decay)``),
+    ``left`` and ``right`` (amplitude in each ear) and ``cutoff`` (Hz, its distance low-pass).
+    """
+
+    FIELDS = ("start", "attack", "decay", "left", "right", "cutoff")
+
+    def __init__(self):
+        for name in self.FIELDS:
+            setattr(self, name, np.empty(0))
+
+    def add(self, **columns: np.ndarray) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, np.concatenate([getattr(self, name), columns[name]]))
+
+    def keep(self, mask: np.ndarray) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name)[mask])
 
 
 @kind("thunder", family="nature", params=ThunderParams)
 class Thunder(Texture):
-    """Thunder: strikes at random intervals, each a crack, a rolling rumble and echoes.
+    """Thunder: strikes at random intervals, each a crack, a roll of peals and their echoes.
 
-    Each strike (Farnell ch. 40) is a burst whose rumble is a train of
-    random N-wave pulses, low-passed by distance (near 2 kHz, far 150 Hz),
-    followed by 2-4 reflections; a faint far grumble fills the gaps. The
-    first strike comes within a few seconds, later ones after
-    exponentially distributed gaps around ``interval``.
+    After Farnell, *Designing Sound* ch. 40: a strike's sound is the N-wave
+    pulses of every part of its channel arriving one after another, so it
+    rolls for seconds as loud peals (the parts that lie across the line of
+    sight) over a decaying rumble, then comes back from hills and cloud
+    bases as echoes; distance low-passes it. Here a strike is a set of peals
+    (sharp rise, 0.3-1.5 s decay) spread over its roll, 4-8 s for a near one
+    and up to 20 s far away, falling in level and brightness as they go; a
+    near strike opens with a crack (a bright peal a few hundred ms long).
+    2-3 reflections repeat the peals 0.3-3 s later, softer and darker. The
+    far storm (``rumble``) is a sparse stream of dull peals. All peals of
+    a hop share one spectral shape: a 2nd-order high-pass at 100 Hz and a
+    1st-order low-pass at the energy-weighted cutoff of the sounding peals,
+    with air absorption above it; so the bands rise and fall together, as
+    in recordings (cross-band envelope correlation about 0.55, McDermott and
+    Simoncelli's statistics). The first strike comes within a few seconds,
+    later ones after exponentially distributed gaps around ``interval``.
     """
+
+    FRONT = 1.0  # level of a peal's bright front against its rumble
 
     def __init__(self, params: ThunderParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
         self._shaper = SpectralFrames(rng, self.hop, sample_rate)
+        self._shape = _DistanceTable(self._shaper.freqs)
         f = np.maximum(self._shaper.freqs, 1.0)
-        self._lowpass = LowpassTable(f, pink(f) * f / (f + 20.0) * (1000.0 / np.maximum(f, 20.0)) ** 0.5)
-        self._grumble = wander_sum(rng, 0.15, 4)  # rolls of 0.15-1.2 Hz
-        self._strikes: list[tuple[float, float, float, float, np.ndarray]] = []  # start, size, cutoff, pan, echoes
+        self._front = (pink(f) * (f / 700.0) ** 2 / (1.0 + (f / 700.0) ** 2) / (1.0 + (f / 2000.0) ** 2)).astype(np.float32)
+        self._storm = wander_sum(rng, 0.02, 3)  # the far storm's activity
+        self._peals = _Peals()
         self._next = rng.uniform(0.2, 2.0)
+        self._far = 0.0  # time of the next far-storm peal
+
+    def _strike(self, start: float) -> None:
+        """Add the peals of a strike at ``start`` seconds."""
+        p, rng = self.params, self.rng
+        dist = float(np.clip(float(p.distance(start)) * rng.uniform(0.7, 1.2), 0.0, 1.0))
+        roll = 4.0 + 12.0 * dist + rng.uniform(0.0, 4.0)
+        n = max(2, rng.poisson(0.6 * roll))
+        t = np.concatenate([[0.0], np.sort(rng.uniform(0.0, roll, n - 1) * rng.uniform(0.0, 1.0, n - 1) ** 0.3)])
+        size = rng.uniform(0.6, 1.0) * (1.0 - 0.6 * dist)
+        amp = size * np.exp(-t / (0.3 * roll)) * rng.lognormal(0.0, 1.0, n)
+        amp[0] = 1.5 * size
+        attack = rng.uniform(0.01, 0.03 + 0.06 * dist, n)
+        decay = rng.uniform(0.15, 0.4 + 0.4 * dist, n)
+        cutoff = 1400.0 * 2.0 ** (-4.0 * dist) * 2.0 ** (-t / roll) * rng.lognormal(0.0, 0.3, n)
+        pan = np.clip(rng.uniform(-0.7, 0.7) + rng.normal(0.0, 0.25, n), -1.0, 1.0)
+        if dist < 0.45:  # the crack of a near strike
+            t, amp = np.append(t, 0.0), np.append(amp, 2.0 * size * (1.0 - dist / 0.45))
+            attack, decay = np.append(attack, 0.01), np.append(decay, rng.uniform(0.1, 0.3))
+            cutoff, pan = np.append(cutoff, rng.uniform(4000.0, 6000.0)), np.append(pan, pan[0])
+        lag, gain = rng.uniform(0.5, 3.0, 2), rng.uniform(0.15, 0.35, 2)
+        gain[1] *= rng.integers(0, 2)  # one or two reflections
+        t = np.concatenate([t] + [t + d for d in lag])
+        amp = np.concatenate([amp] + [amp * g for g in gain])
+        scale = np.repeat([1.0, 1.3, 1.3], len(attack))
+        attack, decay = np.tile(attack, 3) * scale, np.tile(decay, 3) * scale
+        cutoff = np.tile(cutoff, 3) * np.repeat([1.0, 0.6, 0.6], len(cutoff))
+        self._sound(start + t, attack, decay, amp, np.tile(pan, 3), cutoff)
+
+    def _sound(self, start, attack, decay, amp, pan, cutoff) -> None:
+        """Add peals: float64 arrays of one length; ``amp`` the level, ``pan`` -1 .. 1 (see :class:`_Peals`)."""
+        keep = amp > 1e-4
+        left, right = equal_power(pan[keep])
+        a = amp[keep] * np.sqrt(2.0)
+        self._peals.add(start=start[keep], attack=attack[keep], decay=decay[keep], left=a * left,
+                        right=a * right, cutoff=cutoff[keep])
+
+    def _far_storm(self, until: float) -> None:
+        """Add the far storm's dull peals up to ``until`` seconds: about one every 1.2 s."""
+        p, rng = self.params, self.rng
+        while self._far < until:
+            t = self._far
+            level = float(p.rumble(t)) * 0.5 * np.exp(drift(self._storm, t))
+            if level > 0:
+                self._sound(np.array([t]), rng.uniform(0.03, 0.12, 1), rng.uniform(0.3, 1.0, 1),
+                            level * rng.lognormal(0.0, 0.8, 1), rng.uniform(-0.9, 0.9, 1),
+                            rng.uniform(150.0, 400.0, 1))
+            self._far = t + rng.exponential(1.2)
 
     def _frame(self) -> np.ndarray:
-        p, k, rng = self.params, self.HOPS, self.rng
+        p, k = self.params, self.HOPS
         t = self.hop_times()
-        while self._next < t[-1] + 0.5:
-            start = self._next
-            dist = float(p.distance(start)) * rng.uniform(0.7, 1.0)
-            echoes = np.stack([rng.uniform(0.3, 3.0, 3), rng.uniform(0.2, 0.5, 3)])
-            self._strikes.append((start, rng.uniform(0.5, 1.0) * (1.0 - 0.5 * dist),
-                                  2000.0 * 2.0 ** (-3.7 * dist), rng.uniform(-0.8, 0.8), echoes))
-            self._next = start + rng.exponential(float(p.interval(start))) + 2.0
-        env = np.zeros((k, 2))
-        cut = np.full((k, 2), 400.0)
-        keep = []
-        for start, size, cutoff, pan, echoes in self._strikes:
-            x = t - start
-            e = _roll(x, rng)
-            for lag, g in echoes.T:
-                e = e + g * _roll(x - lag, rng)
-            e *= size
-            lr = np.array([np.cos((pan + 1) * np.pi / 4), np.sin((pan + 1) * np.pi / 4)]) * np.sqrt(2.0)
-            env += e[:, None] * lr
-            crack = np.where((x >= 0) & (x < 0.4), np.exp(-np.maximum(x, 0) / 0.12), 0.0)
-            cut = np.maximum(cut, (cutoff * (0.5 + 2.0 * crack) + 100.0)[:, None])
-            if x[-1] < 40.0:
-                keep.append((start, size, cutoff, pan, echoes))
-        self._strikes = keep
-        grumble = self.per_hop(p.rumble) * 0.12 * np.exp(1.6 * drift(self._grumble, t))
-        env += np.maximum(grumble, 0.0)[:, None]
-        mag = self._lowpass.at(cut) * env.astype(np.float32)[:, :, None]
+        end = t[-1] + 0.5 * self.hop / self.sample_rate
+        while self._next < end:
+            self._strike(self._next)
+            self._next += _gap(self.rng, float(p.interval(self._next)))
+        self._far_storm(end)
+        pl = self._peals
+        if pl.start.size:
+            x = t[None, :] - pl.start[:, None]  # (peals, hops)
+            xs = np.maximum(x, 0.0)
+            e = np.where(x >= 0, (1.0 - np.exp(-xs / pl.attack[:, None])) * np.exp(-xs / pl.decay[:, None]), 0.0)
+            env = np.stack([pl.left @ e, pl.right @ e], axis=1)  # (hops, 2)
+            w = (e * (pl.left + pl.right)[:, None]) ** 2
+            cut = 2.0 ** ((np.log2(pl.cutoff) @ w) / np.maximum(w.sum(axis=0), 1e-30))
+            # the steep front of each peal's N-waves: a short bright burst at its onset, the
+            # crisper the nearer (brighter) the peal
+            front = np.where(x >= 0, np.exp(-xs / 0.02), 0.0)
+            edge = (pl.cutoff / 2000.0) * np.stack([pl.left, pl.right])  # (2, peals)
+            burst = (edge @ front).T  # (hops, 2)
+            pl.keep(pl.start + 8.0 * pl.decay > end)
+        else:
+            env, cut, burst = np.zeros((k, 2)), np.full(k, 200.0), np.zeros((k, 2))
+        mag = self._shape.at(cut)[:, None, :] * env.astype(np.float32)[:, :, None]
+        if burst.any():
+            mag += self._front * (self.FRONT * burst).astype(np.float32)[:, :, None]
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.12)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.4)
 
 
-def _roll(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A strike's rumble envelope at ``x`` seconds after it: a fast rise, a rolling decay over
-    about 8 s, roughened per hop by random N-wave pulse energy. float64, 0 before the strike."""
-    on = x >= 0
-    xs = np.maximum(x, 0.0)
-    rise = 1.0 - np.exp(-xs / 0.05)
-    decay = np.exp(-xs / 3.0) * (1.0 + 0.6 * np.sin(np.pi * np.minimum(xs / 6.0, 1.0)))
-    rough = rng.lognormal(0.0, 0.45, len(x))
-    return np.where(on, rise * decay * rough, 0.0)
+def _gap(rng: np.random.Generator, interval: float) -> float:
+    """Seconds to the next strike: exponential around ``interval``, never under 2 s."""
+    return 2.0 + rng.exponential(max(interval - 2.0, 1.0))
+
+
+class _DistanceTable:
+    """Magnitudes of thunder heard through distance, for cutoffs on a 1/8-octave grid from
+    60 Hz to 8 kHz: power per octave ``hp(f) / (1 + (f/c)^2) * exp(-(f / 3.5c)^2)`` (a 2nd-order
+    high-pass at 100 Hz, a 1st-order low-pass at ``c`` and air absorption above it).
+    ``at(cutoff_hz)`` takes any shape and returns float32 ``cutoff.shape + (bins,)``."""
+
+    _LOW, _STEPS = 60.0, 8
+
+    def __init__(self, freqs: np.ndarray):
+        f = np.maximum(freqs, 1.0)
+        c = self._LOW * 2.0 ** (np.arange(int(np.log2(8000.0 / self._LOW) * self._STEPS) + 1) / self._STEPS)
+        hp = (f / 100.0) ** 4 / (1.0 + (f / 100.0) ** 4)
+        power = hp / (1.0 + (f / c[:, None]) ** 2) * np.exp(-((f / (3.5 * c[:, None])) ** 2))
+        self._table = (np.sqrt(power) * pink(f)).astype(np.float32)
+
+    def at(self, cutoff_hz) -> np.ndarray:
+        row = np.rint(self._STEPS * np.log2(np.maximum(cutoff_hz, 1.0) / self._LOW)).astype(np.int64)
+        return self._table[np.clip(row, 0, len(self._table) - 1)]
