@@ -51,7 +51,8 @@ def noise_like(x: np.ndarray, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("kind", NATURE)
 def test_level_near_nominal(kind):
     x = unit_render(kind, 20.0 if kind == "ocean" else 6.0)
-    low = -34 if kind in ("thunder", "birds", "fire", "stream") else -24  # sparse events: high crest, lower RMS
+    # sparse events, or loud crashes over quiet troughs: high crest, lower RMS
+    low = -34 if kind in ("thunder", "birds", "fire", "stream", "ocean") else -24
     assert low < rms_db(x) < -12, f"{kind} renders at {rms_db(x):.1f} dBFS"
     assert np.abs(x).max() < 1.0
 

@@ -210,29 +210,51 @@ class Rain(Texture):
 
 # ---------------------------------------------------------------- stream
 
+def _slap(rng, n: int, sample_rate: int) -> np.ndarray:
+    """A splash's slap: noise in a band around 1.2 kHz (0.8 octave) decaying in 4-10 ms after a 1-ms rise; float64 (n,)."""
+    t = np.arange(n) / sample_rate
+    x = rng.standard_normal(n) * np.exp(-t / rng.uniform(0.004, 0.01))
+    f = np.fft.rfftfreq(n, 1.0 / sample_rate)
+    x = np.fft.irfft(np.fft.rfft(x) * band(np.log2(np.maximum(f, 1.0)), 1200.0, 0.8), n)
+    tail = n // 4
+    end = np.ones(n)
+    end[-tail:] = 0.5 + 0.5 * np.cos(np.pi * np.arange(tail) / tail)
+    return x * onset_ramp(n, sample_rate, 0.001) * end
+
+
 class StreamParams(Params):
     flow: Automatable = param(0.5, ge=0, le=1, help="flow rate: sets the bubble rate and the gurgle")
     size: Automatable = param(0.5, ge=0, le=1, help="0 small bright bubbles .. 1 large deep ones")
-    distance: Automatable = param(0.2, ge=0, le=1, help="0 at the bank .. 1 far: fewer bubbles, darker")
+    distance: Automatable = param(0.2, ge=0, le=1, help="0 at the bank .. 1 far: fewer bubbles, darker, steadier")
     width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
 
 
 _BUBBLES = 96
 _BURST_S = 0.25  # longest burst: bubbles of one burst start within this span
+_VOICES = 5  # bed voices with their own surge: three resonances, the low gurgle, the fizz
+_SURGE_RATES = 2.0 ** np.arange(5)  # 1-16 Hz
+_SURGE_NORM = 1.0 / (0.5 * np.sqrt(len(_SURGE_RATES)))  # each Wander has a standard deviation of about 0.5
 
 
 @kind("stream", family="nature", params=StreamParams)
 class Stream(Texture):
     """A babbling brook: bursts of Minnaert bubbles and splashes over gurgling, resonant water noise.
 
-    Bubbles follow van den Doel (2005): radii drawn from a power law,
-    ``f0 = 3/r``, rising chirp, exponential decay. Real running water is
-    intermittent: bubbles come in bursts (a pocket of air breaking up), 2-6
-    per second from ``flow``, each 3-30 bubbles over 30-250 ms with a bright
-    splash that lifts every band at once, over sparse single bubbles. The bed
-    is noise through resonances wandering in 0.5-2 kHz, the spectral form of
-    jmcc's "babbling brook" (RHPF of brown noise with wandering cutoffs,
-    notes "Stream"), with a shared gurgle envelope.
+    Bubbles follow van den Doel (2005): radii log-uniform in 0.85-6 mm
+    (3.5 kHz-500 Hz), ``f0 = 3/r``, rising chirp, exponential decay, louder
+    the larger they are. Real running water is intermittent: bubbles come in
+    bursts (a pocket of air breaking up), 2-6 per second from ``flow``, each
+    opening with a short band-limited slap and holding 3-30 bubbles over
+    30-250 ms and a splash that lifts the bands around 2 kHz, over sparse
+    single bubbles. The bed is noise through resonances wandering in
+    0.6-2.5 kHz, the spectral form of jmcc's "babbling brook" (RHPF of brown
+    noise with wandering cutoffs, notes "Stream"), a low gurgle and a fizz.
+    Each bed voice surges: its level is the exponential of smooth random
+    signals at octave-spaced rates 1-16 Hz (half shared by all voices, half
+    its own) over a slower tide, which gives the flat modulation spectrum,
+    the envelope spread and cross-band correlation of recordings of pouring
+    water (statistics after McDermott & Simoncelli 2011). Distance steadies
+    the surges; the bubbles stay below 6 kHz, so their onsets never click.
     """
 
     def __init__(self, params: StreamParams, sample_rate, rng):
@@ -241,19 +263,22 @@ class Stream(Texture):
         f = np.maximum(self._shaper.freqs, 1.0)
         self._log2f = np.log2(f)
         tilt = pink(f) * f / (f + 40.0)
-        self._resonance = BandTable(self._log2f, 200.0, 4000.0, 0.12, tilt)
-        self._floor = (0.25 * band(self._log2f, 250.0, 1.5) * tilt).astype(np.float32)
-        self._splash = (band(self._log2f, 2500.0, 1.6) * tilt).astype(np.float32)
-        self._fizz = band(self._log2f, 5000.0, 1.3) * tilt
+        self._resonance = BandTable(self._log2f, 200.0, 4000.0, 0.25, tilt)
+        self._low = (band(self._log2f, 300.0, 1.5) * tilt).astype(np.float32)
+        self._splash = (band(self._log2f, 1800.0, 1.0) * tilt).astype(np.float32)
+        self._fizz = band(self._log2f, 4000.0, 1.6) * tilt
         self._peaks = Wander(rng, [3.0, 4.3, 5.9])
-        self._gurgle = wander_sum(rng, 0.5, 4)
-        self._slow = wander_sum(rng, 0.01, 4)
+        self._surge = Wander(rng, np.tile(_SURGE_RATES, _VOICES + 1))
+        self._tide = Wander(rng, 0.2)
         self._bursts = np.zeros((0, 3))  # start s, height, decay s
         g = np.random.default_rng(rng.integers(2**63))
-        radii = np.sort(0.0007 * (6.0 ** g.random(_BUBBLES)))  # 0.7-4.2 mm (4.3 kHz-710 Hz), log-uniform
-        n = int(0.05 * sample_rate)
+        radii = np.sort(0.00085 * (7.0 ** g.random(_BUBBLES)))  # 0.85-6 mm, log-uniform
+        n = int(0.1 * sample_rate)
         self._bank = _normalise(np.array([bubble(r, n, sample_rate, rise=g.uniform(0.02, 0.05)) for r in radii]))
+        self._loudness = (radii / radii.mean()) ** 0.75  # larger bubbles ring louder
         self._lengths = grain_lengths(self._bank)
+        self._slaps = _normalise(np.array([_slap(g, int(0.03 * sample_rate), sample_rate) for _ in range(16)]))
+        self._slap_lengths = grain_lengths(self._slaps)
         self._ola = OverlapAdd(self.size, n + int((_BURST_S + 0.001) * sample_rate))
 
     def _frame(self) -> np.ndarray:
@@ -262,8 +287,15 @@ class Stream(Texture):
         flow = self.per_hop(p.flow)
         dist = self.per_hop(p.distance)
         size = self.per_hop(p.size)
-        gurgle = np.exp(0.4 * drift(self._gurgle, t) + 0.2 * drift(self._slow, t))
-        # bursts: onset times, heights and decays; their splash lifts the bed in every band
+        # surges: a shared and an own signal per voice (standard deviation about 1 each) over the
+        # tide, their peaks flattened (loud stretches, not loud moments); the fizz surges less, so
+        # the bands above 6 kHz never jump like a click
+        m = self._surge.at(t).reshape(_VOICES + 1, len(_SURGE_RATES), k).sum(axis=1) * _SURGE_NORM
+        steady = 1.0 - 0.7 * dist
+        tide = np.exp(steady * self._tide.at(t))
+        surge = np.exp(0.7 * steady * np.minimum(m[0] + m[1:], 0.5)) * tide  # (voices, hops)
+        surge[4] **= 0.6
+        # bursts: onset times, heights and decays; their splash lifts the bands around 2 kHz
         burst_rate = (1.2 + 3.5 * flow) * (1.0 - 0.6 * dist)
         b_starts = poisson_times(rng, burst_rate * hop / sr, hop)
         nb = len(b_starts)
@@ -273,35 +305,40 @@ class Stream(Texture):
         x = t[None, :] - self._bursts[:, :1]
         splash = (self._bursts[:, 1:2] * (x >= 0) * np.exp(-np.maximum(x, 0) / self._bursts[:, 2:])).sum(axis=0)
         self._bursts = self._bursts[x[:, -1] < 8 * self._bursts[:, 2]]
-        # bed: three wandering resonances, a low floor, fizz darkening with distance, and the splashes
-        centres = 900.0 * 2.0 ** (0.9 * self._peaks.at(t) - 0.6 * (size - 0.5))  # (3, hops)
-        level = (0.04 + 0.1 * flow) * gurgle
-        mag = self._resonance.at(centres).sum(axis=0) * level[:, None].astype(np.float32)
-        mag += np.multiply.outer(level.astype(np.float32), self._floor)
-        mag += np.multiply.outer((0.6 * level + 0.2 * splash).astype(np.float32),
+        # bed: three wandering resonances, a low gurgle, fizz darkening with distance, and the splashes
+        centres = 1100.0 * 2.0 ** (0.7 * self._peaks.at(t) - 0.6 * (size - 0.5))  # (3, hops)
+        level = (0.04 + 0.1 * flow) * tide
+        gains = (level * surge).astype(np.float32)
+        mag = np.einsum("vh,vhb->hb", gains[:3], self._resonance.at(centres))
+        mag += np.multiply.outer(gains[3] * np.float32(0.4), self._low)
+        mag += np.multiply.outer((3.0 * gains[4] + 0.1 * level * splash).astype(np.float32),
                                  (self._fizz * 2.0 ** (-dist[k // 2])).astype(np.float32))
-        mag += np.multiply.outer((0.5 * splash).astype(np.float32), self._splash)
+        mag += np.multiply.outer((1.5 * level * splash).astype(np.float32), self._splash)
         out = self._shaper.synthesize(self._shaper.shaped(mag))
+        # each burst opens with the slap of the water breaking
+        if nb:
+            slap = _stereo(rng.uniform(-0.7, 0.7, nb), 3.0 * np.minimum(heights, 2.0) * (0.4 + flow[b_starts // hop]))
+            self._ola.grains(b_starts, self._slaps, rng.integers(0, len(self._slaps), nb), slap, self._slap_lengths)
         # bubbles: a few per burst spread over its span, and sparse single ones
         count = rng.poisson(3.0 + 12.0 * np.minimum(heights, 2.5))
         span = rng.uniform(0.03, _BURST_S, nb)
         starts = np.repeat(b_starts, count) + (rng.random(int(count.sum())) * np.repeat(span, count) * sr).astype(np.int64)
-        gain = np.minimum(np.repeat(heights, count) * rng.lognormal(-1.2, 0.8, len(starts)), 0.6) * 1.6
+        gain = np.minimum(np.repeat(heights, count) * rng.lognormal(-1.2, 1.0, len(starts)), 1.2) * 2.5
         single = poisson_times(rng, (5.0 + 15.0 * flow) * (1.0 - 0.7 * dist) * hop / sr, hop)
         starts = np.concatenate([starts, single])
-        gain = np.concatenate([gain, rng.lognormal(-1.0, 0.6, len(single)) * 0.15])
+        gain = np.concatenate([gain, rng.lognormal(-1.0, 0.6, len(single)) * 0.25])
         e = len(starts)
         if e:
             bias = np.clip(size[np.minimum(starts // hop, k - 1)], 0.02, 0.98)
+            # radii ascend with the index: a low size favours the small bubbles
             variant = (_BUBBLES * rng.random(e) ** ((1 - bias) / bias)).astype(np.int64).clip(0, _BUBBLES - 1)
-            variant = _BUBBLES - 1 - variant  # small bubbles (high index after flip) favoured when size is low
             # each bubble reaches the far ear up to 0.6 ms later, so the ears hear different waveforms
-            lr = _stereo(rng.uniform(-0.95, 0.95, e), gain)
+            lr = _stereo(rng.uniform(-0.95, 0.95, e), gain * self._loudness[variant])
             late = starts + (rng.uniform(0.0, 0.0006, e) * sr).astype(np.int64)
             self._ola.grains(starts, self._bank, variant, lr * [1.0, 0.0], self._lengths)
             self._ola.grains(late, self._bank, variant, lr * [0.0, 1.0], self._lengths)
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.24)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.085)
 
 
 # ---------------------------------------------------------------- ocean
@@ -318,9 +355,14 @@ class Ocean(Texture):
     """Surf: wave events with a slow swell, a fast break and a long wash, over a low rumble.
 
     Two overlapping wave generators, each wave with its own jittered period
-    (6-12 s at the default), height and place in the field; the low-pass
-    cutoff follows the swell (about 300 Hz in the trough to 2-4 kHz at the
-    crash), foam is high-passed fizz at the crest (notes "Ocean").
+    (6-12 s at the default), height and place in the field; the swell rises
+    over 30 % of the period and washes back with a time constant of 22 %,
+    the break decays in 0.5 s, which puts the envelope power at 0.25-2 Hz
+    that recordings of surf show; the low-pass cutoff follows the swell
+    (about 300 Hz in the trough to 2-4 kHz at the crash), foam is
+    high-passed fizz riding the crash and the swell (notes "Ocean"); the
+    rumble sits around 100 Hz and the bodies fall off below 120 Hz, as in
+    recorded surf (ESC-50 sea waves: -22 dB at 100 Hz against the 1-kHz band).
     """
 
     def __init__(self, params: OceanParams, sample_rate, rng):
@@ -328,8 +370,8 @@ class Ocean(Texture):
         self._shaper = SpectralFrames(rng, self.hop, sample_rate)
         f = np.maximum(self._shaper.freqs, 1.0)
         self._log2f = np.log2(f)
-        self._tilt = pink(f) * f / (f + 30.0)
-        self._rumble = band(self._log2f, 60.0, 1.3) * self._tilt
+        self._tilt = pink(f) * f * f / (f * f + 120.0 ** 2)
+        self._rumble = band(self._log2f, 100.0, 1.0) * pink(f)
         self._foam = band(self._log2f, 4500.0, 1.2) * self._tilt
         self._bodies = LowpassTable(f, self._tilt, 200.0, 25)  # 200 Hz .. 12.7 kHz
         self._waves: list[tuple[float, float, float, float]] = []  # (start s, height, period s, pan)
@@ -360,11 +402,11 @@ class Ocean(Texture):
         keep = []
         for start, height, period, pan in self._waves:
             x = t - start
-            rise = 0.45 * period
+            rise = 0.3 * period
             up = np.clip(x / rise, 0.0, 1.0)
             after = np.maximum(x - rise, 0.0)
-            s = np.where(x < rise, up ** 2 * (3 - 2 * up), np.exp(-after / (0.35 * period)))
-            c = np.where(x < rise, up ** 8, np.exp(-after / 1.2) * (1.0 - np.exp(-after / 0.08) * 0.0))
+            s = np.where(x < rise, up ** 2 * (3 - 2 * up), np.exp(-after / (0.22 * period)))
+            c = np.where(x < rise, up ** 8, np.exp(-after / 0.5))
             lr = np.array(equal_power(pan), np.float64) * np.sqrt(2.0)
             swell += height * s[:, None] * lr
             crash += height * c[:, None] * lr
@@ -376,9 +418,9 @@ class Ocean(Texture):
         crash *= level
         cutoff = 400.0 + 5000.0 * np.clip(swell + 1.5 * crash, 0, 2) * (1.0 - 0.7 * dist[:, None])  # (k, 2)
         mag = self._bodies.at(cutoff) * (0.25 + swell + 1.5 * crash).astype(np.float32)[:, :, None]
-        fizz = rng.lognormal(0.0, 0.5, (k, 2))
-        foam = (crash + 0.15 * swell) * (1.0 - 0.8 * dist[:, None]) * fizz
-        mag += np.multiply.outer(foam.astype(np.float32), (2.6 * self._foam).astype(np.float32))
+        fizz = rng.lognormal(0.0, 0.3, (k, 2))
+        foam = (0.5 * crash + 0.4 * swell + 0.05) * (1.0 - 0.8 * dist[:, None]) * fizz
+        mag += np.multiply.outer(foam.astype(np.float32), (1.5 * self._foam).astype(np.float32))
         mag += np.multiply.outer((0.12 + 0.1 * swell).astype(np.float32), self._rumble.astype(np.float32))
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.27)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.28)
