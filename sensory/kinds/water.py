@@ -211,15 +211,18 @@ class Rain(Texture):
 # ---------------------------------------------------------------- stream
 
 def _slap(rng, n: int, sample_rate: int) -> np.ndarray:
-    """A splash's slap: noise in a band around 1.2 kHz (0.8 octave) decaying in 4-10 ms after a 1-ms rise; float64 (n,)."""
-    t = np.arange(n) / sample_rate
-    x = rng.standard_normal(n) * np.exp(-t / rng.uniform(0.004, 0.01))
+    """A splash's slap: noise decaying in 4-10 ms, band-limited around 1.2 kHz (0.7 octave) after
+    it starts, so the band limit also shapes its rise (nothing above 6 kHz); float64 (n,)."""
+    lead = int(0.004 * sample_rate)  # room for the band-pass to ring in before the noise starts
+    t = np.arange(n - lead) / sample_rate
+    x = np.zeros(n)
+    x[lead:] = rng.standard_normal(n - lead) * np.exp(-t / rng.uniform(0.004, 0.01))
     f = np.fft.rfftfreq(n, 1.0 / sample_rate)
-    x = np.fft.irfft(np.fft.rfft(x) * band(np.log2(np.maximum(f, 1.0)), 1200.0, 0.8), n)
+    x = np.fft.irfft(np.fft.rfft(x) * band(np.log2(np.maximum(f, 1.0)), 1200.0, 0.7), n)
     tail = n // 4
     end = np.ones(n)
     end[-tail:] = 0.5 + 0.5 * np.cos(np.pi * np.arange(tail) / tail)
-    return x * onset_ramp(n, sample_rate, 0.001) * end
+    return x * onset_ramp(n, sample_rate, 0.004) * end
 
 
 class StreamParams(Params):
@@ -240,14 +243,14 @@ _SURGE_NORM = 1.0 / (0.5 * np.sqrt(len(_SURGE_RATES)))  # each Wander has a stan
 class Stream(Texture):
     """A babbling brook: bursts of Minnaert bubbles and splashes over gurgling, resonant water noise.
 
-    Bubbles follow van den Doel (2005): radii log-uniform in 0.85-6 mm
-    (3.5 kHz-500 Hz), ``f0 = 3/r``, rising chirp, exponential decay, louder
+    Bubbles follow van den Doel (2005): radii log-uniform in 0.85-4.3 mm
+    (3.5 kHz-700 Hz), ``f0 = 3/r``, rising chirp, exponential decay, louder
     the larger they are. Real running water is intermittent: bubbles come in
-    bursts (a pocket of air breaking up), 2-6 per second from ``flow``, each
-    opening with a short band-limited slap and holding 3-30 bubbles over
-    30-250 ms and a splash that lifts the bands around 2 kHz, over sparse
-    single bubbles. The bed is noise through resonances wandering in
-    0.6-2.5 kHz, the spectral form of jmcc's "babbling brook" (RHPF of brown
+    bursts (a pocket of air breaking up), 2.5-6 per second from ``flow``,
+    each opening with a short band-limited slap (the onsets and the 25-28 dB
+    crest factor of recordings) and holding 3-30 bubbles over 30-250 ms and
+    a splash that lifts the bands around 2 kHz, over sparse single bubbles.
+    The bed is noise through resonances wandering in 0.7-2.6 kHz, the spectral form of jmcc's "babbling brook" (RHPF of brown
     noise with wandering cutoffs, notes "Stream"), a low gurgle and a fizz.
     Each bed voice surges: its level is the exponential of smooth random
     signals at octave-spaced rates 1-16 Hz (half shared by all voices, half
@@ -272,7 +275,7 @@ class Stream(Texture):
         self._tide = Wander(rng, 0.2)
         self._bursts = np.zeros((0, 3))  # start s, height, decay s
         g = np.random.default_rng(rng.integers(2**63))
-        radii = np.sort(0.00085 * (7.0 ** g.random(_BUBBLES)))  # 0.85-6 mm, log-uniform
+        radii = np.sort(0.00085 * (5.0 ** g.random(_BUBBLES)))  # 0.85-4.3 mm, log-uniform
         n = int(0.1 * sample_rate)
         self._bank = _normalise(np.array([bubble(r, n, sample_rate, rise=g.uniform(0.02, 0.05)) for r in radii]))
         self._loudness = (radii / radii.mean()) ** 0.75  # larger bubbles ring louder
@@ -293,10 +296,10 @@ class Stream(Texture):
         m = self._surge.at(t).reshape(_VOICES + 1, len(_SURGE_RATES), k).sum(axis=1) * _SURGE_NORM
         steady = 1.0 - 0.7 * dist
         tide = np.exp(steady * self._tide.at(t))
-        surge = np.exp(0.7 * steady * np.minimum(m[0] + m[1:], 0.5)) * tide  # (voices, hops)
-        surge[4] **= 0.6
+        surge = np.exp(0.85 * steady * np.minimum(m[0] + m[1:], 0.5)) * tide  # (voices, hops)
+        surge[4] **= 0.5
         # bursts: onset times, heights and decays; their splash lifts the bands around 2 kHz
-        burst_rate = (1.2 + 3.5 * flow) * (1.0 - 0.6 * dist)
+        burst_rate = (1.6 + 4.7 * flow) * (1.0 - 0.6 * dist)
         b_starts = poisson_times(rng, burst_rate * hop / sr, hop)
         nb = len(b_starts)
         heights = rng.lognormal(0.0, 0.4, nb)
@@ -306,24 +309,24 @@ class Stream(Texture):
         splash = (self._bursts[:, 1:2] * (x >= 0) * np.exp(-np.maximum(x, 0) / self._bursts[:, 2:])).sum(axis=0)
         self._bursts = self._bursts[x[:, -1] < 8 * self._bursts[:, 2]]
         # bed: three wandering resonances, a low gurgle, fizz darkening with distance, and the splashes
-        centres = 1100.0 * 2.0 ** (0.7 * self._peaks.at(t) - 0.6 * (size - 0.5))  # (3, hops)
-        level = (0.04 + 0.1 * flow) * tide
+        centres = 1300.0 * 2.0 ** (0.7 * self._peaks.at(t) - 0.6 * (size - 0.5))  # (3, hops)
+        level = (0.028 + 0.07 * flow) * tide
         gains = (level * surge).astype(np.float32)
         mag = np.einsum("vh,vhb->hb", gains[:3], self._resonance.at(centres))
-        mag += np.multiply.outer(gains[3] * np.float32(0.4), self._low)
+        mag += np.multiply.outer(gains[3] * np.float32(0.9), self._low)
         mag += np.multiply.outer((3.0 * gains[4] + 0.1 * level * splash).astype(np.float32),
                                  (self._fizz * 2.0 ** (-dist[k // 2])).astype(np.float32))
         mag += np.multiply.outer((1.5 * level * splash).astype(np.float32), self._splash)
         out = self._shaper.synthesize(self._shaper.shaped(mag))
         # each burst opens with the slap of the water breaking
         if nb:
-            slap = _stereo(rng.uniform(-0.7, 0.7, nb), 3.0 * np.minimum(heights, 2.0) * (0.4 + flow[b_starts // hop]))
+            slap = _stereo(rng.uniform(-0.7, 0.7, nb), 6.0 * np.minimum(heights, 2.0) * (0.4 + flow[b_starts // hop]))
             self._ola.grains(b_starts, self._slaps, rng.integers(0, len(self._slaps), nb), slap, self._slap_lengths)
         # bubbles: a few per burst spread over its span, and sparse single ones
         count = rng.poisson(3.0 + 12.0 * np.minimum(heights, 2.5))
         span = rng.uniform(0.03, _BURST_S, nb)
         starts = np.repeat(b_starts, count) + (rng.random(int(count.sum())) * np.repeat(span, count) * sr).astype(np.int64)
-        gain = np.minimum(np.repeat(heights, count) * rng.lognormal(-1.2, 1.0, len(starts)), 1.2) * 2.5
+        gain = np.minimum(np.repeat(heights, count) * rng.lognormal(-1.2, 1.0, len(starts)), 0.8) * 2.5
         single = poisson_times(rng, (5.0 + 15.0 * flow) * (1.0 - 0.7 * dist) * hop / sr, hop)
         starts = np.concatenate([starts, single])
         gain = np.concatenate([gain, rng.lognormal(-1.0, 0.6, len(single)) * 0.25])
