@@ -267,16 +267,17 @@ class Stream(Texture):
         self._log2f = np.log2(f)
         tilt = pink(f) * f / (f + 40.0)
         self._resonance = BandTable(self._log2f, 200.0, 4000.0, 0.25, tilt)
-        self._low = (band(self._log2f, 300.0, 1.5) * tilt).astype(np.float32)
-        self._splash = (band(self._log2f, 1800.0, 1.0) * tilt).astype(np.float32)
-        self._fizz = band(self._log2f, 4000.0, 1.6) * tilt
+        self._fizz = band(self._log2f, 6000.0, 1.6) * tilt
+        # fixed shapes: the low gurgle, the fizz (darkened with distance each frame) and the splash
+        self._fixed = np.stack([band(self._log2f, 300.0, 1.5) * tilt, self._fizz,
+                                band(self._log2f, 1800.0, 1.0) * tilt]).astype(np.float32)
         self._peaks = Wander(rng, [3.0, 4.3, 5.9])
         self._surge = Wander(rng, np.tile(_SURGE_RATES, _VOICES + 1))
         self._tide = Wander(rng, 0.2)
         self._bursts = np.zeros((0, 3))  # start s, height, decay s
         g = np.random.default_rng(rng.integers(2**63))
         radii = np.sort(0.00085 * (5.0 ** g.random(_BUBBLES)))  # 0.85-4.3 mm, log-uniform
-        n = int(0.1 * sample_rate)
+        n = int(0.06 * sample_rate)
         self._bank = _normalise(np.array([bubble(r, n, sample_rate, rise=g.uniform(0.02, 0.05)) for r in radii]))
         self._loudness = (radii / radii.mean()) ** 0.75  # larger bubbles ring louder
         self._lengths = grain_lengths(self._bank)
@@ -312,18 +313,17 @@ class Stream(Texture):
         centres = 1300.0 * 2.0 ** (0.7 * self._peaks.at(t) - 0.6 * (size - 0.5))  # (3, hops)
         level = (0.028 + 0.07 * flow) * tide
         gains = (level * surge).astype(np.float32)
-        mag = np.einsum("vh,vhb->hb", gains[:3], self._resonance.at(centres))
-        mag += np.multiply.outer(gains[3] * np.float32(0.9), self._low)
-        mag += np.multiply.outer((3.0 * gains[4] + 0.1 * level * splash).astype(np.float32),
-                                 (self._fizz * 2.0 ** (-dist[k // 2])).astype(np.float32))
-        mag += np.multiply.outer((1.5 * level * splash).astype(np.float32), self._splash)
+        mag = np.matmul(gains[:3].T[:, None, :], self._resonance.at(centres).transpose(1, 0, 2))[:, 0]  # (hops, bins)
+        weights = np.stack([0.9 * gains[3], 6.0 * gains[4] + 0.1 * level * splash, 1.5 * level * splash], axis=1)
+        self._fixed[1] = self._fizz * 2.0 ** (-dist[k // 2])
+        mag += weights.astype(np.float32) @ self._fixed  # low gurgle, fizz, splash
         out = self._shaper.synthesize(self._shaper.shaped(mag))
         # each burst opens with the slap of the water breaking
         if nb:
             slap = _stereo(rng.uniform(-0.7, 0.7, nb), 6.0 * np.minimum(heights, 2.0) * (0.4 + flow[b_starts // hop]))
             self._ola.grains(b_starts, self._slaps, rng.integers(0, len(self._slaps), nb), slap, self._slap_lengths)
         # bubbles: a few per burst spread over its span, and sparse single ones
-        count = rng.poisson(3.0 + 12.0 * np.minimum(heights, 2.5))
+        count = rng.poisson(2.0 + 8.0 * np.minimum(heights, 2.5))
         span = rng.uniform(0.03, _BURST_S, nb)
         starts = np.repeat(b_starts, count) + (rng.random(int(count.sum())) * np.repeat(span, count) * sr).astype(np.int64)
         gain = np.minimum(np.repeat(heights, count) * rng.lognormal(-1.2, 1.0, len(starts)), 0.8) * 2.5
@@ -341,7 +341,7 @@ class Stream(Texture):
             self._ola.grains(starts, self._bank, variant, lr * [1.0, 0.0], self._lengths)
             self._ola.grains(late, self._bank, variant, lr * [0.0, 1.0], self._lengths)
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.085)
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.075)
 
 
 # ---------------------------------------------------------------- ocean
