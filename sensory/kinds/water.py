@@ -318,10 +318,13 @@ class Stream(Texture):
         self._fixed[1] = self._fizz * 2.0 ** (-dist[k // 2])
         mag += weights.astype(np.float32) @ self._fixed  # low gurgle, fizz, splash
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        # each burst opens with the slap of the water breaking
+        # each burst opens with the slap of the water breaking, a different noise in each ear
         if nb:
             slap = _stereo(rng.uniform(-0.7, 0.7, nb), 6.0 * np.minimum(heights, 2.0) * (0.4 + flow[b_starts // hop]))
-            self._ola.grains(b_starts, self._slaps, rng.integers(0, len(self._slaps), nb), slap, self._slap_lengths)
+            first = rng.integers(0, len(self._slaps), nb)
+            other = (first + rng.integers(1, len(self._slaps), nb)) % len(self._slaps)
+            self._ola.grains(b_starts, self._slaps, first, slap * [1.0, 0.0], self._slap_lengths)
+            self._ola.grains(b_starts, self._slaps, other, slap * [0.0, 1.0], self._slap_lengths)
         # bubbles: a few per burst spread over its span, and sparse single ones
         count = rng.poisson(2.0 + 8.0 * np.minimum(heights, 2.5))
         span = rng.uniform(0.03, _BURST_S, nb)
