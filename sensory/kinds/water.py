@@ -297,7 +297,7 @@ class Stream(Texture):
         m = self._surge.at(t).reshape(_VOICES + 1, len(_SURGE_RATES), k).sum(axis=1) * _SURGE_NORM
         steady = 1.0 - 0.7 * dist
         tide = np.exp(steady * self._tide.at(t))
-        surge = np.exp(0.85 * steady * np.minimum(m[0] + m[1:], 0.5)) * tide  # (voices, hops)
+        surge = np.exp(steady * np.minimum(m[0] + m[1:], 0.5)) * tide  # (voices, hops)
         surge[4] **= 0.5
         # bursts: onset times, heights and decays; their splash lifts the bands around 2 kHz
         burst_rate = (1.6 + 4.7 * flow) * (1.0 - 0.6 * dist)
