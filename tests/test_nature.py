@@ -218,6 +218,22 @@ def test_birds_are_tonal_events():
     assert np.median(spec.max(axis=1) / np.median(spec, axis=1)) > 30
 
 
+def test_birds_canopy_tail_fills_the_gaps(monkeypatch):
+    """The forest's reverberant tail follows each syllable: a single bird's song occupies far more
+    20-ms frames within 40 dB of its loudest than the dry song does."""
+    from sensory.kinds import creatures
+
+    def occupancy():
+        x = unit_render("birds", 20.0, birds=1, density=1.0).mean(axis=1)
+        frames = x[: len(x) // 320 * 320].reshape(-1, 320)
+        level = 10 * np.log10((frames ** 2).mean(axis=1) + 1e-20)
+        return np.mean(level > level.max() - 40)
+
+    wet = occupancy()
+    monkeypatch.setattr(creatures, "_CANOPY_LEVEL", 0.0)
+    assert wet > occupancy() + 0.15
+
+
 def test_thunder_strikes_early_and_is_low():
     x = unit_render("thunder", 10.0).mean(axis=1)
     assert rms_db(x[: 4 * SR]) > -50

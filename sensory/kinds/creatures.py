@@ -1,7 +1,10 @@
 """Creatures: a bird chorus and an insect chorus.
 
-Birds: syllables are phase-accumulated FM sines with smooth envelopes, an
-optional AM trill and a second harmonic about -10 dB; species-like sets
+Birds: syllables are FM sines (the phase is the exact integral of a
+quadratic pitch glide) with smooth envelopes, an optional AM trill and a
+second harmonic about -10 dB, followed by the forest's reverberant tail
+(exponentially decaying noise: J. A. Moorer, "About this reverberation
+business", Computer Music Journal 3(2), 1979); species-like sets
 after the notes' "Birds" entry (cardinal swoop ``1740 + 260 sin`` Hz over
 130 ms, V. Hunter Adams, Cornell ECE 4760; cuckoo 712 / 573 Hz,
 algoritmarte). Insects: A. Farnell, *Designing Sound* (MIT Press, 2010),
@@ -36,8 +39,12 @@ _SPECIES = (
     ("cuckoo", [(712, 712, 700, 0.12, 0, 0), (573, 573, 565, 0.22, 0, 0)], (2, 4), 0.12),
     ("dove", [(480, 520, 500, 0.35, 12, 0.3)], (3, 5), 0.2),
     ("thrush", [(1800, 4200, 2600, 0.09, 60, 0.6), (3900, 3300, 3600, 0.07, 0, 0), (2400, 2200, 2000, 0.15, 30, 0.5)], (2, 4), 0.05),
+    ("sparrow", [(3300, 4700, 3700, 0.11, 0, 0), (3600, 4300, 3300, 0.09, 0, 0)], (6, 14), 0.4),
 )
-_MAX_PHRASE_S = 4.0
+_MAX_PHRASE_S = 2.5
+_CANOPY_T60, _CANOPY_LEVEL = 1.5, 0.8  # reverberation time of the forest (s) and the tail's level against the song
+_CANOPY_HZ = 3000.0  # above this the canopy's tail falls off (leaves absorb the high frequencies)
+_POWER_STEP = 32  # the canopy reads the song's power from every this many samples
 
 
 class BirdsParams(Params):
@@ -75,6 +82,13 @@ class Birds(Texture):
     over their concatenated samples) and overlap-adds them. The distance
     low-pass is applied as the gain ``1/sqrt(1 + (f/fc)^2)`` of a one-pole
     low-pass at each partial's instantaneous frequency.
+
+    The forest answers: a reverberant tail (T60 1.5 s, falling above 3 kHz
+    where the leaves absorb) follows every syllable at its own pitch, made
+    as exponentially decaying noise whose power per bin is the song's,
+    smoothed hop by hop. It fills the gaps between syllables as in field
+    recordings, whose high bands swell at 0.5-2 Hz more than at the syllable
+    rate (ESC-50 ``chirping_birds``).
     """
 
     # syllable table columns: start frame, samples, start/middle/end Hz, trill Hz, trill depth, left, right, cutoff Hz
@@ -88,13 +102,25 @@ class Birds(Texture):
         self._species = [pool[i % len(pool)] for i in rng.permutation(max(count, len(pool)))[:count]]
         self._pitch = rng.uniform(0.92, 1.08, count)
         self._place = rng.uniform(-0.9, 0.9, count)
-        self._depth = rng.uniform(-0.3, 0.3, count)
-        self._pause = rng.uniform(2.0, 8.0, count)
+        self._depth = rng.uniform(-0.5, 0.3, count)
+        self._pause = rng.uniform(1.0, 4.0, count)
         self._next = rng.uniform(0.0, 1.5, count) * np.linspace(0.2, 3.0, count)
         self._pending = np.empty((0, self._COLUMNS))
         longest = max(syl[3] for sp in _SPECIES for syl in sp[1]) * 1.1 * 1.08 * 1.02
         self._span = self.size + int(longest * sample_rate) + 2  # a frame and the longest syllable
         self._ola = OverlapAdd(self.size, self._span - self.size)
+        # the canopy's reverberation: the song's power per hop and bin (gathered as syllables are
+        # sung, carried for those running into later frames), smoothed with the forest's decay
+        self._canopy = SpectralFrames(rng, self.hop, sample_rate)
+        hops = self.HOPS + -(-(self._span - self.size) // self.hop) + 1
+        self._power = np.zeros((hops, 2, self._canopy.bins), np.float32)
+        a = 10.0 ** (-6.0 * self.hop / sample_rate / _CANOPY_T60)  # power kept per hop
+        j = np.arange(self.HOPS)
+        self._smooth = np.tril((1 - a) * a ** np.maximum(j[:, None] - j[None, :], 0)).astype(np.float32)
+        self._carried = (a ** (j + 1.0)).astype(np.float32)[:, None]
+        self._tail = np.zeros(2 * self._canopy.bins, np.float32)  # smoothed power of the last hop
+        # the leaves absorb the high frequencies: the tail's level falls like a one-pole low-pass
+        self._tail_level = (_CANOPY_LEVEL / np.sqrt(1 + (self._canopy.freqs / _CANOPY_HZ) ** 2)).astype(np.float32)
 
     def _phrase(self, i: int, at: float, distance: float) -> float:
         """Schedule bird ``i``'s next phrase from ``at`` seconds; returns its length in seconds."""
@@ -124,40 +150,57 @@ class Birds(Texture):
         return min(float(ends[m - 1]), _MAX_PHRASE_S * sr) / sr
 
     def _sing(self, rows: np.ndarray) -> None:
-        """Synthesize the syllables ``rows`` (all starting in this frame) and add them."""
-        sr = self.sample_rate
+        """Synthesize the syllables ``rows`` (all starting in this frame) and add them.
+
+        Every per-sample quantity is a polynomial in the syllable's relative time ``x``
+        (0..1), evaluated in single precision: the frequency is the quadratic Bezier through the
+        start, middle and end pitches, the phase its exact integral (a cubic), so no running sum
+        is needed; partials at or above 0.45 of the sample rate are left out.
+        """
+        sr, f32 = self.sample_rate, np.float32
         n = rows[:, 1].astype(np.int64)
         total = int(n.sum())
         if total == 0:
             return
-        first = np.cumsum(n) - n
-        local = np.arange(total) - np.repeat(first, n)
-
-        def each(column):  # a per-syllable value repeated over its samples
-            return np.repeat(column, n)
-
-        x = local * each(1.0 / np.maximum(n - 1, 1))
         f0, f1, f2 = rows[:, 2], rows[:, 3], rows[:, 4]
-        # the quadratic Bezier through f0, f1 (middle), f2 as a + b x + c x^2
         mid = 2 * f1 - 0.5 * (f0 + f2)
-        freq = each(f0) + x * (each(2 * (mid - f0)) + x * each(f0 - 2 * mid + f2))
-        np.minimum(freq, 0.45 * sr, out=freq)
-        phase = np.cumsum(freq * (1.0 / sr))
+        b, c = 2 * (mid - f0), f0 - 2 * mid + f2  # frequency f0 + b x + c x^2
+        per = np.stack([1.0 / np.maximum(n - 1, 1), f0, b, c, b / 2, c / 3, (n - 1) / sr,
+                        1.0 / rows[:, 9] ** 2, rows[:, 7], rows[:, 8]]).astype(f32)
+        each = np.repeat(per, n, axis=1)  # (10, total): each syllable's values over its samples
+        local = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+        x = local.astype(f32) * each[0]
+        freq = each[1] + x * (each[2] + x * each[3])
+        phase = each[6] * x * (each[1] + x * (each[4] + x * each[5]))  # cycles
         phase -= np.floor(phase)
-        ph = (2 * np.pi * phase).astype(np.float32)
-        xs = np.maximum(np.sin(np.float32(np.pi) * x.astype(np.float32)), 0)
+        phase *= f32(2 * np.pi)
+        xs = np.sin(f32(np.pi) * x)
+        np.maximum(xs, 0, out=xs)
         env = xs * np.sqrt(xs)
         if rows[:, 6].any():
-            env *= 1 - each(rows[:, 6]).astype(np.float32) * (
-                0.5 + 0.5 * np.cos((2 * np.pi / sr) * each(rows[:, 5]) * local).astype(np.float32))
-        ratio = (freq / each(rows[:, 9])).astype(np.float32) ** 2
-        fund = env / np.sqrt(1 + ratio)
-        harm = env * (0.3 * (2 * freq < 0.45 * sr)).astype(np.float32) / np.sqrt(1 + 4 * ratio)
-        y = fund * np.sin(ph) + harm * np.sin(2 * ph)
-        pos = each(np.maximum(rows[:, 0].astype(np.int64) - self.start, 0)) + local
-        sound = np.stack([np.bincount(pos, y * each(rows[:, 7]).astype(np.float32), minlength=self._span),
-                          np.bincount(pos, y * each(rows[:, 8]).astype(np.float32), minlength=self._span)], axis=1)
-        self._ola.add(0, sound)
+            trill = np.repeat(((2 * np.pi / sr) * rows[:, 5]).astype(f32), n) * local.astype(f32)
+            env *= 1 - np.repeat(rows[:, 6].astype(f32), n) * (0.5 + 0.5 * np.cos(trill))
+        ratio = freq * freq * each[7]  # (f / cutoff)^2 of the distance low-pass
+        top = f32(0.45 * sr)
+        fund = env * (freq < top) / np.sqrt(1 + ratio)
+        harm = env * (f32(0.3) * (freq < top / 2)) / np.sqrt(1 + 4 * ratio)
+        y = fund * np.sin(phase) + harm * np.sin(2 * phase)
+        pos = np.repeat(np.maximum(rows[:, 0].astype(np.int64) - self.start, 0), n) + local
+        sound = np.empty((2, self._span))
+        for c in range(2):
+            sound[c] = np.bincount(pos, y * each[8 + c], minlength=self._span)
+        self._ola.add(0, sound.T)
+        # the canopy hears each partial's power at its bin, from every _POWER_STEP-th sample
+        pick = slice(None, None, _POWER_STEP)
+        bins = self._canopy.bins
+        b = np.rint(freq[pick] * f32(2 * self.hop / sr)).astype(np.int64)
+        at = pos[pick] // self.hop * (2 * bins)
+        harmonic = np.minimum(2 * b, bins - 1)
+        index = np.concatenate([at + b, at + harmonic, at + bins + b, at + bins + harmonic])
+        partials = np.concatenate([fund[pick] ** 2, harm[pick] ** 2])
+        ears = each[8:10, pick] ** 2 * f32(_POWER_STEP * bins / (2.0 * self.hop))
+        weights = np.concatenate([partials * np.tile(ears[0], 2), partials * np.tile(ears[1], 2)])
+        self._power += np.bincount(index, weights, minlength=self._power.size).reshape(self._power.shape)
 
     def _frame(self) -> np.ndarray:
         p, sr = self.params, self.sample_rate
@@ -175,7 +218,17 @@ class Birds(Texture):
         if due.any():
             self._sing(self._pending[due])
             self._pending = self._pending[~due]
-        return self._ola.take() * np.float32(0.5)
+        out = self._ola.take()
+        # the canopy's reverberation: exponentially decaying noise (J. A. Moorer, "About this
+        # reverberation business", Computer Music Journal 3(2), 1979) at the song's own bins, its power
+        # the song's smoothed with the forest's decay, so it fills the gaps between syllables
+        k = self.HOPS
+        power = self._smooth @ self._power[:k].reshape(k, -1) + self._carried * self._tail
+        self._tail = power[-1].copy()
+        self._power[:-k] = self._power[k:]
+        self._power[-k:] = 0
+        out += self._canopy.synthesize(self._canopy.shaped(np.sqrt(power).reshape(k, 2, -1) * self._tail_level))
+        return out * np.float32(0.5)
 
 
 class InsectsParams(Params):
