@@ -424,7 +424,7 @@ class Ocean(Texture):
         crash *= level
         cutoff = 400.0 + 5000.0 * np.clip(swell + 1.5 * crash, 0, 2) * (1.0 - 0.7 * dist[:, None])  # (k, 2)
         mag = self._bodies.at(cutoff) * (0.25 + swell + 1.5 * crash).astype(np.float32)[:, :, None]
-        fizz = rng.lognormal(0.0, 0.3, (k, 2))
+        fizz = rng.lognormal(0.0, 0.45, (k, 2))
         foam = (0.5 * crash + 0.4 * swell + 0.05) * (1.0 - 0.8 * dist[:, None]) * fizz
         mag += np.multiply.outer(foam.astype(np.float32), (1.5 * self._foam).astype(np.float32))
         mag += np.multiply.outer((0.12 + 0.1 * swell).astype(np.float32), self._rumble.astype(np.float32))
