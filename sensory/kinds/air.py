@@ -138,22 +138,27 @@ class Thunder(Texture):
     After Farnell, *Designing Sound* ch. 40: a strike's sound is the N-wave
     pulses of every part of its channel arriving one after another, so it
     rolls for seconds as loud peals (the parts that lie across the line of
-    sight) over a decaying rumble, then comes back from hills and cloud
-    bases as echoes; distance low-passes it. Here a strike is a set of peals
-    (sharp rise, 0.3-1.5 s decay) spread over its roll, 4-8 s for a near one
-    and up to 20 s far away, falling in level and brightness as they go; a
-    near strike opens with a crack (a bright peal a few hundred ms long).
-    2-3 reflections repeat the peals 0.3-3 s later, softer and darker. The
-    far storm (``rumble``) is a sparse stream of dull peals. All peals of
-    a hop share one spectral shape: a 2nd-order high-pass at 100 Hz and a
-    1st-order low-pass at the energy-weighted cutoff of the sounding peals,
-    with air absorption above it; so the bands rise and fall together, as
-    in recordings (cross-band envelope correlation about 0.55, McDermott and
-    Simoncelli's statistics). The first strike comes within a few seconds,
-    later ones after exponentially distributed gaps around ``interval``.
+    sight) over the rest, then comes back from hills and cloud bases as
+    echoes; distance low-passes it. Here a strike is about 0.6 peals a
+    second over a roll of 4-8 s (near) to 20 s (far), each peal a sharp rise
+    and a 0.15-0.8 s decay, falling in level and brightness along the roll;
+    a near strike opens with a crack (a bright peal of 0.1-0.3 s). One or
+    two reflections repeat the peals 0.5-3 s later, softer and darker. Each
+    peal starts with the steep front of its N-waves: a 20-ms burst of noise at
+    0.7-2 kHz, crisper the nearer the peal. The far storm (``rumble``) is a
+    stream of dull peals, about one every 0.9 s, its activity drifting over
+    minutes. All peals of a hop share one spectral shape (a 2nd-order
+    high-pass at 100 Hz, a 1st-order low-pass at the energy-weighted cutoff
+    of the sounding peals, air absorption above it), so every band rises and
+    falls together, as in recordings of thunderstorms (cross-band envelope
+    correlation about 0.55 against 0.01 for noise, in J. H. McDermott and
+    E. P. Simoncelli's texture statistics, Neuron 71, 2011). The first
+    strike comes within a few seconds, later ones after exponentially
+    distributed gaps around ``interval`` (at least 2 s).
     """
 
-    FRONT = 1.0  # level of a peal's bright front against its rumble
+    FRONT = 0.45  # level of a peal's bright front against its rumble
+    STORM = 1.0  # level of the far storm's peals at full ``rumble``
 
     def __init__(self, params: ThunderParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -178,7 +183,7 @@ class Thunder(Texture):
         amp[0] = 1.5 * size
         attack = rng.uniform(0.01, 0.03 + 0.06 * dist, n)
         decay = rng.uniform(0.15, 0.4 + 0.4 * dist, n)
-        cutoff = 1400.0 * 2.0 ** (-4.0 * dist) * 2.0 ** (-t / roll) * rng.lognormal(0.0, 0.3, n)
+        cutoff = 1100.0 * 2.0 ** (-4.0 * dist) * 2.0 ** (-t / roll) * rng.lognormal(0.0, 0.3, n)
         pan = np.clip(rng.uniform(-0.7, 0.7) + rng.normal(0.0, 0.25, n), -1.0, 1.0)
         if dist < 0.45:  # the crack of a near strike
             t, amp = np.append(t, 0.0), np.append(amp, 2.0 * size * (1.0 - dist / 0.45))
@@ -202,16 +207,16 @@ class Thunder(Texture):
                         right=a * right, cutoff=cutoff[keep])
 
     def _far_storm(self, until: float) -> None:
-        """Add the far storm's dull peals up to ``until`` seconds: about one every 1.2 s."""
+        """Add the far storm's dull peals up to ``until`` seconds: about one every 0.9 s."""
         p, rng = self.params, self.rng
         while self._far < until:
             t = self._far
-            level = float(p.rumble(t)) * 0.5 * np.exp(drift(self._storm, t))
+            level = float(p.rumble(t)) * self.STORM * np.exp(drift(self._storm, t))
             if level > 0:
                 self._sound(np.array([t]), rng.uniform(0.03, 0.12, 1), rng.uniform(0.3, 1.0, 1),
                             level * rng.lognormal(0.0, 0.8, 1), rng.uniform(-0.9, 0.9, 1),
                             rng.uniform(150.0, 400.0, 1))
-            self._far = t + rng.exponential(1.2)
+            self._far = t + rng.exponential(0.9)
 
     def _frame(self) -> np.ndarray:
         p, k = self.params, self.HOPS
@@ -232,7 +237,7 @@ class Thunder(Texture):
             # the steep front of each peal's N-waves: a short bright burst at its onset, the
             # crisper the nearer (brighter) the peal
             front = np.where(x >= 0, np.exp(-xs / 0.02), 0.0)
-            edge = (pl.cutoff / 2000.0) * np.stack([pl.left, pl.right])  # (2, peals)
+            edge = np.sqrt(pl.cutoff / 2000.0) * np.stack([pl.left, pl.right])  # (2, peals)
             burst = (edge @ front).T  # (hops, 2)
             pl.keep(pl.start + 8.0 * pl.decay > end)
         else:
