@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import RenderError
+
 __all__ = ["Offload", "RemoteLayer", "share", "schedule"]
 
 _FAILED = 0xFFFFFFFF
@@ -85,13 +87,18 @@ class Offload:
         self._slots = np.frombuffer(self._map, np.float32).reshape(shape)
         fd = self._file.fileno()
         here = str(Path(__file__).resolve().parent.parent)  # the child imports this very package
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, here], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            pass_fds=(fd,), start_new_session=True)  # Ctrl-C is the parent's to handle
-        setup = pickle.dumps((fd, shape, specs, seed, sample_rate, frames, first, block_size))
-        self._write(struct.pack("<Q", len(setup)) + setup)
         self._block: list[np.ndarray] | None = None
         self._taken = 0
+        self._process = None
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, here], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                pass_fds=(fd,), start_new_session=True)  # Ctrl-C is the parent's to handle
+            setup = pickle.dumps((fd, shape, specs, seed, sample_rate, frames, first, block_size))
+            self._write(struct.pack("<Q", len(setup)) + setup)
+        except BaseException:
+            self.close()
+            raise
 
     def _write(self, data: bytes) -> None:
         try:
@@ -102,8 +109,9 @@ class Offload:
 
     def _failed(self, detail: str = ""):
         code = self._process.poll()
-        raise RuntimeError(f"the process rendering layers {', '.join(self.names)} failed"
-                           + (f" (exit code {code})" if code is not None else "") + (f":\n{detail}" if detail else ""))
+        raise RenderError(f"the process rendering layers {', '.join(self.names)} failed"
+                          + (f" (exit code {code})" if code is not None else "")
+                          + (f":\n{detail}" if detail else ""))
 
     def parts(self, n: int) -> list[np.ndarray]:
         """The next block's parts, in layer order (copies: the child renders on at once)."""
@@ -127,18 +135,20 @@ class Offload:
         return block
 
     def close(self) -> None:
-        """Stop the child and free the shared memory."""
-        try:
-            self._process.stdin.close()
-        except OSError:
-            pass
-        try:
-            self._process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process.stdout.close()
-        del self._slots
+        """Stop the child and free the shared memory (again: nothing)."""
+        if self._process is not None:
+            try:
+                self._process.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process.stdout.close()
+            self._process = None
+        self._slots = None  # the last view of the map, which cannot close under one
         self._map.close()
         self._file.close()
 

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from sensory.cli import cli
 from sensory.engine import build, processes_for, render
-from sensory.offload import schedule, share
+from sensory.errors import RenderError
+from sensory.offload import Offload, schedule, share
+from sensory.recipe import layer_model
 
 from .helpers import recipe
 
@@ -63,6 +65,18 @@ def test_a_child_that_dies_fails_the_render_cleanly():
         for _ in range(4):
             mixer.render(4096)
     mixer.close()
+
+
+def test_an_error_in_the_child_comes_back_with_its_traceback():
+    good = recipe("[[layer]]\nname = 'x'\nkind = 'noise'\n", duration=1.0, sample_rate=8000).layers[0]
+    bad = layer_model("noise").model_construct(**{**dict(good), "color": "mauve"})  # skips validation
+    offload = Offload([bad], seed=0, sample_rate=8000, frames=8000, first=10, block_size=100)
+    try:
+        with pytest.raises(RenderError, match=r"(?s)rendering layers x failed.*Traceback.*mauve"):
+            offload.parts(10)
+    finally:
+        offload.close()
+        offload.close()  # closing twice is harmless
 
 
 def test_closing_the_mixer_stops_its_children():
