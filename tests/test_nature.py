@@ -284,6 +284,12 @@ def test_ocean_is_bright_at_the_crest():
     spec = np.abs(np.fft.rfft(x)) ** 2
     f = np.fft.rfftfreq(len(x), 1 / SR)
     assert 900 < (f * spec).sum() / spec.sum() < 2500
+    # and no booming floor: recorded surf lies about 28 dB lower at 50 Hz than at 1 kHz (1/3
+    # octaves; here 12-14, a floor of plain rumble 2)
+    def third(centre):
+        return spec[(f >= centre / 1.12) & (f < centre * 1.12)].sum()
+
+    assert 10 * np.log10(third(1000) / third(50)) > 9
 
 
 def test_stream_bubbles_are_sparse_bursts():
@@ -293,6 +299,22 @@ def test_stream_bubbles_are_sparse_bursts():
     assert kurtosis(e) > kurtosis(contrast) + 1.5
     # intermittent: the envelope varies as in recordings of pouring water (CV about 0.45, noise 0.15)
     assert e.std() / e.mean() > 0.3
+
+
+def test_stream_surges_at_every_rate():
+    """Recordings of running water have the same envelope power in every modulation octave from
+    0.5 to 64 Hz: the 0.35-2.8 Hz octaves hold no more than the 2.8-22 Hz ones (a brook that
+    only swells slowly: 1.3-2)."""
+    x = unit_render("stream", 20.0).mean(axis=1)
+    e = band_envelope(x, SR, 500, 4000) ** 0.3
+    e = e[: len(e) // 40 * 40].reshape(-1, 40).mean(axis=1)  # 400 Hz
+    pieces = e[: len(e) // 2000 * 2000].reshape(-1, 2000)  # 5-s pieces, as the reference statistics
+    pieces = pieces - pieces.mean(axis=1, keepdims=True)
+    power = (np.abs(np.fft.rfft(pieces, axis=1)) ** 2).mean(axis=0)
+    f = np.fft.rfftfreq(2000, 1 / 400)
+    slow = power[(f >= 0.35) & (f < 2.8)].sum()
+    fast = power[(f >= 2.8) & (f < 22.4)].sum()
+    assert 0.4 < slow / fast < 1.2, slow / fast
 
 
 def test_controls_are_automatable():

@@ -377,7 +377,7 @@ class Ocean(Texture):
         f = np.maximum(self._shaper.freqs, 1.0)
         self._log2f = np.log2(f)
         self._tilt = pink(f) * f * f / (f * f + 120.0 ** 2)
-        self._rumble = band(self._log2f, 100.0, 1.0) * pink(f)
+        self._rumble = band(self._log2f, 140.0, 0.8) * pink(f)
         self._foam = band(self._log2f, 4500.0, 1.2) * self._tilt
         self._bodies = LowpassTable(f, self._tilt, 200.0, 25)  # 200 Hz .. 12.7 kHz
         self._waves: list[tuple[float, float, float, float]] = []  # (start s, height, period s, pan)
