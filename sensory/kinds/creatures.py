@@ -45,6 +45,7 @@ _MAX_PHRASE_S = 2.5
 _CANOPY_T60, _CANOPY_LEVEL = 1.5, 0.8  # reverberation time of the forest (s) and the tail's level against the song
 _CANOPY_HZ = 3000.0  # above this the canopy's tail falls off (leaves absorb the high frequencies)
 _POWER_STEP = 32  # the canopy reads the song's power from every this many samples
+_CANOPY_LAG_S = 0.012  # the tail reaches the right ear this much later than the left
 
 
 class BirdsParams(Params):
@@ -110,15 +111,17 @@ class Birds(Texture):
         self._span = self.size + int(longest * sample_rate) + 2  # a frame and the longest syllable
         self._ola = OverlapAdd(self.size, self._span - self.size)
         # the canopy's reverberation: the song's power per hop and bin (gathered as syllables are
-        # sung, carried for those running into later frames), smoothed with the forest's decay
-        self._canopy = SpectralFrames(rng, self.hop, sample_rate)
+        # sung, carried for those running into later frames), smoothed with the forest's decay;
+        # one noise for both ears, the right one _CANOPY_LAG_S later (decorrelated, half the work)
+        self._canopy = SpectralFrames(rng, self.hop, sample_rate, channels=1)
         hops = self.HOPS + -(-(self._span - self.size) // self.hop) + 1
-        self._power = np.zeros((hops, 2, self._canopy.bins), np.float32)
+        self._power = np.zeros((hops, self._canopy.bins), np.float32)
+        self._late = np.zeros(int(_CANOPY_LAG_S * sample_rate), np.float32)  # the right ear's carry
         a = 10.0 ** (-6.0 * self.hop / sample_rate / _CANOPY_T60)  # power kept per hop
         j = np.arange(self.HOPS)
         self._smooth = np.tril((1 - a) * a ** np.maximum(j[:, None] - j[None, :], 0)).astype(np.float32)
         self._carried = (a ** (j + 1.0)).astype(np.float32)[:, None]
-        self._tail = np.zeros(2 * self._canopy.bins, np.float32)  # smoothed power of the last hop
+        self._tail = np.zeros(self._canopy.bins, np.float32)  # smoothed power of the last hop
         # the leaves absorb the high frequencies: the tail's level falls like a one-pole low-pass
         self._tail_level = (_CANOPY_LEVEL / np.sqrt(1 + (self._canopy.freqs / _CANOPY_HZ) ** 2)).astype(np.float32)
 
@@ -185,22 +188,23 @@ class Birds(Texture):
         fund = env * (freq < top) / np.sqrt(1 + ratio)
         harm = env * (f32(0.3) * (freq < top / 2)) / np.sqrt(1 + 4 * ratio)
         y = fund * np.sin(phase) + harm * np.sin(2 * phase)
-        pos = np.repeat(np.maximum(rows[:, 0].astype(np.int64) - self.start, 0), n) + local
-        sound = np.empty((2, self._span))
-        for c in range(2):
-            sound[c] = np.bincount(pos, y * each[8 + c], minlength=self._span)
-        self._ola.add(0, sound.T)
+        offset = np.maximum(rows[:, 0].astype(np.int64) - self.start, 0)
+        ears = rows[:, 7:9].astype(f32)
+        # one contiguous multiply-add per syllable and ear (cheaper than scattering every sample)
+        for at, a, b, gains in zip(offset.tolist(), (np.cumsum(n) - n).tolist(), np.cumsum(n).tolist(), ears):
+            self._ola.add(at, np.multiply.outer(gains, y[a:b]).T)
+        pos = np.repeat(offset, n) + local
         # the canopy hears each partial's power at its bin, from every _POWER_STEP-th sample
         pick = slice(None, None, _POWER_STEP)
         bins = self._canopy.bins
         b = np.rint(freq[pick] * f32(2 * self.hop / sr)).astype(np.int64)
-        at = pos[pick] // self.hop * (2 * bins)
-        harmonic = np.minimum(2 * b, bins - 1)
-        index = np.concatenate([at + b, at + harmonic, at + bins + b, at + bins + harmonic])
-        partials = np.concatenate([fund[pick] ** 2, harm[pick] ** 2])
-        ears = each[8:10, pick] ** 2 * f32(_POWER_STEP * bins / (2.0 * self.hop))
-        weights = np.concatenate([partials * np.tile(ears[0], 2), partials * np.tile(ears[1], 2)])
-        self._power += np.bincount(index, weights, minlength=self._power.size).reshape(self._power.shape)
+        at = pos[pick] // self.hop * bins
+        index = np.concatenate([at + b, at + np.minimum(2 * b, bins - 1)])
+        # the ears' mean power, as power per bin of a unit-mean-square spectrum
+        ears = (each[8, pick] ** 2 + each[9, pick] ** 2) * f32(_POWER_STEP * bins / (4.0 * self.hop))
+        weights = np.concatenate([fund[pick] ** 2 * ears, harm[pick] ** 2 * ears])
+        power = np.bincount(index, weights)
+        self._power.reshape(-1)[: len(power)] += power
 
     def _frame(self) -> np.ndarray:
         p, sr = self.params, self.sample_rate
@@ -227,7 +231,12 @@ class Birds(Texture):
         self._tail = power[-1].copy()
         self._power[:-k] = self._power[k:]
         self._power[-k:] = 0
-        out += self._canopy.synthesize(self._canopy.shaped(np.sqrt(power).reshape(k, 2, -1) * self._tail_level))
+        tail = self._canopy.synthesize(self._canopy.shaped(np.sqrt(power) * self._tail_level))[:, 0]
+        out[:, 0] += tail
+        lag = len(self._late)
+        out[:lag, 1] += self._late
+        out[lag:, 1] += tail[:-lag]
+        self._late = tail[-lag:].copy()
         return out * np.float32(0.5)
 
 
