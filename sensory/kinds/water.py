@@ -234,6 +234,7 @@ class StreamParams(Params):
 
 _BUBBLES = 96
 _BURST_S = 0.25  # longest burst: bubbles of one burst start within this span
+_SLAPS = 16
 _VOICES = 5  # bed voices with their own surge: three resonances, the low gurgle, the fizz
 _SURGE_RATES = 2.0 ** np.arange(5)  # 1-16 Hz
 _SURGE_NORM = 1.0 / (0.5 * np.sqrt(len(_SURGE_RATES)))  # each Wander has a standard deviation of about 0.5
@@ -271,18 +272,20 @@ class Stream(Texture):
         # fixed shapes: the low gurgle, the fizz (darkened with distance each frame) and the splash
         self._fixed = np.stack([band(self._log2f, 300.0, 1.5) * tilt, self._fizz,
                                 band(self._log2f, 1800.0, 1.0) * tilt]).astype(np.float32)
+        self._darkened = 0.0
         self._peaks = Wander(rng, [3.0, 4.3, 5.9])
         self._surge = Wander(rng, np.tile(_SURGE_RATES, _VOICES + 1))
         self._tide = Wander(rng, 0.2)
         self._bursts = np.zeros((0, 3))  # start s, height, decay s
         g = np.random.default_rng(rng.integers(2**63))
         radii = np.sort(0.00085 * (5.0 ** g.random(_BUBBLES)))  # 0.85-4.3 mm, log-uniform
-        n = int(0.06 * sample_rate)
-        self._bank = _normalise(np.array([bubble(r, n, sample_rate, rise=g.uniform(0.02, 0.05)) for r in radii]))
+        n = int(0.05 * sample_rate)
+        bubbles = [bubble(r, n, sample_rate, rise=g.uniform(0.02, 0.05)) for r in radii]
+        m = int(0.025 * sample_rate)
+        slaps = [np.pad(_slap(g, m, sample_rate), (0, n - m)) for _ in range(_SLAPS)]
+        self._bank = _normalise(np.array(bubbles + slaps))  # bubbles by radius, then the slaps
         self._loudness = (radii / radii.mean()) ** 0.75  # larger bubbles ring louder
         self._lengths = grain_lengths(self._bank)
-        self._slaps = _normalise(np.array([_slap(g, int(0.03 * sample_rate), sample_rate) for _ in range(16)]))
-        self._slap_lengths = grain_lengths(self._slaps)
         self._ola = OverlapAdd(self.size, n + int((_BURST_S + 0.001) * sample_rate))
 
     def _frame(self) -> np.ndarray:
@@ -296,6 +299,9 @@ class Stream(Texture):
         # the bands above 6 kHz never jump like a click
         m = self._surge.at(t).reshape(_VOICES + 1, len(_SURGE_RATES), k).sum(axis=1) * _SURGE_NORM
         steady = 1.0 - 0.7 * dist
+        if dist[k // 2] != self._darkened:  # the fizz darkens with distance
+            self._darkened = dist[k // 2]
+            self._fixed[1] = self._fizz * 2.0 ** -self._darkened
         tide = np.exp(steady * self._tide.at(t))
         surge = np.exp(steady * np.minimum(m[0] + m[1:], 0.5)) * tide  # (voices, hops)
         surge[4] **= 0.5
@@ -315,16 +321,13 @@ class Stream(Texture):
         gains = (level * surge).astype(np.float32)
         mag = np.matmul(gains[:3].T[:, None, :], self._resonance.at(centres).transpose(1, 0, 2))[:, 0]  # (hops, bins)
         weights = np.stack([0.9 * gains[3], 6.0 * gains[4] + 0.1 * level * splash, 1.5 * level * splash], axis=1)
-        self._fixed[1] = self._fizz * 2.0 ** (-dist[k // 2])
         mag += weights.astype(np.float32) @ self._fixed  # low gurgle, fizz, splash
         out = self._shaper.synthesize(self._shaper.shaped(mag))
         # each burst opens with the slap of the water breaking, a different noise in each ear
-        if nb:
-            slap = _stereo(rng.uniform(-0.7, 0.7, nb), 6.0 * np.minimum(heights, 2.0) * (0.4 + flow[b_starts // hop]))
-            first = rng.integers(0, len(self._slaps), nb)
-            other = (first + rng.integers(1, len(self._slaps), nb)) % len(self._slaps)
-            self._ola.grains(b_starts, self._slaps, first, slap * [1.0, 0.0], self._slap_lengths)
-            self._ola.grains(b_starts, self._slaps, other, slap * [0.0, 1.0], self._slap_lengths)
+        slap = _stereo(rng.uniform(-0.7, 0.7, nb), 6.0 * np.minimum(heights, 2.0) * (0.4 + flow[b_starts // hop]))
+        first = rng.integers(0, _SLAPS, nb)
+        other = _BUBBLES + (first + rng.integers(1, _SLAPS, nb)) % _SLAPS
+        first += _BUBBLES
         # bubbles: a few per burst spread over its span, and sparse single ones
         count = rng.poisson(2.0 + 8.0 * np.minimum(heights, 2.5))
         span = rng.uniform(0.03, _BURST_S, nb)
@@ -334,15 +337,17 @@ class Stream(Texture):
         starts = np.concatenate([starts, single])
         gain = np.concatenate([gain, rng.lognormal(-1.0, 0.6, len(single)) * 0.25])
         e = len(starts)
-        if e:
-            bias = np.clip(size[np.minimum(starts // hop, k - 1)], 0.02, 0.98)
-            # radii ascend with the index: a low size favours the small bubbles
-            variant = (_BUBBLES * rng.random(e) ** ((1 - bias) / bias)).astype(np.int64).clip(0, _BUBBLES - 1)
-            # each bubble reaches the far ear up to 0.6 ms later, so the ears hear different waveforms
-            lr = _stereo(rng.uniform(-0.95, 0.95, e), gain * self._loudness[variant])
-            late = starts + (rng.uniform(0.0, 0.0006, e) * sr).astype(np.int64)
-            self._ola.grains(starts, self._bank, variant, lr * [1.0, 0.0], self._lengths)
-            self._ola.grains(late, self._bank, variant, lr * [0.0, 1.0], self._lengths)
+        bias = np.clip(size[np.minimum(starts // hop, k - 1)], 0.02, 0.98)
+        # radii ascend with the index: a low size favours the small bubbles
+        variant = (_BUBBLES * rng.random(e) ** ((1 - bias) / bias)).astype(np.int64).clip(0, _BUBBLES - 1)
+        # each bubble reaches the far ear up to 0.6 ms later, so the ears hear different waveforms
+        lr = _stereo(rng.uniform(-0.95, 0.95, e), gain * self._loudness[variant])
+        late = starts + (rng.uniform(0.0, 0.0006, e) * sr).astype(np.int64)
+        # bubbles and slaps, one ear at a time
+        self._ola.grains(np.concatenate([starts, b_starts]), self._bank, np.concatenate([variant, first]),
+                         np.concatenate([lr, slap]) * [1.0, 0.0], self._lengths)
+        self._ola.grains(np.concatenate([late, b_starts]), self._bank, np.concatenate([variant, other]),
+                         np.concatenate([lr, slap]) * [0.0, 1.0], self._lengths)
         out += self._ola.take()
         return _widen(out, self.per_sample(p.width)) * np.float32(0.075)
 
@@ -367,7 +372,7 @@ class Ocean(Texture):
     that recordings of surf show; the low-pass cutoff follows the swell
     (about 300 Hz in the trough to 2-4 kHz at the crash), foam is
     high-passed fizz riding the crash and the swell (notes "Ocean"); the
-    rumble sits around 100 Hz and the bodies fall off below 120 Hz, as in
+    rumble sits around 140 Hz and the bodies fall off below 120 Hz, as in
     recorded surf (ESC-50 sea waves: -22 dB at 100 Hz against the 1-kHz band).
     """
 
