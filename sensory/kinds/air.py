@@ -165,6 +165,7 @@ class Thunder(Texture):
         self._shaper = SpectralFrames(rng, self.hop, sample_rate)
         self._shape = _DistanceTable(self._shaper.freqs)
         f = np.maximum(self._shaper.freqs, 1.0)
+        # a peal's front: band-passed 0.7-2 kHz on the pink tilt, float32 (bins,)
         self._front = (pink(f) * (f / 700.0) ** 2 / (1.0 + (f / 700.0) ** 2) / (1.0 + (f / 2000.0) ** 2)).astype(np.float32)
         self._storm = wander_sum(rng, 0.02, 3)  # the far storm's activity
         self._peals = _Peals()
