@@ -247,9 +247,9 @@ class Stream(Texture):
     Bubbles follow van den Doel (2005): radii log-uniform in 0.85-4.3 mm
     (3.5 kHz-700 Hz), ``f0 = 3/r``, rising chirp, exponential decay, louder
     the larger they are. Real running water is intermittent: bubbles come in
-    bursts (a pocket of air breaking up), 2.5-6 per second from ``flow``,
+    bursts (a pocket of air breaking up), 1.5-6 per second from ``flow``,
     each opening with a short band-limited slap (the onsets and the 25-28 dB
-    crest factor of recordings) and holding 3-30 bubbles over 30-250 ms and
+    crest factor of recordings) and holding 2-20 bubbles over 30-250 ms and
     a splash that lifts the bands around 2 kHz, over sparse single bubbles.
     The bed is noise through resonances wandering in 0.7-2.6 kHz, the spectral form of jmcc's "babbling brook" (RHPF of brown
     noise with wandering cutoffs, notes "Stream"), a low gurgle and a fizz.
