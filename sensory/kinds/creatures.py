@@ -245,8 +245,8 @@ class InsectsParams(Params):
     temperature: Automatable = param(24.0, unit="degC", ge=10, le=35,
                                      help="air temperature: sets the chirp rate (Dolbear's law)")
     chorus: Automatable = param(0.5, ge=0, le=1, help="level of the distant chorus of countless crickets")
-    katydids: Automatable = param(0.5, ge=0, le=1,
-                                  help="level of a few katydids' calls: short broadband buzzes near 10 kHz")
+    bushcrickets: Automatable = param(0.5, ge=0, le=1,
+                                      help="level of a few bush crickets' calls: short broadband buzzes near 10 kHz")
     cicadas: Automatable = param(0.0, ge=0, le=1, help="level of a cicada buzz")
     bed: Automatable = param(0.5, ge=0, le=1,
                              help="level of the night around the crickets: far lower insects and air")
@@ -256,8 +256,8 @@ class InsectsParams(Params):
 _CHIRPS = 24
 _BOUT_S, _REST_S = 25.0, 3.0  # mean length of a cricket's singing bout and of its rests
 _TEMPO_DRIFT = 0.4  # how far a cricket's rate wanders over minutes (log rate per unit of wander)
-_CALLS, _KATYDIDS = 12, 3  # katydid call variants and singers
-_CALL_S = 5.0  # mean gap between a katydid's calls
+_CALLS, _BUSH_CRICKETS = 12, 3  # bush-cricket call variants and singers
+_CALL_S = 5.0  # mean gap between a bush cricket's calls
 _BED_REGIONS = 10  # regions of the night bed, 80 Hz .. 8 kHz, each swelling on its own
 _SWELL_HZ, _SWELL_OCTAVES = 0.12, 4  # the slowest swell of a region and its octave-spaced parts
 _SWELL_MAX = 1.2  # bound of a region's swell before its depth (log amplitude per unit)
@@ -275,8 +275,8 @@ def _regions(log2f: np.ndarray, low_hz: float, high_hz: float, count: int) -> np
     return part
 
 
-def _katydid_calls(g: np.random.Generator, sample_rate: int) -> np.ndarray:
-    """Katydid calls: 2-4 pulses of 20-40 ms, 80-130 ms apart, each band-limited noise
+def _bush_cricket_calls(g: np.random.Generator, sample_rate: int) -> np.ndarray:
+    """Bush-cricket calls: 2-4 pulses of 20-40 ms, 80-130 ms apart, each band-limited noise
     0.6 octave wide around 8-12 kHz (at most 0.4 of the sample rate): float32 (_CALLS, samples), peak 1."""
     n = int(0.6 * sample_rate)
     t = np.arange(n) / sample_rate
@@ -297,14 +297,14 @@ def _katydid_calls(g: np.random.Generator, sample_rate: int) -> np.ndarray:
 
 @kind("insects", family="nature", params=InsectsParams)
 class Insects(Texture):
-    """Crickets as pulse-train chirps from their own places, over a distant chorus; katydids; optional cicadas.
+    """Crickets as pulse-train chirps from their own places, over a distant chorus; bush crickets; optional cicadas.
 
     Each cricket has its own carrier (4.3-4.8 kHz), pulse shape and phase
     and chirps at its own rate within 10 % of the Dolbear rate for the
     temperature; the rate wanders by about +-20 % over minutes and jitters
     8 % from chirp to chirp, and each cricket sings in bouts with rests, so
     the chorus keeps no common beat. The far chorus is narrow-band
-    noise at the same carriers with per-hop fluctuation; a few katydids call
+    noise at the same carriers with per-hop fluctuation; a few bush crickets call
     now and then (2-4 broadband pulses near 10 kHz, the near, sharp attacks
     of a night recording); cicadas are a 4-9 kHz buzz with an AM rate and
     depth re-chosen every few seconds (Farnell 50.10). Under them lies the
@@ -325,7 +325,7 @@ class Insects(Texture):
         cicada = band(lf, 6000.0, 0.5) * pink(f)
         self._cicada_am = Wander(rng, 0.2)
         # the night bed: air and countless far insects, about pink from 60 Hz to 8 kHz, in regions
-        # swelling independently, and a chorus of lower-pitched insects (katydids, 1.5-3 kHz)
+        # swelling independently, and a chorus of lower-pitched insects (bush crickets, 1.5-3 kHz)
         air = band(lf, 700.0, 2.6) * pink(f) * f / (f + 40.0)
         low_chorus = band(lf, 2200.0, 0.45) * pink(f)
         # every hop's magnitude is one weighted sum of these shapes (one matrix product per frame):
@@ -364,10 +364,10 @@ class Insects(Texture):
         self._tempo = g.uniform(0.9, 1.1, count)
         self._tempo_drift = Wander(rng, g.uniform(0.003, 0.01, count))
         self._bout_end = self._next + g.exponential(_BOUT_S, count)
-        self._calls = _katydid_calls(g, sample_rate)
-        self._katydid_gain = g.uniform(0.6, 1.0, _KATYDIDS)
-        self._katydid_pan = g.uniform(-0.8, 0.8, _KATYDIDS)
-        self._katydid_next = g.uniform(0.5, 4.0, _KATYDIDS)
+        self._calls = _bush_cricket_calls(g, sample_rate)
+        self._bush_gain = g.uniform(0.6, 1.0, _BUSH_CRICKETS)
+        self._bush_pan = g.uniform(-0.8, 0.8, _BUSH_CRICKETS)
+        self._bush_next = g.uniform(0.5, 4.0, _BUSH_CRICKETS)
         self._ola = OverlapAdd(self.size, self._calls.shape[1])
 
     def _frame(self) -> np.ndarray:
@@ -395,10 +395,10 @@ class Insects(Texture):
             if len(who):
                 gains = _stereo(self._pan[who], self._gain[who] * 0.3)
                 self._ola.grains(self._offsets(at), self._bank, self._voice[who], gains)
-        who, at = self._due(self._katydid_next, end, self._call_gaps)
+        who, at = self._due(self._bush_next, end, self._call_gaps)
         if len(who):
-            level = self.read(p.katydids, at)
-            gains = _stereo(self._katydid_pan[who], self._katydid_gain[who] * level * 0.25)
+            level = self.read(p.bushcrickets, at)
+            gains = _stereo(self._bush_pan[who], self._bush_gain[who] * level * 0.25)
             self._ola.grains(self._offsets(at), self._calls, rng.integers(0, _CALLS, len(who)), gains)
         out += self._ola.take()
         return _widen(out, self.per_sample(p.width)) * np.float32(1.4)
