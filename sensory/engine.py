@@ -22,7 +22,7 @@ from .offload import Offload, RemoteLayer, share
 from .recipe import Recipe, check_sample_rate
 from .seeding import MAX_SEED, layer_rng
 
-__all__ = ["build", "blocks", "render", "Plan", "plan", "layers", "processes_for"]
+__all__ = ["build", "blocks", "render", "Plan", "plan", "layers", "processes_for", "one_blas_thread"]
 
 
 class Plan:
@@ -116,6 +116,14 @@ _OVERHEAD = 1.0
 _SPACE = 2.5
 
 
+def one_blas_thread():
+    """A context in which numpy's matrix products (BLAS) run on one thread: the kinds' products
+    are small, and OpenBLAS's worker threads doubled a render's CPU time for no gain in speed."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 MAX_PROCESSES = 4  # more rarely pays: few recipes have more than four busy layers
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
 
@@ -136,7 +144,8 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     ``seconds=None`` renders the recipe's duration and ``math.inf`` never ends;
     ``seed=None`` and ``sample_rate=None`` take the recipe's values. ``processes`` > 1
     renders the layers in that many processes side by side: the same samples, sooner
-    on a machine with cores to spare (see :func:`processes_for`).
+    on a machine with cores to spare (see :func:`processes_for`). While the render is
+    under way, BLAS runs on one thread (:func:`one_blas_thread`).
     """
     if block_size < 1:
         raise RecipeError(f"block size {block_size}: use 1 or more frames")
@@ -144,12 +153,13 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate, processes=processes,
                   block_size=block_size)
     try:
-        remaining = p.frames
-        while remaining is None or remaining > 0:
-            n = block_size if remaining is None else min(block_size, remaining)
-            yield mixer.render(n)
-            if remaining is not None:
-                remaining -= n
+        with one_blas_thread():
+            remaining = p.frames
+            while remaining is None or remaining > 0:
+                n = block_size if remaining is None else min(block_size, remaining)
+                yield mixer.render(n)
+                if remaining is not None:
+                    remaining -= n
     finally:
         mixer.close()
 

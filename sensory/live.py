@@ -305,7 +305,8 @@ class Player:
 
     def _produce(self) -> None:
         try:
-            self._render_until_end()
+            with engine.one_blas_thread():
+                self._render_until_end()
             self._put_end()
         except BaseException as e:  # handed to the controlling thread by wait()
             self._error = e
