@@ -113,7 +113,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
 
 # The parent's own work per block, in units of Unit.cost: master and writing; the space stage.
 _OVERHEAD = 1.0
-_SPACE = 2.5
+_SPACE = 1.5
 
 
 def one_blas_thread():

@@ -25,7 +25,7 @@ class Unit:
     """
 
     channels: int = 1
-    cost: float = 1.0  # CPU per second of audio, about, relative to a noise layer: shares out layers
+    cost: float = 1.0  # CPU per second of audio against a noise layer (kinds measure theirs): shares out layers
 
     def __init__(self, params, sample_rate: int, rng: np.random.Generator):
         self.params = params

@@ -29,7 +29,6 @@ class Texture(Unit):
     """
 
     channels = 2
-    cost = 4.0  # 2.5-5x a noise layer at 48 kHz
     HOPS = 64  # 1.4 s at 48 kHz: the per-frame Python work spread over more audio (16 cost 20-30 % more)
 
     def __init__(self, params, sample_rate, rng):
