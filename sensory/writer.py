@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,6 +327,7 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
             sink = sf.SoundFile(tmp, "w", samplerate=p.sample_rate, channels=channels, format=fmt, subtype=sub)
             for key, value in text.items():
                 setattr(sink, key, value)
+        sink = _WriteBehind(sink)
         try:
             for block in chain.mastered(gain_db, limit_db):
                 if len(block):
@@ -344,6 +347,40 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
             raise RenderError(f"{path}: writing failed: {reason}") from None
         raise
     return frames, peak, tmp
+
+
+class _WriteBehind:
+    """``sink`` written on a thread of its own while the next blocks render: libsndfile's
+    encoders (and PyAV's) run without the interpreter lock, so encoding a FLAC file costs
+    the render next to nothing. ``write`` raises the thread's error, if any; ``close``
+    writes what is queued, closes the sink and raises it too."""
+
+    def __init__(self, sink, depth: int = 2):
+        self.sink = sink
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sensory-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (block := self._queue.get()) is not None:
+            if self._error is None:  # after an error the thread only drains the queue
+                try:
+                    self.sink.write(block)
+                except BaseException as e:
+                    self._error = e
+
+    def write(self, block: np.ndarray) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(block)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self.sink.close()
+        if self._error is not None:
+            raise self._error
 
 
 def _diagnose(tmp: Path, e: BaseException) -> str:
