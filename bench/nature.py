@@ -49,8 +49,8 @@ from sensory import engine
 from sensory.writer import BLOCK_SIZE  # the block size exports render in
 t0 = time.perf_counter(); c0 = time.process_time()
 name, seconds, envelope, jobs = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[5])
-processes = jobs or engine.processes_for(seconds)  # as an export decides
 recipe = sensory.load(name)
+processes = jobs or engine.processes_for(recipe, engine.plan(recipe, seconds=seconds, sample_rate=48000))  # as an export
 sr = 48000
 hop = sr // 10
 env, carry = [], np.zeros((0, 2), np.float32)

@@ -126,12 +126,14 @@ def one_blas_thread():
 
 MAX_PROCESSES = 4  # more rarely pays: few recipes have more than four busy layers
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
+_MIN_SHARED_COST = 4.0  # lighter recipes too: copying their layers back costs what it saves
 
 
-def processes_for(seconds: float) -> int:
-    """Processes worth rendering ``seconds`` of audio in: one per core this process may use,
-    at most :data:`MAX_PROCESSES`; one for renders under two minutes."""
-    if seconds < _MIN_SHARED_S:
+def processes_for(recipe: Recipe, p: Plan) -> int:
+    """Processes worth rendering ``recipe`` as planned in: one per core this process may use,
+    at most :data:`MAX_PROCESSES`, for renders of two minutes or more whose layers cost at
+    least a nature layer or two (:attr:`~sensory.unit.Unit.cost`); else one."""
+    if p.seconds < _MIN_SHARED_S or sum(_cost(spec, p) for spec in recipe.layers) < _MIN_SHARED_COST:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cores, MAX_PROCESSES))

@@ -102,7 +102,7 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     (title, artist, album, genre) join the comment tag, which records the recipe,
     seed, length and options, so the file can be rendered again. ``processes``
     renders the layers in that many processes side by side, the same samples either
-    way (default: :func:`~sensory.engine.processes_for` the length).
+    way (default: as :func:`~sensory.engine.processes_for` decides).
     """
     path = Path(path)
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
@@ -117,7 +117,7 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     if loudness is not None and true_peak is None:
         true_peak = recipe.session.ceiling_db
     if processes is None:
-        processes = processes_for(p.seconds)
+        processes = processes_for(recipe, p)
     elif not 1 <= processes <= MAX_PROCESSES:
         raise RecipeError(f"{processes} processes: use 1 to {MAX_PROCESSES}")
     chain = Chain(recipe, p, loop=loop, mono=mono, block_size=block_size, processes=processes, progress=progress)

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from sensory.cli import cli
-from sensory.engine import build, processes_for, render
+import sensory
+from sensory.engine import build, plan, processes_for, render
 from sensory.errors import RenderError
 from sensory.offload import Offload, schedule, share
 from sensory.recipe import layer_model
@@ -105,9 +106,11 @@ def test_share_puts_the_longest_first_on_the_least_loaded():
     assert list(schedule(64, 100, 250)) == [64, 100, 100, 50]
 
 
-def test_short_renders_stay_in_one_process():
-    assert processes_for(30) == 1
-    assert 1 <= processes_for(3600) <= 4
+def test_short_or_light_renders_stay_in_one_process():
+    forest, pink = sensory.load("forest"), sensory.load("pink")
+    assert processes_for(forest, plan(forest, seconds=30)) == 1
+    assert processes_for(pink, plan(pink, seconds=3600)) == 1  # one light layer: nothing to share
+    assert 1 <= processes_for(forest, plan(forest, seconds=3600)) <= 4
 
 
 def test_export_jobs_write_the_same_file(tmp_path):
