@@ -32,7 +32,7 @@ SILENT_DB = -80.0  # a layer gain at or below this is inaudible: under 16-bit di
 MIN_REST_S = 1.0  # shorter silent stretches are rendered through
 
 
-def rests(gain_db: Curve, sample_rate: int) -> list[tuple[int, int]]:
+def rests(gain_db: Curve, sample_rate: int) -> list[tuple[int, int | None]]:
     """Frame spans ``[a, b)`` (sorted, at least :data:`MIN_REST_S` long, ``b`` may be
     ``None`` for an open end) over which ``gain_db`` stays at or below :data:`SILENT_DB`.
 
