@@ -103,20 +103,24 @@ def repetition(env_path: Path) -> dict:
     n = len(x)
     spec = np.fft.rfft(x, 2 * n)
     ac = np.fft.irfft(np.abs(spec) ** 2)[:n] / (x @ x)
-    lags = ac[10:6001]  # 1-600 s at 10 values per second
+    lag = np.arange(10, 6001)  # 1-600 s at 10 values per second
+    lags = ac[lag]
     floor = 3.0 / np.sqrt(n)
     # a slowly drifting envelope is correlated with itself, so its autocorrelation estimates
     # scatter far more than a white series': Bartlett's standard error at lag k is
     # sqrt((1 + 2 sum_{j<k} r_j^2) / n) (M. S. Bartlett, JRSS Suppl. 8, 1946)
     bartlett = 3.0 * np.sqrt((1 + 2 * np.cumsum(ac[1:6001] ** 2)) / n)[9:6000]
-    # slow drifts give a smooth positive autocorrelation; peaks are local maxima above that trend
-    from scipy.ndimage import uniform_filter1d
-    residual = lags - uniform_filter1d(lags, 301)
-    # a peak is a local maximum: the steep fall of the autocorrelation at the shortest lags is not one
-    peak = (lags[1:-1] > lags[:-2]) & (lags[1:-1] >= lags[2:])
+    # the envelope's own decay gives a smooth autocorrelation; a repeat would stand above it as a
+    # narrow peak. The trend is the mean over lags L/2..3L/2 (at most +-15 s): narrow enough to
+    # follow the steep decay at the shortest lags, wide enough that a peak at L stands out of it
+    half = np.clip(lag // 2, 5, 150)
+    sums = np.concatenate([[0.0], np.cumsum(ac[:6200])])
+    residual = lags - (sums[lag + half + 1] - sums[lag - half]) / (2 * half + 1)
+    peak = (lags[1:-1] > lags[:-2]) & (lags[1:-1] >= lags[2:])  # local maxima
     ratio = (residual[1:-1] / bartlett[1:-1])[peak] if peak.any() else np.zeros(1)
     residual = residual[1:-1][peak] if peak.any() else np.zeros(1)
     w = 300  # 30-s windows of the 100-ms envelope
+    from scipy.ndimage import uniform_filter1d
     x = x - uniform_filter1d(x, 20)  # the residual: drifts slower than 2 s would make any windows alike
     r = x[: (n // w) * w].reshape(-1, w)
     r = r - r.mean(axis=1, keepdims=True)
