@@ -7,6 +7,7 @@ needs the same memory as a 1-minute one.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from .offload import Offload, RemoteLayer, share
 from .recipe import Recipe, check_sample_rate
 from .seeding import MAX_SEED, layer_rng
 
-__all__ = ["build", "blocks", "render", "Plan", "plan", "layers", "processes_for", "one_blas_thread"]
+__all__ = ["build", "blocks", "render", "Plan", "plan", "layers", "processes_for", "rendering"]
 
 
 class Plan:
@@ -116,12 +117,38 @@ _OVERHEAD = 1.0
 _SPACE = 1.5
 
 
-def one_blas_thread():
-    """A context in which numpy's matrix products (BLAS) run on one thread: the kinds' products
-    are small, and OpenBLAS's worker threads doubled a render's CPU time for no gain in speed."""
+def rendering():
+    """A context to render in: numpy's matrix products (BLAS) on one thread, and (glibc) a heap
+    that keeps memory it has handed out.
+
+    The kinds' matrix products are small: OpenBLAS's worker threads doubled a render's CPU time
+    for no gain in speed. And every frame allocates the same large temporaries (a megabyte or
+    so); glibc maps those fresh from the system and unmaps them when freed, so each one
+    page-faults anew (about 360 faults per second of thunderstorm, a tenth of its CPU time).
+    Raising the mapping threshold keeps them in the heap for reuse (once per process; the
+    process's peak memory is what it was).
+    """
     from threadpoolctl import threadpool_limits
 
+    _keep_heap()
     return threadpool_limits(limits=1, user_api="blas")
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+_heap_kept = False
+
+
+def _keep_heap() -> None:
+    global _heap_kept
+    if _heap_kept:
+        return
+    _heap_kept = True
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc: nothing to set
+        return
+    mallopt(_M_MMAP_THRESHOLD, 64 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 128 << 20)
 
 
 MAX_PROCESSES = 4  # more rarely pays: few recipes have more than four busy layers
@@ -147,7 +174,7 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     ``seed=None`` and ``sample_rate=None`` take the recipe's values. ``processes`` > 1
     renders the layers in that many processes side by side: the same samples, sooner
     on a machine with cores to spare (see :func:`processes_for`). While the render is
-    under way, BLAS runs on one thread (:func:`one_blas_thread`).
+    under way, BLAS runs on one thread (:func:`rendering`).
     """
     if block_size < 1:
         raise RecipeError(f"block size {block_size}: use 1 or more frames")
@@ -155,7 +182,7 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate, processes=processes,
                   block_size=block_size)
     try:
-        with one_blas_thread():
+        with rendering():
             remaining = p.frames
             while remaining is None or remaining > 0:
                 n = block_size if remaining is None else min(block_size, remaining)

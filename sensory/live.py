@@ -305,7 +305,7 @@ class Player:
 
     def _produce(self) -> None:
         try:
-            with engine.one_blas_thread():
+            with engine.rendering():
                 self._render_until_end()
             self._put_end()
         except BaseException as e:  # handed to the controlling thread by wait()

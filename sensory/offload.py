@@ -177,9 +177,9 @@ def _serve(stdin, stdout) -> None:
     (length,) = struct.unpack("<Q", stdin.read(8))
     fd, shape, specs, seed, sample_rate, frames, first, block_size = pickle.loads(stdin.read(length))
     try:
-        from .engine import layers, one_blas_thread
+        from .engine import layers, rendering
 
-        one_blas_thread()  # for the child's life, as in the parent's render
+        rendering()  # for the child's life, as in the parent's render
         mine = layers(specs, seed, sample_rate)
         shared = mmap.mmap(fd, int(np.prod(shape)) * 4)
         slots = np.frombuffer(shared, np.float32).reshape(shape)

@@ -68,10 +68,12 @@ class SpectralFrames:
         """``noise(k) * magnitude`` in one pass: ``magnitude`` (k, bins) shared by the channels or
         (k, channels, bins), any float dtype; complex64 (k, channels, bins)."""
         m = np.asarray(magnitude, np.float32) * self._scale
-        if m.ndim == 2:
-            m = m[:, None, :]
         z = self._white(m.shape[0])
-        z *= m
+        if m.ndim == 2:
+            z *= m[:, None, :]
+        else:  # numpy multiplies a complex by a real array of its shape through a slow cast
+            z.real *= m
+            z.imag *= m
         z[..., 0] = 0
         z[..., -1] = 0
         return z
