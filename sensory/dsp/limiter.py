@@ -24,6 +24,7 @@ __all__ = ["Limiter"]
 
 _TAPS = 8
 _Q = 1 << 24  # gain resolution of the smoother
+_GAP = 2048  # frames without a loud sample after which interpolation pauses
 
 
 def _interpolators() -> np.ndarray:
@@ -104,15 +105,23 @@ class Limiter:
 
         Frame n needs room for itself and for the three points interpolated
         between frames n-4 and n-3; interpolation runs only on windows holding a
-        sample loud enough for an interpolated point to reach the ceiling.
+        sample loud enough for an interpolated point to reach the ceiling (computed over
+        stretches of windows: a loud thunder peak costs its own length, not its block's).
         """
         level = np.abs(ext[:, 0]) if ext.shape[1] == 1 else np.maximum(np.abs(ext[:, 0]), np.abs(ext[:, 1]))
         hot = level * _BOUND > self.ceiling
         if not hot.any():
             return None
-        near = np.flatnonzero(np.convolve(hot, np.ones(_TAPS), "valid") > 0)
+        loud = np.flatnonzero(hot)  # few: a window is near if one of its frames is loud
+        near = np.zeros(len(ext) - _TAPS + 1, bool)
+        for t in range(_TAPS):
+            near[np.clip(loud - t, 0, len(near) - 1)] = True
+        near = np.flatnonzero(near)
         peak = level[_TAPS - 1:].copy()
-        peak[near] = np.maximum(peak[near], _between(ext, int(near[0]), int(near[-1]) + 1)[near - near[0]])
+        # interpolate over stretches of windows, a stretch ending where no window needs it for _GAP frames
+        ends = np.flatnonzero(np.diff(near) > _GAP)
+        for a, b in zip(near[np.concatenate([[0], ends + 1])].tolist(), near[np.append(ends, -1)].tolist()):
+            peak[a:b + 1] = np.maximum(peak[a:b + 1], _between(ext, a, b + 1))
         if peak.max() <= self.ceiling:
             return None
         return np.minimum(np.float32(1), self.ceiling / np.maximum(peak, self.ceiling))
