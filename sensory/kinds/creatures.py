@@ -44,7 +44,8 @@ _SPECIES = (
 _MAX_PHRASE_S = 2.5
 _CANOPY_T60, _CANOPY_LEVEL = 1.5, 0.8  # reverberation time of the forest (s) and the tail's level against the song
 _CANOPY_HZ = 3000.0  # above this the canopy's tail falls off (leaves absorb the high frequencies)
-_POWER_STEP = 32  # the canopy reads the song's power from every this many samples
+_STEPS_PER_HOP = 32  # a syllable's slow parts (loudness, trill, the canopy's power) are read every hop/32 samples
+_CHUNK = 1 << 15  # samples synthesized at once (syllables of similar length side by side), kept in cache
 _CANOPY_LAG_S = 0.012  # the tail reaches the right ear this much later than the left
 
 
@@ -79,8 +80,8 @@ class Birds(Texture):
     ``density`` rises, so the chorus thins out from dawn to midday.
 
     A phrase is scheduled as a list of syllables; each internal frame
-    synthesizes every syllable starting in it at once (one vectorized pass
-    over their concatenated samples) and overlap-adds them. The distance
+    synthesizes the syllables starting in it, those of similar length side
+    by side as rows of a matrix, and overlap-adds them. The distance
     low-pass is applied as the gain ``1/sqrt(1 + (f/fc)^2)`` of a one-pole
     low-pass at each partial's instantaneous frequency.
 
@@ -105,13 +106,22 @@ class Birds(Texture):
         self._species = [pool[i % len(pool)] for i in rng.permutation(max(count, len(pool)))[:count]]
         self._pitch = rng.uniform(0.92, 1.08, count)
         self._place = rng.uniform(-0.9, 0.9, count)
+        self._ears = np.stack([np.cos((self._place + 1) * np.pi / 4), np.sin((self._place + 1) * np.pi / 4)], axis=1)
+        self._syllables = [np.array(sp[1], np.float64) for sp in self._species]  # (syllables, 6) per bird
         self._depth = rng.uniform(-0.5, 0.3, count)
         self._pause = rng.uniform(1.0, 4.0, count)
         self._next = rng.uniform(0.0, 1.5, count) * np.linspace(0.2, 3.0, count)
         self._pending = np.empty((0, self._COLUMNS))
         longest = max(syl[3] for sp in _SPECIES for syl in sp[1]) * 1.1 * 1.08 * 1.02
-        self._span = self.size + int(longest * sample_rate) + 2  # a frame and the longest syllable
+        # syllables last whole steps; their phase is a cubic in the sample index j (one matrix
+        # product with the powers j, j^2, j^3), their loudness is interpolated between steps
+        self._step = max(self.hop // _STEPS_PER_HOP, 1)
+        self._span = self.size + int(longest * sample_rate) + self._step  # a frame and the longest syllable
         self._ola = OverlapAdd(self.size, self._span - self.size)
+        j = np.arange(self._span - self.size, dtype=np.float64)
+        self._powers = np.stack([j, j * j, j * j * j]).astype(np.float32)  # (3, longest)
+        ramp = np.arange(self._step) / self._step
+        self._hat = np.stack([1 - ramp, ramp]).astype(np.float32)  # (2, step): linear interpolation
         # the canopy's reverberation: the song's power per hop and bin (gathered as syllables are
         # sung, carried for those running into later frames), smoothed with the forest's decay;
         # one noise for both ears, the right one _CANOPY_LAG_S later (decorrelated, half the work)
@@ -131,25 +141,23 @@ class Birds(Texture):
         """Schedule bird ``i``'s next phrase from ``at`` seconds; returns its length in seconds."""
         sr, rng = self.sample_rate, self.rng
         name, syllables, (lo, hi), gap = self._species[i]
-        shapes = np.array(syllables * int(rng.integers(lo, hi + 1)), np.float64)  # (m, 6)
+        shapes = np.tile(self._syllables[i], (int(rng.integers(lo, hi + 1)), 1))  # (m, 6)
         m = len(shapes)
         dur = shapes[:, 3] * rng.uniform(0.9, 1.1, m)
-        n = (dur * sr).astype(np.int64)
+        n = np.maximum(np.rint(dur * sr / self._step), 1).astype(np.int64) * self._step
         rest = (gap * rng.uniform(0.8, 1.25, m) * sr).astype(np.int64)
         ends = np.cumsum(n + rest)
         m = min(m, int(np.searchsorted(ends, (_MAX_PHRASE_S - 0.5) * sr, side="right")) + 1)
         begin = int(at * sr) + np.concatenate([[0], ends[:m - 1]])
         k = self._pitch[i] * rng.uniform(0.98, 1.02, m)
-        d = float(np.clip(distance + self._depth[i], 0.05, 1.0))
+        d = min(max(distance + float(self._depth[i]), 0.05), 1.0)
         level = 0.6 / (0.4 + 2.0 * d) * (0.5 if syllables[0][0] < 1000 else 1.0)  # low callers sit further off
-        left, right = np.cos((self._place[i] + 1) * np.pi / 4), np.sin((self._place[i] + 1) * np.pi / 4)
         rows = np.empty((m, self._COLUMNS))
         rows[:, 0] = begin
         rows[:, 1] = n[:m]
         rows[:, 2:5] = shapes[:m, :3] * k[:, None]
         rows[:, 5:7] = shapes[:m, 4:6]
-        rows[:, 7] = level * left
-        rows[:, 8] = level * right
+        rows[:, 7:9] = level * self._ears[i]
         rows[:, 9] = 12000.0 * 2.0 ** (-3.0 * d)
         self._pending = np.concatenate([self._pending, rows])
         return min(float(ends[m - 1]), _MAX_PHRASE_S * sr) / sr
@@ -157,66 +165,81 @@ class Birds(Texture):
     def _sing(self, rows: np.ndarray) -> None:
         """Synthesize the syllables ``rows`` (all starting in this frame) and add them.
 
-        Every per-sample quantity is a polynomial in the syllable's relative time ``x``
-        (0..1), evaluated in single precision: the frequency is the quadratic Bezier through the
-        start, middle and end pitches, the phase its exact integral (a cubic), so no running sum
-        is needed; partials at or above 0.45 of the sample rate are left out.
+        A syllable of ``n`` samples (whole steps) is at relative time ``x = j / n`` at its
+        sample ``j``. Its frequency is the quadratic Bezier through the start, middle and end
+        pitches, its phase the exact integral: a cubic in ``j``, one matrix product with the
+        powers of ``j`` in single precision (no running sum). The slow parts are computed at
+        every step and interpolated linearly between steps (one more matrix product): the
+        envelope ``sin(pi x)^1.5``, zero at both ends, the trill, the distance low-pass and the
+        cut of partials at or above 0.45 of the sample rate. Syllables of similar length are
+        synthesized side by side as the rows of a matrix, up to ``_CHUNK`` samples at once.
         """
-        sr, f32 = self.sample_rate, np.float32
+        sr, f32, step, bins = self.sample_rate, np.float32, self._step, self._canopy.bins
+        rows = rows[np.argsort(-rows[:, 1], kind="stable")]  # longest first
         n = rows[:, 1].astype(np.int64)
-        total = int(n.sum())
-        if total == 0:
-            return
+        steps = n // step
         f0, f1, f2 = rows[:, 2], rows[:, 3], rows[:, 4]
         mid = 2 * f1 - 0.5 * (f0 + f2)
         b, c = 2 * (mid - f0), f0 - 2 * mid + f2  # frequency f0 + b x + c x^2
-        per = np.stack([1.0 / np.maximum(n - 1, 1), f0, b, c, b / 2, c / 3, (n - 1) / sr,
-                        1.0 / rows[:, 9] ** 2, rows[:, 7], rows[:, 8]]).astype(f32)
-        each = np.repeat(per, n, axis=1)  # (10, total): each syllable's values over its samples
-        local = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
-        x = local.astype(f32) * each[0]
-        freq = each[1] + x * (each[2] + x * each[3])
-        phase = each[6] * x * (each[1] + x * (each[4] + x * each[5]))  # cycles
-        phase -= np.floor(phase)
-        phase *= f32(2 * np.pi)
-        xs = np.sin(f32(np.pi) * x)
-        np.maximum(xs, 0, out=xs)
-        env = xs * np.sqrt(xs)
-        if rows[:, 6].any():
-            trill = np.repeat(((2 * np.pi / sr) * rows[:, 5]).astype(f32), n) * local.astype(f32)
-            env *= 1 - np.repeat(rows[:, 6].astype(f32), n) * (0.5 + 0.5 * np.cos(trill))
-        ratio = freq * freq * each[7]  # (f / cutoff)^2 of the distance low-pass
+        w = 2 * np.pi / sr
+        cubic = np.stack([w * f0, w * b / (2 * n), w * c / (3.0 * n * n)], axis=1).astype(f32)  # (m, 3)
+        # the slow parts at each step k = 0 .. of each syllable, zero from its end on: (2, m, steps + 1)
+        per = np.stack([1.0 / steps, f0, b, c, rows[:, 6], (w * step) * rows[:, 5], rows[:, 9] ** -2.0],
+                       axis=1).astype(f32)[:, :, None]  # (m, 7, 1): a column per quantity
+        k = np.arange(steps[0] + 1, dtype=f32)
+        x = np.minimum(k * per[:, 0], f32(1))
+        freq = per[:, 1] + x * (per[:, 2] + x * per[:, 3])
+        env = np.sin(f32(np.pi) * x)
+        np.maximum(env, 0, out=env)
+        env *= np.sqrt(env)
+        env *= 1 - per[:, 4] * (0.5 + 0.5 * np.cos(per[:, 5] * k))  # the trill
+        ratio = freq * freq * per[:, 6]  # (f / cutoff)^2 of the distance low-pass
         top = f32(0.45 * sr)
-        fund = env * (freq < top) / np.sqrt(1 + ratio)
-        harm = env * (f32(0.3) * (freq < top / 2)) / np.sqrt(1 + 4 * ratio)
-        y = fund * np.sin(phase) + harm * np.sin(2 * phase)
+        grid = np.stack([env * (freq < top) / np.sqrt(1 + ratio),
+                         env * (f32(0.3) * (freq < top / 2)) / np.sqrt(1 + 4 * ratio)])
         offset = np.maximum(rows[:, 0].astype(np.int64) - self.start, 0)
         ears = rows[:, 7:9].astype(f32)
-        # one contiguous multiply-add per syllable and ear (cheaper than scattering every sample)
-        for at, a, b, gains in zip(offset.tolist(), (np.cumsum(n) - n).tolist(), np.cumsum(n).tolist(), ears):
-            self._ola.add(at, np.multiply.outer(gains, y[a:b]).T)
-        pos = np.repeat(offset, n) + local
-        # the canopy hears each partial's power at its bin, from every _POWER_STEP-th sample
-        pick = slice(None, None, _POWER_STEP)
-        bins = self._canopy.bins
-        b = np.rint(freq[pick] * f32(2 * self.hop / sr)).astype(np.int64)
-        at = pos[pick] // self.hop * bins
-        index = np.concatenate([at + b, at + np.minimum(2 * b, bins - 1)])
+        first = 0
+        while first < len(n):
+            width, count = int(n[first]), int(steps[first])
+            last = first + 1  # rows at least 3/4 as long as the first, up to _CHUNK samples
+            while last < len(n) and 4 * steps[last] > 3 * count and (last + 1 - first) * width <= _CHUNK:
+                last += 1
+            part = slice(first, last)
+            phase = cubic[part] @ self._powers[:, :width]  # (rows, width) radians
+            ends = np.stack([grid[:, part, :count], grid[:, part, 1:count + 1]], axis=-1)
+            fund, harm = (ends.reshape(-1, 2) @ self._hat).reshape(2, last - first, width)
+            y = np.sin(phase)
+            y *= fund
+            phase *= 2
+            harm *= np.sin(phase)
+            y += harm
+            # one contiguous multiply-add per syllable and ear (cheaper than scattering every sample)
+            for song, at, size, gains in zip(y, offset[part].tolist(), n[part].tolist(), ears[part]):
+                self._ola.add(at, np.multiply.outer(gains, song[:size]).T)
+            first = last
+        # the canopy hears each partial's power at its bin, at every step
+        at = (offset[:, None] + np.arange(len(k)) * step) // self.hop * bins
+        fbin = np.minimum(np.rint(freq * f32(2 * self.hop / sr)).astype(np.int64), bins - 1)
+        index = np.concatenate([(at + fbin).ravel(), (at + np.minimum(2 * fbin, bins - 1)).ravel()])
         # the ears' mean power, as power per bin of a unit-mean-square spectrum
-        ears = (each[8, pick] ** 2 + each[9, pick] ** 2) * f32(_POWER_STEP * bins / (4.0 * self.hop))
-        weights = np.concatenate([fund[pick] ** 2 * ears, harm[pick] ** 2 * ears])
-        power = np.bincount(index, weights)
+        ears = (rows[:, 7] ** 2 + rows[:, 8] ** 2) * (step * bins / (4.0 * self.hop))
+        power = np.bincount(index, (grid * grid * ears[:, None].astype(f32)).ravel())
         self._power.reshape(-1)[: len(power)] += power
 
     def _frame(self) -> np.ndarray:
         p, sr = self.params, self.sample_rate
         end = (self.start + self.size) / sr
-        for i in np.flatnonzero(self._next < end):
+        singers = np.flatnonzero(self._next < end)
+        if len(singers):  # the controls at the frame's hops (they change over minutes)
+            densities, distances = self.per_hop(p.density).tolist(), self.per_hop(p.distance).tolist()
+        for i in singers:
             while self._next[i] < end:
                 at = self._next[i]
-                density = float(p.density(at))
+                hop = min(max(int(at * sr - self.start) // self.hop, 0), self.HOPS - 1)
+                density = densities[hop]
                 if density > 0 and self.rng.random() < 0.3 + 0.7 * density:
-                    busy = self._phrase(i, at, float(p.distance(at)))
+                    busy = self._phrase(i, at, distances[hop])
                 else:
                     busy = 0.0
                 self._next[i] = at + busy + self.rng.exponential(self._pause[i] / (0.1 + 1.5 * density)) + 0.3
