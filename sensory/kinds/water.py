@@ -365,15 +365,29 @@ class OceanParams(Params):
     width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
 
 
+def _shape(rng) -> tuple[float, float, float, float, float, float]:
+    """One wave's shape: swell rise and wash time constant (fractions of its period), break
+    decay (s, log-uniform 0.3-1.2), break sharpness (exponent of the rise, 2-6), and for half
+    the waves a second break (delay s, relative height; else 0, 0)."""
+    second = rng.random() < 0.5
+    return (rng.uniform(0.2, 0.4), rng.uniform(0.12, 0.32), float(np.exp(rng.uniform(np.log(0.3), np.log(1.2)))),
+            rng.uniform(2.0, 6.0), rng.uniform(0.3, 1.5) if second else 0.0, rng.uniform(0.3, 0.9) if second else 0.0)
+
+
 @kind("ocean", family="nature", params=OceanParams)
 class Ocean(Texture):
     """Surf: wave events with a slow swell, a fast break and a long wash, over a low rumble.
 
     Two overlapping wave generators, each wave with its own jittered period
-    (6-12 s at the default), height and place in the field; the swell rises
-    over 30 % of the period and washes back with a time constant of 22 %,
-    the break decays in 0.5 s, which puts the envelope power at 0.25-2 Hz
-    that recordings of surf show; the low-pass cutoff follows the swell
+    (6-12 s at the default), height and place in the field, and its own
+    shape: the swell rises over 20-40 % of the period and washes back with a
+    time constant of 12-32 %, the break rises more or less sharply and
+    decays in 0.3-1.2 s, and half the waves break a second time 0.3-1.5 s
+    later (a wave breaking along the beach); heights follow slow sets of
+    bigger and smaller waves. The breaks put the envelope power at 0.25-2 Hz
+    that recordings of surf show, and no two stretches of surf have the same
+    envelope (30-s windows of an hour correlate at most about 0.55, against
+    0.66 with one shape for every wave); the low-pass cutoff follows the swell
     (about 300 Hz in the trough to 2-4 kHz at the crash), foam is
     high-passed fizz riding the crash and the swell (notes "Ocean"); the
     rumble sits around 140 Hz and the bodies fall off below 120 Hz, as in
@@ -391,7 +405,8 @@ class Ocean(Texture):
         self._rumble = band(self._log2f, 140.0, 0.8) * pink(f)
         self._foam = band(self._log2f, 4500.0, 1.2) * self._tilt
         self._bodies = LowpassTable(f, self._tilt, 200.0, 25)  # 200 Hz .. 12.7 kHz
-        self._waves: list[tuple[float, float, float, float]] = []  # (start s, height, period s, pan)
+        self._waves: list[tuple] = []  # (start s, height, period s, pan) + _shape()
+        self._sets = Wander(rng, 1.0 / 70.0)  # sets of bigger and smaller waves, about a minute long
         period = float(params.period(0.0))
         self._next = [-rng.uniform(0.3, 0.9) * period, -rng.uniform(0.0, 0.5) * period + period]
 
@@ -402,8 +417,8 @@ class Ocean(Texture):
                 start = self._next[i]
                 mean = float(p.period(max(start, 0.0)))
                 period = mean * self.rng.uniform(0.67, 1.33)
-                height = self.rng.uniform(0.4, 1.0)
-                self._waves.append((start, height, period, self.rng.uniform(-0.7, 0.7)))
+                height = self.rng.uniform(0.4, 1.0) * (1.0 + 0.35 * float(self._sets.at(max(start, 0.0))))
+                self._waves.append((start, height, period, self.rng.uniform(-0.7, 0.7)) + _shape(self.rng))
                 # gamma-distributed gaps (mean 2 periods, CV 0.5): waves come in loose sets, so
                 # the envelope has no lasting rhythm at multiples of the period
                 self._next[i] = start + mean * self.rng.gamma(4.0, 0.5)
@@ -417,18 +432,22 @@ class Ocean(Texture):
         swell = np.zeros((k, 2))
         crash = np.zeros((k, 2))
         keep = []
-        for start, height, period, pan in self._waves:
+        for wave in self._waves:
+            start, height, period, pan, rise, wash, decay, sharpness, lag, second = wave
             x = t - start
-            rise = 0.3 * period
+            rise *= period
             up = np.clip(x / rise, 0.0, 1.0)
             after = np.maximum(x - rise, 0.0)
-            s = np.where(x < rise, up ** 2 * (3 - 2 * up), np.exp(-after / (0.22 * period)))
-            c = np.where(x < rise, up ** 8, np.exp(-after / 0.5))
+            s = np.where(x < rise, up ** 2 * (3 - 2 * up), np.exp(-after / (wash * period)))
+            c = np.where(x < rise, up ** sharpness, np.exp(-after / decay))
+            if second:  # the second break rises in 80 ms
+                late = np.maximum(after - lag, 0.0)
+                c += second * (after >= lag) * (1.0 - np.exp(-late / 0.08)) * np.exp(-late / decay)
             lr = np.array(equal_power(pan), np.float64) * np.sqrt(2.0)
             swell += height * s[:, None] * lr
             crash += height * c[:, None] * lr
             if x[-1] < rise + 6 * period:
-                keep.append((start, height, period, pan))
+                keep.append(wave)
         self._waves = keep
         level = (0.3 + 0.7 * inten)[:, None]
         swell *= level
