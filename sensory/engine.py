@@ -145,7 +145,7 @@ def _keep_heap() -> None:
     _heap_kept = True
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc: nothing to set
+    except (OSError, AttributeError, TypeError):  # no C library with mallopt (not glibc): nothing to set
         return
     mallopt(_M_MMAP_THRESHOLD, 64 << 20)
     mallopt(_M_TRIM_THRESHOLD, 128 << 20)
