@@ -41,7 +41,7 @@ _SPECIES = (
     ("thrush", [(1800, 4200, 2600, 0.09, 60, 0.6), (3900, 3300, 3600, 0.07, 0, 0), (2400, 2200, 2000, 0.15, 30, 0.5)], (2, 4), 0.05),
     ("sparrow", [(3300, 4700, 3700, 0.11, 0, 0), (3600, 4300, 3300, 0.09, 0, 0)], (6, 14), 0.4),
 )
-_MAX_PHRASE_S = 2.5
+_MAX_PHRASE_S = 1.4  # longest phrase (s): the recordings swell at 0.5-2 Hz (phrases and pauses of about a second)
 _CANOPY_T60, _CANOPY_LEVEL = 1.5, 0.8  # reverberation time of the forest (s) and the tail's level against the song
 _CANOPY_HZ = 3000.0  # above this the canopy's tail falls off (leaves absorb the high frequencies)
 _STEPS_PER_HOP = 32  # a syllable's slow parts (loudness, trill, the canopy's power) are read every hop/32 samples
