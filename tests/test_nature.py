@@ -234,6 +234,32 @@ def test_birds_canopy_tail_fills_the_gaps(monkeypatch):
     assert wet > occupancy() + 0.15
 
 
+def test_birds_sing_their_species_pitches(monkeypatch):
+    """A tit's two syllables (5.0-5.1 kHz and 3.6-3.5 kHz, times the bird's pitch of 0.92-1.08 and
+    2 % per syllable): every loud 20-ms frame of the dry song peaks in one of the two ranges."""
+    from sensory.kinds import creatures
+
+    monkeypatch.setattr(creatures, "_CANOPY_LEVEL", 0.0)
+    x = unit_render("birds", 10.0, birds=1, density=1.0, species="tit").mean(axis=1)
+    frames = x[: len(x) // 320 * 320].reshape(-1, 320)
+    power = (frames ** 2).sum(axis=1)
+    loud = frames[power > 0.1 * power.max()]
+    peak = np.fft.rfftfreq(1280, 1 / SR)[np.abs(np.fft.rfft(loud * np.hanning(320), 1280, axis=1)).argmax(axis=1)]
+    high, low = (peak > 4500) & (peak < 5650), (peak > 3150) & (peak < 3970)
+    assert len(loud) > 20 and np.all(high | low) and high.any() and low.any()
+
+
+def test_birds_same_song_however_syllables_are_grouped(monkeypatch):
+    """Syllables synthesized side by side as matrix rows sound as each synthesized alone."""
+    from sensory.kinds import creatures
+
+    together = unit_render("birds", 6.0, density=1.0)
+    monkeypatch.setattr(creatures, "_CHUNK", 1)  # every syllable a matrix of its own
+    alone = unit_render("birds", 6.0, density=1.0)
+    assert np.abs(together).max() > 0.05
+    assert np.abs(together - alone).max() < 1e-5 * np.abs(together).max()
+
+
 def test_thunder_strikes_early_and_is_low():
     x = unit_render("thunder", 10.0).mean(axis=1)
     assert rms_db(x[: 4 * SR]) > -50
