@@ -384,10 +384,12 @@ class Ocean(Texture):
     time constant of 12-32 %, the break rises more or less sharply and
     decays in 0.3-1.2 s, and half the waves break a second time 0.3-1.5 s
     later (a wave breaking along the beach); heights follow slow sets of
-    bigger and smaller waves. The breaks put the envelope power at 0.25-2 Hz
-    that recordings of surf show, and no two stretches of surf have the same
-    envelope (30-s windows of an hour correlate at most about 0.55, against
-    0.66 with one shape for every wave); the low-pass cutoff follows the swell
+    bigger and smaller waves; the water churns (the bodies' level wanders by
+    about 4 dB at 0.7-1.5 Hz, its own in each ear). The breaks put the
+    envelope power at 0.25-2 Hz that recordings of surf show, and no two
+    stretches of surf have the same envelope (30-s windows of an hour
+    correlate at most about 0.5, against about 0.6 with one shape for every
+    wave and no churn); the low-pass cutoff follows the swell
     (about 300 Hz in the trough to 2-4 kHz at the crash), foam is
     high-passed fizz riding the crash and the swell (notes "Ocean"); the
     rumble sits around 140 Hz and the bodies fall off below 120 Hz, as in
@@ -407,6 +409,7 @@ class Ocean(Texture):
         self._bodies = LowpassTable(f, self._tilt, 200.0, 25)  # 200 Hz .. 12.7 kHz
         self._waves: list[tuple] = []  # (start s, height, period s, pan) + _shape()
         self._sets = Wander(rng, 1.0 / 70.0)  # sets of bigger and smaller waves, about a minute long
+        self._churn = Wander(rng, [0.7, 1.47] * 2)  # the wash's turbulence, left and right: (2 rates) x 2
         period = float(params.period(0.0))
         self._next = [-rng.uniform(0.3, 0.9) * period, -rng.uniform(0.0, 0.5) * period + period]
 
@@ -446,17 +449,21 @@ class Ocean(Texture):
             lr = np.array(equal_power(pan), np.float64) * np.sqrt(2.0)
             swell += height * s[:, None] * lr
             crash += height * c[:, None] * lr
-            if x[-1] < rise + 6 * period:
+            if x[-1] < rise + max(8 * wash * period, lag + 8 * decay):  # until both have died away
                 keep.append(wave)
         self._waves = keep
         level = (0.3 + 0.7 * inten)[:, None]
         swell *= level
         crash *= level
         cutoff = 400.0 + 5000.0 * np.clip(swell + 1.5 * crash, 0, 2) * (1.0 - 0.7 * dist[:, None])  # (k, 2)
-        mag = self._bodies.at(cutoff) * (0.25 + swell + 1.5 * crash).astype(np.float32)[:, :, None]
-        fizz = rng.lognormal(0.0, 0.45, (k, 2))
+        # the water's churn moves the swell's level by about 4 dB at 0.7-1.5 Hz, its own in each
+        # ear (its mean level kept; the breaks ride on it): the envelope between the breaks is
+        # never the same twice
+        churn = np.exp(0.6 * self._churn.at(t).reshape(2, 2, k).sum(axis=1).T - 0.12)  # (k, 2)
+        mag = self._bodies.at(cutoff) * (churn * (0.25 + swell) + 1.5 * crash).astype(np.float32)[:, :, None]
+        fizz = rng.lognormal(0.0, 0.35, (k, 2))  # the foam's hiss from hop to hop
         foam = (0.5 * crash + 0.4 * swell + 0.05) * (1.0 - 0.8 * dist[:, None]) * fizz
         mag += np.multiply.outer(foam.astype(np.float32), (1.5 * self._foam).astype(np.float32))
         mag += np.multiply.outer((0.12 + 0.1 * swell).astype(np.float32), self._rumble.astype(np.float32))
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.22)  # crashes peak near full scale at 0 dB gain
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.2)  # crashes peak near full scale at 0 dB gain
