@@ -381,8 +381,9 @@ class Ocean(Texture):
     Two overlapping wave generators, each wave with its own jittered period
     (6-12 s at the default), height and place in the field, and its own
     shape: the swell rises over 20-40 % of the period and washes back with a
-    time constant of 12-32 %, the break rises more or less sharply and
-    decays in 0.3-1.2 s, and half the waves break a second time 0.3-1.5 s
+    time constant of 12-32 %, the break rises more or less sharply, opens
+    with a plunge (half again as loud, gone in 0.12 s) and decays in
+    0.3-1.2 s, and half the waves break a second time 0.3-1.5 s
     later (a wave breaking along the beach); heights follow slow sets of
     bigger and smaller waves; the water churns (the bodies' level wanders by
     about 4 dB at 0.7-1.5 Hz, its own in each ear). The breaks put the
@@ -442,7 +443,7 @@ class Ocean(Texture):
             up = np.clip(x / rise, 0.0, 1.0)
             after = np.maximum(x - rise, 0.0)
             s = np.where(x < rise, up ** 2 * (3 - 2 * up), np.exp(-after / (wash * period)))
-            c = np.where(x < rise, up ** sharpness, np.exp(-after / decay))
+            c = np.where(x < rise, up ** sharpness, np.exp(-after / decay) + 0.5 * np.exp(-after / 0.12))  # + the plunge
             if second:  # the second break rises in 80 ms
                 late = np.maximum(after - lag, 0.0)
                 c += second * (after >= lag) * (1.0 - np.exp(-late / 0.08)) * np.exp(-late / decay)
@@ -466,4 +467,4 @@ class Ocean(Texture):
         mag += np.multiply.outer(foam.astype(np.float32), (1.5 * self._foam).astype(np.float32))
         mag += np.multiply.outer((0.12 + 0.1 * swell).astype(np.float32), self._rumble.astype(np.float32))
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.2)  # crashes peak near full scale at 0 dB gain
+        return _widen(out, self.per_sample(p.width)) * np.float32(0.18)  # crashes peak near full scale at 0 dB gain
