@@ -106,7 +106,7 @@ class Limiter:
         Frame n needs room for itself and for the three points interpolated
         between frames n-4 and n-3; interpolation runs only on windows holding a
         sample loud enough for an interpolated point to reach the ceiling (computed over
-        stretches of windows: a loud thunder peak costs its own length, not its block's).
+        stretches of windows: a loud peak costs its own length, not its block's).
         """
         level = np.abs(ext[:, 0]) if ext.shape[1] == 1 else np.maximum(np.abs(ext[:, 0]), np.abs(ext[:, 1]))
         hot = level * _BOUND > self.ceiling
