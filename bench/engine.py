@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _measure import median_run, run  # noqa: E402
 
-from sensory.library import presets  # noqa: E402
-from sensory.timeparse import parse_time  # noqa: E402
+from sensory.core.timeparse import parse_time  # noqa: E402
+from sensory.recipe.library import presets  # noqa: E402
 
 SENSORY = [sys.executable, "-m", "sensory"]
 

@@ -14,8 +14,8 @@ import argparse
 import statistics
 import time
 
-from sensory.engine import blocks
-from sensory.recipe import parse_text
+from sensory.engine.stream import blocks
+from sensory.recipe.model import parse_text
 
 # kind: layer keys at the top of every rate-setting parameter's range
 AT_MAX = {

@@ -33,7 +33,7 @@ def rss_mb() -> float:
 
 def soak(preset: str, seconds: float, block_size: int, latency: float) -> dict:
     import sensory
-    from sensory.live import Player
+    from sensory.live.player import Player
 
     recipe = sensory.load(preset)
     player = Player(recipe, seconds=seconds, sample_rate=48000, block_size=block_size, latency=latency)

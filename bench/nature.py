@@ -45,16 +45,16 @@ import json, resource, sys, time
 import numpy as np
 s0 = time.perf_counter()
 import sensory
-from sensory import engine
-from sensory.writer import BLOCK_SIZE  # the block size exports render in
+from sensory.engine import stream
+from sensory.output.writer import BLOCK_SIZE  # the block size exports render in
 t0 = time.perf_counter(); c0 = time.process_time()
 name, seconds, envelope, jobs = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[5])
 recipe = sensory.load(name)
-processes = jobs or engine.processes_for(recipe, engine.plan(recipe, seconds=seconds, sample_rate=48000))  # as an export
+processes = jobs or stream.processes_for(recipe, stream.plan(recipe, seconds=seconds, sample_rate=48000))  # as an export
 sr = 48000
 hop = sr // 10
 env, carry = [], np.zeros((0, 2), np.float32)
-for block in engine.blocks(recipe, seconds=seconds, sample_rate=sr, block_size=BLOCK_SIZE, processes=processes):
+for block in stream.blocks(recipe, seconds=seconds, sample_rate=sr, block_size=BLOCK_SIZE, processes=processes):
     if envelope:
         x = np.concatenate([carry, block]) if len(carry) else block
         k = len(x) // hop
@@ -134,11 +134,12 @@ def repetition(env_path: Path) -> dict:
 def texture(name: str) -> dict:
     import numpy as np
     import soundfile as sf
+
     import sensory
-    from sensory import engine
+    from sensory.engine import stream
 
     recipe = sensory.load(name)
-    x = engine.render(recipe, seconds=40, sample_rate=48000)[5 * 48000: 35 * 48000]
+    x = stream.render(recipe, seconds=40, sample_rate=48000)[5 * 48000: 35 * 48000]
     path = OUT / f"{name}.flac"
     sf.write(path, x, 48000)
     cls = CLASSES[name]
@@ -158,9 +159,9 @@ def plot(name: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
     import soundfile as sf
     from scipy.signal import spectrogram
-    import numpy as np
 
     x, sr = sf.read(OUT / f"{name}.flac")
     f, t, s = spectrogram(x.mean(axis=1), sr, nperseg=2048, noverlap=1024)

@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _measure import Run, run  # noqa: E402
 
-from sensory.library import load, presets  # noqa: E402
-from sensory.timeparse import parse_time  # noqa: E402
+from sensory.core.timeparse import parse_time  # noqa: E402
+from sensory.recipe.library import load, presets  # noqa: E402
 
 SENSORY = [sys.executable, "-m", "sensory"]
 TARGET = 300.0

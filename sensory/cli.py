@@ -15,8 +15,8 @@ import sys
 import click
 
 from . import __version__
+from .core.timeparse import TimeError, format_time, parse_time
 from .errors import RecipeError, RenderError
-from .timeparse import TimeError, format_time, parse_time
 
 __all__ = ["main", "cli"]
 
@@ -95,7 +95,7 @@ def cli():
 @handled
 def list_presets():
     """List the built-in and user presets."""
-    from .library import presets, summary
+    from .recipe.library import presets, summary
 
     rows = []
     for entry in presets():
@@ -112,7 +112,7 @@ def list_presets():
 @handled
 def show(recipe):
     """Show a recipe's session, timeline, layers and curves."""
-    from .library import load
+    from .recipe.library import load
     from .show import describe
 
     click.echo(describe(load(recipe)))
@@ -133,7 +133,7 @@ def kinds(kind):
 @handled
 def validate(files):
     """Check recipe files (or preset names); exit 2 if any is invalid."""
-    from .library import load
+    from .recipe.library import load
 
     bad = 0
     for f in files:
@@ -152,7 +152,7 @@ def validate(files):
 @handled
 def schema():
     """Print the JSON Schema of recipe files (for editors)."""
-    from .recipe import recipe_schema
+    from .recipe.model import recipe_schema
 
     click.echo(json.dumps(recipe_schema(), indent=2))
 
@@ -183,9 +183,9 @@ def schema():
 def export(recipe, output, duration, seed, sample_rate, subtype, force, loudness, true_peak, loop, mono,
            title, artist, album, genre, jobs):
     """Render RECIPE (a preset name or file) into an audio file."""
-    from .library import load
-    from .writer import export as write
-    from .writer import passes
+    from .output.writer import export as write
+    from .output.writer import passes
+    from .recipe.library import load
 
     r = load(recipe)
     seconds = duration if duration is not None else r.duration
@@ -226,8 +226,8 @@ def play(recipe, duration, seed, timer, fade, device, latency, block_size):
     + / - / m raise, lower or mute it, q fades out and quits. Ctrl-C fades
     out over 2 s; press it twice to stop at once.
     """
-    from .library import load
-    from .live import play as play_live
+    from .live.player import play as play_live
+    from .recipe.library import load
 
     play_live(load(recipe), seconds=duration, seed=seed, timer=timer, fade=fade, device=device,
               latency=latency, block_size=block_size, status=True)
@@ -237,7 +237,7 @@ def play(recipe, duration, seed, timer, fade, device, latency, block_size):
 @handled
 def devices():
     """List the audio outputs (use the index or a name with `play --device`)."""
-    from .devices import outputs
+    from .live.devices import outputs
 
     found = outputs()
     if not found:
@@ -259,7 +259,7 @@ def batch(catalog, jobs, report, force):
 
     Exit 1 if any track failed; the others are still written.
     """
-    from .batch import run, write_report
+    from .batch.catalog import run, write_report
 
     if report and not report.lower().endswith((".json", ".csv")):
         raise RecipeError(f"{report}: a report is .json or .csv")
@@ -289,7 +289,7 @@ def batch(catalog, jobs, report, force):
 @handled
 def analyze(files, as_json):
     """Measure audio FILES: loudness, true peak, DC, clipping, clicks, loop seam."""
-    from .analysis import analyze as measure
+    from .measure.analysis import analyze as measure
 
     results = [measure(f) for f in files]
     if as_json:
@@ -315,7 +315,7 @@ def analyze(files, as_json):
 @handled
 def preview(source, output, duration, force):
     """Draw a spectrogram of SOURCE (a preset, recipe or audio file) with its loudness and phase marks."""
-    from .preview import preview as draw
+    from .measure.preview import preview as draw
 
     click.echo(f"wrote {draw(source, output, seconds=duration, force=force)}")
 
@@ -327,7 +327,7 @@ def preview(source, output, duration, force):
 @handled
 def import_sbg(sbg, output, force):
     """Convert an SBaGen schedule (.sbg) into a TOML recipe, keeping its timing and ears."""
-    from .sbagen import import_file
+    from .recipe.sbagen import import_file
 
     recipe = import_file(sbg, output, force=force)
     click.echo(f"wrote {output}: {len(recipe.layers)} layers, {format_time(recipe.duration)}")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .curves import Curve
-from .params import field_spec
-from .recipe import LayerBase, Recipe
-from .timeparse import format_time
+from .core.curves import Curve
+from .core.params import field_spec
+from .core.timeparse import format_time
+from .recipe.model import LayerBase, Recipe
 
 __all__ = ["describe", "describe_kind", "kinds_table"]
 
@@ -56,7 +56,7 @@ def describe_kind(name: str) -> str:
 
     from .errors import RecipeError
     from .kinds import load_all
-    from .recipe import layer_model
+    from .recipe.model import layer_model
 
     registry = load_all()
     if name not in registry:

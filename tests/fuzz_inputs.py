@@ -237,7 +237,7 @@ def assert_names_place(e: RecipeError, source: str) -> None:
 def check_recipe_text(folder: Path, name: str, text: str, *, render_ms: float = 300.0) -> str:
     """Load ``text`` as the recipe file ``folder/name``; render it briefly when it loads.
     Returns "ok" or "refused"; anything else raises."""
-    from sensory.library import load
+    from sensory.recipe.library import load
 
     path = folder / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
@@ -253,8 +253,8 @@ def check_recipe_text(folder: Path, name: str, text: str, *, render_ms: float = 
 
 def check_render(recipe, render_ms: float) -> None:
     """Render ``render_ms`` of ``recipe`` at a low rate: finite samples under the ceiling."""
-    from sensory.engine import render
-    from sensory.recipe import check_sample_rate
+    from sensory.engine.stream import render
+    from sensory.recipe.model import check_sample_rate
 
     rate = 16000
     try:
@@ -275,7 +275,7 @@ def check_sbg_text(folder: Path, name: str, text: str, *, render_ms: float = 300
 
 def check_catalog_text(folder: Path, name: str, text: str) -> str:
     """Read ``text`` as the manifest ``folder/name``; it never writes anything."""
-    from sensory.batch import load_catalog
+    from sensory.batch.catalog import load_catalog
 
     path = folder / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

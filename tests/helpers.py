@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from sensory.recipe import Recipe, parse_text
+from sensory.recipe.model import Recipe, parse_text
 
 
 def recipe(layers: str, *, duration: float = 4.0, sample_rate: int = 16000, fades: bool = False,

@@ -8,8 +8,8 @@ import soundfile as sf
 from click.testing import CliRunner
 from scipy import signal
 
-from sensory.analysis import analyze
 from sensory.cli import cli
+from sensory.measure.analysis import analyze
 
 RATE = 16000
 

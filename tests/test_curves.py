@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sensory.curves import Curve
-from sensory.mix import MIN_REST_S, SILENT_DB, rests
-from sensory.timeparse import TimeError, format_time, parse_time
+from sensory.core.curves import Curve
+from sensory.core.timeparse import TimeError, format_time, parse_time
+from sensory.engine.layers import MIN_REST_S, SILENT_DB, rests
 
 
 def test_step_lin_exp_closed_forms():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sensory
-from sensory.engine import blocks, render
+from sensory.engine.stream import blocks, render
 
 from .helpers import clicks, peak_frequency, recipe
 

@@ -7,9 +7,9 @@ import pytest
 import soundfile as sf
 
 import sensory
-from sensory.engine import render
-from sensory.errors import RecipeError, RenderError
 from sensory.destination import PARTIAL
+from sensory.engine.stream import render
+from sensory.errors import RecipeError, RenderError
 
 from .helpers import recipe
 

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from scipy.signal import correlate
 
 import sensory
-from sensory.aac import read_blocks
 from sensory.cli import cli
-from sensory.loudness import LoudnessMeter, measure
-from sensory.writer import export
+from sensory.measure.loudness import LoudnessMeter, measure
+from sensory.output.aac import read_blocks
+from sensory.output.writer import export
 from tests.helpers import recipe
 
 PINK = '[[layer]]\nname = "bed"\nkind = "noise"\ncolor = "pink"\n'
@@ -100,7 +100,7 @@ def test_tone_loop_matches_phase(tmp_path):
 def test_loop_without_phase_match_would_dip(tmp_path):
     """Negative control: the same tones cut at the asked length with an equal-power fade
     (what a noise loop does) give a step or a level change at the wrap."""
-    from sensory.loop import crossfade_gains
+    from sensory.output.loop import crossfade_gains
 
     rate, n, xf = 16000, 6 * 16000 + 37, 2 * 16000
     x = sensory.render(recipe(TONES, duration=9, sample_rate=rate))[:, 0].astype(np.float64)

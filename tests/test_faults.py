@@ -223,11 +223,11 @@ def test_missing_folder(tmp_path):
 # ---- outputs that must not be written ----
 
 def test_outputs_that_are_links_folders_or_inputs(tmp_path):
-    from sensory.batch import load_catalog
+    from sensory.batch.catalog import load_catalog
     from sensory.errors import RecipeError
-    from sensory.library import load
-    from sensory.sbagen import import_file
-    from sensory.writer import export
+    from sensory.output.writer import export
+    from sensory.recipe.library import load
+    from sensory.recipe.sbagen import import_file
 
     recipe_file = tmp_path / "r.toml"
     recipe_file.write_text("[session]\nduration = 1\nsample_rate = 8000\n[[layer]]\nname = \"n\"\nkind = \"noise\"\n")
@@ -263,9 +263,9 @@ def test_outputs_that_are_links_folders_or_inputs(tmp_path):
 
 
 def test_names_are_names(tmp_path):
-    from sensory.batch import load_catalog
+    from sensory.batch.catalog import load_catalog
     from sensory.errors import RecipeError
-    from sensory.library import load
+    from sensory.recipe.library import load
 
     secret = tmp_path.parent / "secret"
     secret.write_text("[session]\nduration = 1\n[[layer]]\nname = \"n\"\nkind = \"noise\"\n")
@@ -392,7 +392,7 @@ def test_batch_killed_then_rerun_finishes_only_the_missing_tracks(tmp_path):
 def test_killed_batch_state_write_leaves_a_usable_state(tmp_path):
     """A state file cut short (as by a kill mid-write without the atomic replace) or damaged
     counts as absent; a stale partial state file is swept."""
-    from sensory.batch import run
+    from sensory.batch.catalog import run
 
     (tmp_path / "c.toml").write_text("[[track]]\npreset = \"pink\"\nduration = 1\noutput = \"a.flac\"\n"
                                      "sample_rate = 8000\n")

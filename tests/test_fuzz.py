@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from sensory.errors import RecipeError
-from sensory.recipe import MAX_LAYERS, MAX_PHASES, parse, parse_text
+from sensory.recipe.model import MAX_LAYERS, MAX_PHASES, parse, parse_text
 
 from . import fuzz_inputs as fz
 
@@ -83,8 +83,8 @@ def test_limits_refused_up_front(text, message):
 
 def test_crashes_found_by_the_campaign_stay_fixed(tmp_path):
     """Each input here once escaped as another exception or rendered NaN (bench/fuzz_campaign.py)."""
-    from sensory.batch import load_catalog
-    from sensory.library import load
+    from sensory.batch.catalog import load_catalog
+    from sensory.recipe.library import load
 
     session_gain = fz.PRESETS["forest-day.toml"].replace("[session]", "[session]\ngain_db = 1e308", 1)
     with pytest.raises(RecipeError, match=r"session\.gain_db: 1e\+308 dB is out of range"):
@@ -126,7 +126,7 @@ def test_limits_on_recipe_data():
 
 
 def test_file_size_limits(tmp_path):
-    from sensory.library import load
+    from sensory.recipe.library import load
 
     big = tmp_path / "big.toml"
     big.write_text(HEAD + NOISE + "# " + "x" * (1 << 20) + "\n")
@@ -143,7 +143,7 @@ def test_file_size_limits(tmp_path):
     catalog = tmp_path / "catalog.toml"
     catalog.write_text("".join(f"[[track]]\npreset = \"pink\"\nduration = 1\noutput = \"t{i}.flac\"\n"
                                for i in range(1001)))
-    from sensory.batch import load_catalog
+    from sensory.batch.catalog import load_catalog
 
     with pytest.raises(RecipeError, match=r"catalog\.toml: 1001 tracks is more than the limit of 1000"):
         load_catalog(catalog)
@@ -151,9 +151,9 @@ def test_file_size_limits(tmp_path):
 
 @pytest.mark.parametrize("rate", [7999, 192001])
 def test_sample_rate_limits_in_plan_and_batch(tmp_path, rate):
-    from sensory.batch import load_catalog
-    from sensory.engine import plan
-    from sensory.library import load
+    from sensory.batch.catalog import load_catalog
+    from sensory.engine.stream import plan
+    from sensory.recipe.library import load
 
     with pytest.raises(RecipeError, match=f"sample rate {rate} Hz is out of range; use 8000 to 192000"):
         plan(load("pink"), sample_rate=rate)
@@ -169,7 +169,7 @@ def test_memory_stays_bounded():
     code = textwrap.dedent("""
         import resource
         from sensory.errors import RecipeError
-        from sensory.recipe import parse, parse_text
+        from sensory.recipe.model import parse, parse_text
         from sensory import kinds
         kinds.load_all()
         cases = [
@@ -188,7 +188,7 @@ def test_memory_stays_bounded():
                 parse(data, "m.toml")
             except RecipeError as e:
                 print("refused:", str(e)[:60])
-        from sensory.engine import blocks
+        from sensory.engine.stream import blocks
         r = parse_text('[session]\\nduration = "24h"\\n[[layer]]\\nname = "b"\\nkind = "bell"\\nevery = 1\\n', "d.toml")
         next(blocks(r, sample_rate=8000, block_size=256))
         print("24h plan ok")

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from sensory import load
-from sensory.engine import render
+from sensory.engine.stream import render
 from sensory.errors import RecipeError
-from sensory.library import presets
-from sensory.recipe import parse_text
+from sensory.recipe.library import presets
+from sensory.recipe.model import parse_text
 
 from .helpers import clicks, peak_frequency, recipe
 

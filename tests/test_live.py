@@ -20,7 +20,7 @@ from click.testing import CliRunner
 import sensory
 from sensory.cli import cli
 from sensory.errors import RenderError
-from sensory.live import PAUSE_FADE_S, Player
+from sensory.live.player import PAUSE_FADE_S, Player
 
 from .helpers import recipe
 from .pulse_server import PulseServer
@@ -241,7 +241,7 @@ def test_unknown_device_is_a_user_error(pulse):
 
 
 def test_keys_map_to_player_controls(pulse):
-    from sensory.terminal import Console, parse_keys
+    from sensory.live.console import Console, parse_keys
 
     assert parse_keys("\x1b[A\x1b[B \x1b[C2+m") == ["up", "down", " ", "2", "+", "m"]
     r = recipe(LAYERS, duration=60.0, sample_rate=SR,
@@ -318,8 +318,8 @@ def test_sigterm_fades_out_to_silence_and_exits_zero(pulse):
 
 
 def test_stop_during_a_timer_fade_continues_from_its_gain():
-    from sensory.curves import Curve
-    from sensory.mix import Master
+    from sensory.core.curves import Curve
+    from sensory.engine.master import Master
 
     sr = 1000
     master = Master(sr, Curve.constant(0.0), 0.0, 60.0, -1.0, end_frame=100 * sr)

@@ -3,7 +3,7 @@ import pyloudnorm
 import pytest
 from scipy import signal
 
-from sensory.loudness import Loudness, LoudnessMeter, k_weighting_sos, measure
+from sensory.measure.loudness import Loudness, LoudnessMeter, k_weighting_sos, measure
 
 # BS.1770-4 Table 1 and Table 2 (48 kHz), as [b0, b1, b2, a0, a1, a2].
 BS1770_48K = [

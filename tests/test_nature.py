@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 from scipy.signal import butter, hilbert, sosfiltfilt
 
-from sensory import library
-from sensory.engine import build, render
+from sensory.engine.stream import build, render
 from sensory.kinds import get
-from sensory.recipe import layer_model
+from sensory.recipe.model import layer_model
 
 from .helpers import clicks, recipe
 

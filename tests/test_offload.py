@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sensory.cli import cli
 import sensory
-from sensory.engine import build, plan, processes_for, render
+from sensory.cli import cli
+from sensory.engine.parallel import Offload, schedule, share
+from sensory.engine.stream import build, plan, processes_for, render
 from sensory.errors import RenderError
-from sensory.offload import Offload, schedule, share
-from sensory.recipe import layer_model
+from sensory.recipe.model import layer_model
 
 from .helpers import recipe
 

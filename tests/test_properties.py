@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sensory.engine import build, plan, render
+from sensory.engine.stream import build, plan, render
 from sensory.kinds import load_all
 
 from .helpers import recipe

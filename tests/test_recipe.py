@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sensory.errors import RecipeError
-from sensory.library import load, presets
-from sensory.recipe import parse_text, recipe_schema
+from sensory.recipe.library import load, presets
+from sensory.recipe.model import parse_text, recipe_schema
 
 HEAD = "[session]\ntitle = 't'\nduration = '10m'\n"
 BEAT = "[[layer]]\nname = 'beat'\nkind = 'binaural'\n"

@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from sensory.cli import cli
-from sensory.engine import render
+from sensory.engine.stream import render
 from sensory.errors import RecipeError
-from sensory.library import load
-from sensory.recipe import parse_text
-from sensory.sbagen import parse_sbg, recipe_data, to_toml
+from sensory.recipe.library import load
+from sensory.recipe.model import parse_text
+from sensory.recipe.sbagen import parse_sbg, recipe_data, to_toml
 
 from .helpers import peak_frequency
 

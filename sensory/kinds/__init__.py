@@ -1,7 +1,7 @@
 """The sound kinds: a registry mapping each kind name to its parameters and unit.
 
-A kind module declares a :class:`~sensory.params.Params` model and a
-:class:`~sensory.unit.Unit` subclass and registers them with :func:`kind`.
+A kind module declares a :class:`~sensory.core.params.Params` model and a
+:class:`~sensory.core.unit.Unit` subclass and registers them with :func:`kind`.
 Everything else (validation, ``sensory kinds``, the JSON Schema) reads
 :data:`REGISTRY`.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from ..params import Params
-from ..unit import Unit
+from ..core.params import Params
+from ..core.unit import Unit
 
 __all__ = ["Kind", "REGISTRY", "kind", "get"]
 

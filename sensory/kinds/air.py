@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.params import Automatable, Params, param
 from ..dsp.control import Wander, drift, wander_sum
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
-from ..params import Automatable, Params, param
 from . import kind
 from .texture import BandTable, Texture, band, pink
 from .water import _widen

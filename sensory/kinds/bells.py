@@ -30,8 +30,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from ..params import Params, TimeValue, param
-from ..unit import Unit
+from ..core.params import Params, TimeValue, param
+from ..core.unit import Unit
 from . import kind
 
 # (frequency ratio to the fundamental, relative amplitude, decay time relative to `decay`)

@@ -6,11 +6,11 @@ from typing import Literal
 
 import numpy as np
 
+from ..core.levels import db_to_gain
+from ..core.params import Automatable, Params, param
+from ..core.unit import Unit
 from ..dsp.noise import Colour, WhiteSource
 from ..dsp.phasor import Phasor, sine
-from ..mix import db_to_gain
-from ..params import Automatable, Params, param
-from ..unit import Unit
 from . import kind
 
 _AMPLITUDE = np.float32(0.178)  # a steady sine at -18 dBFS RMS

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 from pydantic import field_validator
 
+from ..core.params import Automatable, Params, param
 from ..dsp.control import Wander
 from ..dsp.grains import OverlapAdd
 from ..dsp.spectral import SpectralFrames
-from ..params import Automatable, Params, param
 from . import kind
 from .texture import Texture, band, pink
 from .water import _normalise, _stereo, _widen, onset_ramp

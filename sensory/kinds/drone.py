@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import Automatable, Params, param
-from ..unit import Unit
+from ..core.params import Automatable, Params, param
+from ..core.unit import Unit
 from . import kind
 
 _LEVEL = 0.126  # the pad's RMS at 0 dB gain: -18 dBFS (each ear)

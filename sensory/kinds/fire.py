@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.params import Automatable, Params, param
 from ..dsp.control import Wander, drift, wander_sum
 from ..dsp.grains import OverlapAdd, poisson_times
 from ..dsp.spectral import SpectralFrames
-from ..params import Automatable, Params, param
 from . import kind
 from .texture import Texture, band, pink
 from .water import _stereo, _widen, onset_ramp

@@ -6,9 +6,9 @@ from typing import Literal
 
 import numpy as np
 
+from ..core.params import Automatable, Params, param
+from ..core.unit import Unit
 from ..dsp.noise import COLOURS, Colour, WhiteSource
-from ..params import Automatable, Params, param
-from ..unit import Unit
 from . import kind
 
 _LEVEL = np.float32(0.126)  # -18 dBFS RMS

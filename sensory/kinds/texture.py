@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..curves import Curve
+from ..core.curves import Curve
+from ..core.unit import Unit
 from ..dsp.frames import FrameQueue, hop_for
-from ..unit import Unit
 
 __all__ = ["Texture", "BandTable", "band", "pink", "LEVEL"]
 

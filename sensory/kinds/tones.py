@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from pydantic import field_validator
 
-from ..curves import Curve
+from ..core.curves import Curve
+from ..core.params import Automatable, Params, param
+from ..core.unit import Unit
 from ..dsp.phasor import Phasor, sine
-from ..params import Automatable, Params, param
-from ..unit import Unit
 from . import kind
 
 _AMPLITUDE = np.float32(0.178)  # a sine at -18 dBFS RMS

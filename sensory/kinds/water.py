@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.params import Automatable, Params, param
 from ..dsp.control import Wander, drift, wander_sum
 from ..dsp.grains import OverlapAdd, grain_lengths, impulse_train, poisson_times
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
-from ..params import Automatable, Params, param
 from . import kind
 from .texture import BandTable, Texture, band, pink
 

@@ -1,4 +1,4 @@
-"""The terminal face of a :class:`~sensory.live.Player`: control keys in, one status line out.
+"""The terminal face of a :class:`~sensory.live.player.Player`: control keys in, one status line out.
 
 At a terminal the keys are read in cbreak mode (no echo, no line buffering,
 Ctrl-C still a signal) and the terminal is restored on exit. Without a
@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 
-from .timeparse import format_time
+from ..core.timeparse import format_time
 
 __all__ = ["Console", "RawKeys", "KEY_HELP"]
 

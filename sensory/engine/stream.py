@@ -7,23 +7,24 @@ needs the same memory as a 1-minute one.
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 from collections.abc import Iterator
 
 import numpy as np
 
-from . import kinds
-from .errors import RecipeError
-from .curves import Curve
-from .dsp.reverb import Space
-from .mix import Layer, Master, Mixer, rests
-from .offload import Offload, RemoteLayer, share
-from .recipe import Recipe, check_sample_rate
-from .seeding import MAX_SEED, layer_rng
+from .. import kinds
+from ..core.seeding import MAX_SEED
+from ..dsp.reverb import Space
+from ..errors import RecipeError
+from ..recipe.model import Recipe, check_sample_rate
+from .context import rendering
+from .layers import layers, rests, send_curve
+from .master import Master
+from .mix import Mixer
+from .parallel import Offload, RemoteLayer, share
 
-__all__ = ["build", "blocks", "render", "Plan", "plan", "layers", "processes_for", "rendering"]
+__all__ = ["build", "blocks", "render", "Plan", "plan", "processes_for"]
 
 
 class Plan:
@@ -51,27 +52,8 @@ def plan(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
     return Plan(recipe, seconds, seed, sample_rate)
 
 
-def layers(specs, seed: int, sample_rate: int) -> list[Layer]:
-    """A :class:`Layer` for each layer model in ``specs``, its unit built from its own
-    generator; a layer that rests is woken by a unit built for the frame it wakes at."""
-    out = []
-    for spec in specs:
-        def wake(frame: int, spec=spec):
-            """The layer's unit as if built ``frame`` frames into the session."""
-            params = spec.after(frame / sample_rate) if frame else spec
-            return kinds.get(spec.kind).unit(params, sample_rate, layer_rng(seed, spec.name, frame))
-
-        out.append(Layer(spec.name, wake(0), spec.gain_db, spec.pan, send=_send(spec),
-                         rests=rests(spec.gain_db, sample_rate), wake=wake))
-    return out
-
-
-def _send(spec) -> Curve | None:
-    return None if spec.send.is_constant and spec.send.values[0] == 0 else spec.send
-
-
 def _cost(spec, p: Plan) -> float:
-    """The layer's expected work: its kind's :attr:`~sensory.unit.Unit.cost` over the
+    """The layer's expected work: its kind's :attr:`~sensory.core.unit.Unit.cost` over the
     stretches it does not rest (the first hour of an endless render)."""
     frames = p.frames or 3600 * p.sample_rate
     resting = sum(min(b or frames, frames) - min(a, frames) for a, b in rests(spec.gain_db, p.sample_rate))
@@ -83,7 +65,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     """A fresh mixer for ``recipe``.
 
     ``seconds`` places the fade-out (``math.inf`` for an open end). ``processes`` > 1
-    shares the layers out to that many processes in all (:mod:`sensory.offload`): the
+    shares the layers out to that many processes in all (:mod:`sensory.engine.parallel`): the
     mixer must then be asked for blocks of ``block_size`` to the end, and closed.
     """
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
@@ -93,7 +75,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     fade_out = min(s.fade_out, p.seconds / 2)
     master = Master(sr, s.gain_db, fade_in, fade_out, s.ceiling_db, end_frame=p.frames)
     specs = recipe.layers
-    has_space = any(_send(spec) is not None for spec in specs)
+    has_space = any(send_curve(spec) is not None for spec in specs)
     where = [0] * len(specs)
     if processes > 1:
         where = share([_cost(spec, p) for spec in specs], processes, _OVERHEAD + has_space * _SPACE)
@@ -103,7 +85,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
             offloads[child] = Offload([spec for spec, w in zip(specs, where) if w == child], p.seed, sr,
                                       p.frames, master.limiter.latency, block_size)
         local = iter(layers([spec for spec, w in zip(specs, where) if w == 0], p.seed, sr))
-        mix = [next(local) if w == 0 else RemoteLayer(spec.name, _send(spec), sr, offloads[w])
+        mix = [next(local) if w == 0 else RemoteLayer(spec.name, send_curve(spec), sr, offloads[w])
                for spec, w in zip(specs, where)]
     except BaseException:
         for offload in offloads.values():
@@ -117,40 +99,6 @@ _OVERHEAD = 1.0
 _SPACE = 1.5
 
 
-def rendering():
-    """A context to render in: numpy's matrix products (BLAS) on one thread, and (glibc) a heap
-    that keeps memory it has handed out.
-
-    The kinds' matrix products are small: OpenBLAS's worker threads doubled a render's CPU time
-    for no gain in speed. And every frame allocates the same large temporaries (a megabyte or
-    so); glibc maps those fresh from the system and unmaps them when freed, so each one
-    page-faults anew (about 360 faults per second of thunderstorm, a tenth of its CPU time).
-    Raising the mapping threshold keeps them in the heap for reuse (once per process; the
-    process's peak memory is what it was).
-    """
-    from threadpoolctl import threadpool_limits
-
-    _keep_heap()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
-_heap_kept = False
-
-
-def _keep_heap() -> None:
-    global _heap_kept
-    if _heap_kept:
-        return
-    _heap_kept = True
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError, TypeError):  # no C library with mallopt (not glibc): nothing to set
-        return
-    mallopt(_M_MMAP_THRESHOLD, 64 << 20)
-    mallopt(_M_TRIM_THRESHOLD, 128 << 20)
-
-
 MAX_PROCESSES = 4  # more rarely pays: few recipes have more than four busy layers
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
 _MIN_SHARED_COST = 4.0  # lighter recipes too: copying their layers back costs what it saves
@@ -159,7 +107,7 @@ _MIN_SHARED_COST = 4.0  # lighter recipes too: copying their layers back costs w
 def processes_for(recipe: Recipe, p: Plan) -> int:
     """Processes worth rendering ``recipe`` as planned in: one per core this process may use,
     at most :data:`MAX_PROCESSES`, for renders of two minutes or more whose layers cost at
-    least a nature layer or two (:attr:`~sensory.unit.Unit.cost`); else one."""
+    least a nature layer or two (:attr:`~sensory.core.unit.Unit.cost`); else one."""
     if p.seconds < _MIN_SHARED_S or sum(_cost(spec, p) for spec in recipe.layers) < _MIN_SHARED_COST:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

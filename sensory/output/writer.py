@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import destination
-from .engine import MAX_PROCESSES, blocks, plan, processes_for
-from .errors import RecipeError, RenderError
-from .loudness import Loudness
-from .recipe import Recipe
+from .. import destination
+from ..engine.stream import MAX_PROCESSES, blocks, plan, processes_for
+from ..errors import RecipeError, RenderError
+from ..measure.loudness import Loudness
+from ..recipe.model import Recipe
 
 __all__ = ["export", "Exported", "FORMATS", "output_format", "passes", "track_tags", "TAG_KEYS"]
 
@@ -98,11 +98,11 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     written file never exceeds (4x-oversampled, verified on the decoded file); it
     defaults to the recipe's ceiling when ``loudness`` is given. ``loop`` (True, or a
     crossfade in seconds) writes a seamless loop without master fades (see
-    :mod:`sensory.loop`); ``mono`` writes the downmix ``(L + R) / 2``. ``tags``
+    :mod:`sensory.output.loop`); ``mono`` writes the downmix ``(L + R) / 2``. ``tags``
     (title, artist, album, genre) join the comment tag, which records the recipe,
     seed, length and options, so the file can be rendered again. ``processes``
     renders the layers in that many processes side by side, the same samples either
-    way (default: as :func:`~sensory.engine.processes_for` decides).
+    way (default: as :func:`~sensory.engine.stream.processes_for` decides).
     """
     path = Path(path)
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
@@ -204,7 +204,7 @@ class Chain:
 
     def mastered(self, gain_db: float, limit_db: float | None) -> Iterator[np.ndarray]:
         """The signal as written (before dither): gain, then the limiter at ``limit_db``."""
-        from .dsp.limiter import Limiter
+        from ..dsp.limiter import Limiter
 
         g = np.float32(10 ** (gain_db / 20))
         it = (b * g for b in self.source()) if gain_db else self.source()
@@ -218,7 +218,7 @@ class Chain:
 
     def measure(self, gain_db: float = 0.0, limit_db: float | None = None):
         """Loudness of the mastered signal; the first pass also keeps the loop's edges."""
-        from .loudness import LoudnessMeter
+        from ..measure.loudness import LoudnessMeter
 
         meter = LoudnessMeter(self.plan.sample_rate, self.channels)
         keep = _EDGE_FRAMES if self.loop and self.edges is None else 0
@@ -309,7 +309,7 @@ def _write(chain: Chain, path: Path, fmt: str, sub: str, p, channels: int, text:
     (frames, sample peak, temporary path). The temporary file is gone on any error."""
     import soundfile as sf
 
-    from .destination import partial
+    from ..destination import partial
 
     try:
         tmp = partial(path)
@@ -409,7 +409,7 @@ def _commit(tmp: Path, path: Path) -> None:
 
 
 def _measure_written(tmp: Path, fmt: str):
-    from .analysis import measure_file
+    from ..measure.analysis import measure_file
 
     return measure_file(tmp, m4a=fmt == "M4A")
 
@@ -421,7 +421,7 @@ def track_tags(recipe: Recipe, p, *, loudness: float | None, true_peak: float | 
                mono: bool, tags: Mapping[str, str] | None) -> dict[str, str]:
     """Tags for a track: ``tags`` (title, artist, album, genre; title defaults to the
     recipe's) and a comment recording how to render it again."""
-    from . import __version__
+    from .. import __version__
 
     tags = dict(tags or {})
     unknown = sorted(set(tags) - set(TAG_KEYS))
@@ -472,7 +472,7 @@ class _Dither:
     _SCALE = np.float32(1 / 65536)
 
     def __init__(self, seed: int):
-        from .seeding import layer_rng
+        from ..core.seeding import layer_rng
 
         self._rng = layer_rng(seed, "~dither")
 

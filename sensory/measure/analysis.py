@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import RecipeError
+from ..errors import RecipeError
 from .loudness import LoudnessMeter
 
 __all__ = ["Analysis", "AudioSource", "open_audio", "analyze", "measure_file", "CLICK_FACTOR"]
@@ -66,7 +66,7 @@ def open_audio(path, *, block_size: int = 65536, m4a: bool | None = None) -> Aud
     if not path.is_file():
         raise RecipeError(f"{path}: no such file")
     if m4a if m4a is not None else path.suffix.lower() in _AAC_SUFFIXES:
-        from . import aac
+        from ..output import aac
 
         rate, channels, frames, it = aac.read_blocks(path)
         return AudioSource(path, rate, channels, frames, "M4A", "AAC", (b.astype(np.float64) for b in it))
@@ -158,7 +158,7 @@ class _ClickDetector:
 
 
 def measure_file(path, *, m4a: bool | None = None):
-    """:class:`sensory.loudness.Loudness` of a file, streamed."""
+    """:class:`sensory.measure.loudness.Loudness` of a file, streamed."""
     src = open_audio(path, m4a=m4a)
     meter = LoudnessMeter(src.sample_rate, src.channels)
     for b in src.blocks:

@@ -4,7 +4,7 @@ Needs matplotlib (optional extra ``sensory[plot]``), imported only here. The
 source streams through once: its mono downmix is cut into Hann-windowed
 ``NFFT``-frame segments whose power spectra are averaged into at most
 ``COLUMNS`` time columns (Welch's method per column), and a
-:class:`~sensory.loudness.LoudnessMeter` gives the short-term (3 s) loudness.
+:class:`~sensory.measure.loudness.LoudnessMeter` gives the short-term (3 s) loudness.
 Memory depends on the image size, not on the length.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import RecipeError
+from ..errors import RecipeError
 from .loudness import LoudnessMeter
 
 __all__ = ["preview", "Spectrogram", "NFFT", "COLUMNS"]
@@ -72,8 +72,8 @@ def _source(source: str, seconds: float | None):
         if src.frames is None:
             raise RecipeError(f"{path}: the file does not state its length")
         return path.name, src.sample_rate, src.channels, src.frames, src.blocks, {}
-    from .engine import blocks, plan
-    from .library import load
+    from ..engine.stream import blocks, plan
+    from ..recipe.library import load
 
     recipe = load(source)
     p = plan(recipe, seconds=seconds)
@@ -94,7 +94,7 @@ def preview(source: str, output, *, seconds: float | None = None, force: bool = 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from .destination import check
+    from ..destination import check
 
     output = Path(output)
     if output.suffix.lower() not in (".png", ".svg", ".pdf"):

@@ -14,13 +14,12 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
-from .errors import RecipeError
+from ..errors import RecipeError
 
 if TYPE_CHECKING:
-    from .recipe import Recipe
+    from .model import Recipe
 
 MAX_FILE_BYTES = 1 << 20  # a recipe is a short text
 
@@ -75,7 +74,7 @@ def presets() -> list[PresetEntry]:
 
 def load(name_or_path: str | Path) -> Recipe:
     """The recipe named ``name_or_path`` (a preset name or a file path); see the module doc."""
-    from .recipe import parse_text
+    from .model import parse_text
 
     text_arg = str(name_or_path)
     if "\0" in text_arg:
@@ -98,7 +97,7 @@ def load(name_or_path: str | Path) -> Recipe:
 
 
 def _load_file(path: Path, name: str | None = None) -> Recipe:
-    from .recipe import parse_text
+    from .model import parse_text
 
     try:
         if path.is_dir():
@@ -132,7 +131,7 @@ def summary(path: str) -> Summary:
     """Title-level facts of a recipe file: type, duration (s) and description."""
     import tomllib
 
-    from .timeparse import TimeError, parse_time
+    from ..core.timeparse import TimeError, parse_time
 
     try:
         with open(path, "rb") as f:

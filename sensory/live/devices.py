@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import RecipeError, RenderError
+from ..errors import RecipeError, RenderError
 
 __all__ = ["Output", "sounddevice", "outputs", "resolve", "EXPORT_HINT"]
 

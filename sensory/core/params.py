@@ -2,12 +2,12 @@
 
 A kind's parameters are a pydantic model (subclass of :class:`Params`). Numeric
 parameters are :data:`Automatable`: a number or a curve ``[[time, value, shape?], ...]``,
-always validated into a :class:`~sensory.curves.Curve`. :func:`param` declares the
+always validated into a :class:`~sensory.core.curves.Curve`. :func:`param` declares the
 default, unit, allowed range and one-line help; validation, error messages,
 ``sensory kinds`` and the JSON Schema all read that one declaration.
 
 Curve times may be marks (``"breathe+30s"``); the marks come from the
-validation context (``context={"marks": {...}}``) that :mod:`sensory.recipe` passes.
+validation context (``context={"marks": {...}}``) that :mod:`sensory.recipe.model` passes.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ A :class:`Player` owns the mixer, the queue and the stream. Its controls
 between blocks, so only the producer ever touches the mixer. Pausing stops
 the mixer itself: after resuming, the same stream continues from where the
 pause's fade ended. The terminal face (keys, status line) is
-:mod:`sensory.terminal`; :func:`play` puts the two together.
+:mod:`sensory.live.console`; :func:`play` puts the two together.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import devices, engine
-from .errors import RecipeError, RenderError
-from .mix import db_to_gain
-from .recipe import Recipe
+from ..core.levels import db_to_gain
+from ..engine import stream
+from ..engine.context import rendering
+from ..errors import RecipeError, RenderError
+from ..recipe.model import Recipe
+from . import devices
 
 __all__ = ["Player", "PlayStats", "Glide", "play"]
 
@@ -130,7 +132,7 @@ class Player:
         length, timed = self._length(recipe, seconds, timer)
         self.plan = self._plan(recipe, length, seed, sample_rate)
         self.sample_rate = sr = self.plan.sample_rate
-        self.mixer = engine.build(recipe, seconds=self.plan.seconds, seed=self.plan.seed, sample_rate=sr)
+        self.mixer = stream.build(recipe, seconds=self.plan.seconds, seed=self.plan.seed, sample_rate=sr)
         if timed:
             self.mixer.master.fade_out_s = min(fade, length)
         self.layer_names = [layer.name for layer in self.mixer.layers]
@@ -178,14 +180,14 @@ class Player:
             raise RecipeError(f"timer {timer:g} s: give a length above zero")
         return min(seconds, float(timer)), timer <= seconds
 
-    def _plan(self, recipe, seconds, seed, sample_rate) -> engine.Plan:
+    def _plan(self, recipe, seconds, seed, sample_rate) -> stream.Plan:
         """The render plan at ``sample_rate``, else the device's rate, else the recipe's."""
         if sample_rate is None and self.output.sample_rate != recipe.session.sample_rate:
             try:
-                return engine.plan(recipe, seconds=seconds, seed=seed, sample_rate=self.output.sample_rate)
+                return stream.plan(recipe, seconds=seconds, seed=seed, sample_rate=self.output.sample_rate)
             except RecipeError:
                 pass  # too low for the recipe's frequencies: the device resamples the recipe's rate
-        return engine.plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
+        return stream.plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
 
     # -- controls (any thread) -------------------------------------------------------------
 
@@ -305,7 +307,7 @@ class Player:
 
     def _produce(self) -> None:
         try:
-            with engine.rendering():
+            with rendering():
                 self._render_until_end()
             self._put_end()
         except BaseException as e:  # handed to the controlling thread by wait()
@@ -445,7 +447,7 @@ def play(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
     :class:`RenderError` if PortAudio or an output device is missing, or the
     device goes away while playing.
     """
-    from .terminal import Console
+    from .console import Console
 
     player = Player(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate, device=device,
                     latency=latency, block_size=block_size, timer=timer, fade=fade)

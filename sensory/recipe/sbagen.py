@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import RecipeError
+from ..errors import RecipeError
 
 __all__ = ["parse_sbg", "load_sbg", "recipe_data", "to_toml", "import_file"]
 
@@ -476,8 +476,8 @@ def recipe_data(schedule: Schedule, name: str) -> dict:
 
 
 def load_sbg(path: Path, text: str, name: str | None = None):
-    """The :class:`~sensory.recipe.Recipe` of the .sbg file at ``path`` (already read as ``text``)."""
-    from .recipe import parse
+    """The :class:`~sensory.recipe.model.Recipe` of the .sbg file at ``path`` (already read as ``text``)."""
+    from .model import parse
 
     schedule = parse_sbg(text, str(path))
     return parse(recipe_data(schedule, name or path.stem), str(path), name=name or path.stem)
@@ -512,9 +512,9 @@ def import_file(sbg: str | Path, output: str | Path, *, force: bool = False):
     file renamed into place, :mod:`sensory.destination`); an existing ``output`` is
     kept unless ``force``; ``output`` must not be a link, a folder or the .sbg itself.
     """
-    from .destination import check, write_text
+    from ..destination import check, write_text
     from .library import _load_file
-    from .recipe import parse_text
+    from .model import parse_text
 
     sbg, output = Path(sbg), Path(output)
     if output.suffix.lower() != ".toml":

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import RecipeError
+from ..errors import RecipeError
 
 __all__ = ["AacFile", "read_blocks", "write_tags", "read_tags", "require"]
 

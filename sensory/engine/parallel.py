@@ -12,7 +12,7 @@ Protocol: the parent writes the set-up (pickled, length first) to the child's
 stdin, then one byte each time it has taken a block; the child writes the
 block's index (4 bytes) when the block is ready, or ``0xFFFFFFFF`` and a
 traceback. The child stops when its stdin closes, so it never outlives the
-parent. Used by exports (see :func:`sensory.engine.blocks`); live play stays in
+parent. Used by exports (see :func:`sensory.engine.stream.blocks`); live play stays in
 one process, where listeners change layer levels as it plays.
 """
 
@@ -31,7 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import RenderError
+from ..errors import RenderError
+from .context import rendering
+from .layers import layers
 
 __all__ = ["Offload", "RemoteLayer", "share", "schedule"]
 
@@ -177,7 +179,6 @@ def _serve(stdin, stdout) -> None:
     (length,) = struct.unpack("<Q", stdin.read(8))
     fd, shape, specs, seed, sample_rate, frames, first, block_size = pickle.loads(stdin.read(length))
     try:
-        from .engine import layers, rendering
 
         rendering()  # for the child's life, as in the parent's render
         mine = layers(specs, seed, sample_rate)
@@ -203,4 +204,4 @@ def _serve(stdin, stdout) -> None:
 
 # the child's program: this package found where the parent found it, nothing else moved
 _CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); "
-          "from sensory.offload import _serve; del sys.path[0]; _serve(sys.stdin.buffer, sys.stdout.buffer)")
+          "from sensory.engine.parallel import _serve; del sys.path[0]; _serve(sys.stdin.buffer, sys.stdout.buffer)")

@@ -31,13 +31,13 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from . import kinds
-from .curves import Curve
-from .errors import RecipeError
+from .. import kinds
+from ..core.curves import Curve
+from ..core.params import Automatable, Params, TimeValue, field_spec, param
+from ..core.seeding import MAX_SEED
+from ..core.timeparse import TimeError, format_time, parse_time
+from ..errors import RecipeError
 from .library import MAX_FILE_BYTES
-from .params import Automatable, Params, TimeValue, field_spec, param
-from .seeding import MAX_SEED
-from .timeparse import TimeError, format_time, parse_time
 
 __all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
            "recipe_schema", "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_PHASES", "MAX_FILE_BYTES"]
@@ -87,7 +87,7 @@ class LayerBase(Params):
 
     def __reduce__(self):
         # the models are made per kind at run time (layer_model): pickled by kind, for the
-        # processes that render layers side by side (sensory.offload)
+        # processes that render layers side by side (sensory.engine.parallel)
         return _rebuilt_layer, (self.kind, dict(self))
 
 

@@ -18,7 +18,7 @@ Outputs and recipe files are relative to the manifest's folder and stay inside
 it: a catalog never reads or writes elsewhere (``preset`` is a preset name or a
 ``.toml``/``.sbg`` file below the folder). Each track
 renders in its own process (:class:`concurrent.futures.ProcessPoolExecutor`)
-through :func:`sensory.writer.export`, so a failing track leaves no file and
+through :func:`sensory.output.writer.export`, so a failing track leaves no file and
 does not touch the others. A state file next to the manifest
 (``.NAME.state.json``) records, per output, a key — the SHA-256 of the
 resolved entry, the recipe text and the sensory version — with the file's size,
@@ -52,10 +52,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__
-from .destination import discard_own, sweep
-from .errors import RecipeError
-from .params import TimeValue
+from .. import __version__
+from ..core.params import TimeValue
+from ..destination import discard_own, sweep
+from ..errors import RecipeError
 
 __all__ = ["Track", "TrackEntry", "load_catalog", "run", "write_report", "REPORT_FIELDS", "MAX_TRACKS"]
 
@@ -116,10 +116,8 @@ def _fail(source: Path, place: str, e: ValidationError) -> None:
 
 def load_catalog(path) -> list[Track]:
     """Read and validate a manifest; RecipeError naming the file and track on any problem."""
-    from .destination import same_file
-    from .library import is_name, is_recipe_path, load
-
-    from .library import MAX_FILE_BYTES
+    from ..destination import same_file
+    from ..recipe.library import MAX_FILE_BYTES, is_name, is_recipe_path, load
 
     source = Path(path)
     try:
@@ -183,7 +181,7 @@ def load_catalog(path) -> list[Track]:
             recipe = recipes[recipe_source]
         except RecipeError as e:
             raise RecipeError(f"{place}: {e}") from None
-        from .writer import output_format
+        from ..output.writer import output_format
 
         if output.is_dir():
             raise RecipeError(f"{place}: the output is a folder; give a file name such as {entry.output}/track.flac")
@@ -257,9 +255,9 @@ def _init_worker(queue, parent: int) -> None:
 
 def render_track(track: Track) -> dict[str, Any]:
     """Export one track (overwriting: the parent decided) and measure it; a report row."""
-    from .analysis import measure_file
-    from .library import load
-    from .writer import TAG_KEYS, export
+    from ..measure.analysis import measure_file
+    from ..output.writer import TAG_KEYS, export
+    from ..recipe.library import load
 
     global _rendering
     e = track.entry
@@ -319,7 +317,7 @@ def _stamp(path: Path) -> list[int] | None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    from .destination import write_text
+    from ..destination import write_text
 
     write_text(path, text)
 
@@ -402,7 +400,7 @@ def _stopping(pool: cf.ProcessPoolExecutor):
 
 
 def _frames(t: Track) -> int:
-    from .writer import passes
+    from ..output.writer import passes
 
     return int(t.entry.duration * (t.entry.sample_rate or 48000)) * passes(t.entry.loudness, t.entry.true_peak)
 
@@ -429,7 +427,7 @@ def _drain(queue, bar) -> None:
 
 
 def _message(e: BaseException) -> str:
-    from .errors import SensoryError
+    from ..errors import SensoryError
 
     return str(e) if isinstance(e, SensoryError) else f"{type(e).__name__}: {e}"
 

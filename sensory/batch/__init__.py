@@ -1,0 +1,1 @@
+"""Catalogs: many exports from one file, in parallel, resumable, with a report."""

@@ -1,0 +1,41 @@
+"""What a render runs in: numpy's BLAS on one thread, and on glibc a heap that keeps its memory."""
+
+from __future__ import annotations
+
+import ctypes
+
+__all__ = ["rendering"]
+
+
+def rendering():
+    """A context to render in: numpy's matrix products (BLAS) on one thread, and (glibc) a heap
+    that keeps memory it has handed out.
+
+    The kinds' matrix products are small: OpenBLAS's worker threads doubled a render's CPU time
+    for no gain in speed. And every frame allocates the same large temporaries (a megabyte or
+    so); glibc maps those fresh from the system and unmaps them when freed, so each one
+    page-faults anew (about 360 faults per second of thunderstorm, a tenth of its CPU time).
+    Raising the mapping threshold keeps them in the heap for reuse (once per process; the
+    process's peak memory is what it was).
+    """
+    from threadpoolctl import threadpool_limits
+
+    _keep_heap()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+_heap_kept = False
+
+
+def _keep_heap() -> None:
+    global _heap_kept
+    if _heap_kept:
+        return
+    _heap_kept = True
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):  # no C library with mallopt (not glibc): nothing to set
+        return
+    mallopt(_M_MMAP_THRESHOLD, 64 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 128 << 20)

@@ -1,0 +1,1 @@
+"""Live play: the player, its console (keys and status line), output devices."""

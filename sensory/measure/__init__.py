@@ -1,0 +1,1 @@
+"""Measurement: streaming loudness and true peak, file analysis, spectrogram previews."""
