@@ -16,8 +16,7 @@ line starts fast.
 from __future__ import annotations
 
 from .errors import RecipeError, RenderError, SensoryError
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["load", "blocks", "render", "export", "play", "Recipe", "RecipeError", "RenderError",
            "SensoryError", "__version__"]
