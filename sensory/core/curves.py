@@ -19,13 +19,11 @@ render is split into blocks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-__all__ = ["Curve", "Shape", "SHAPES"]
+__all__ = ["Curve", "SHAPES"]
 
-Shape = Literal["step", "lin", "exp"]
 SHAPES: tuple[str, ...] = ("step", "lin", "exp")
 
 

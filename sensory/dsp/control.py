@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Wander", "Drift", "wander_sum", "drift"]
+__all__ = ["Wander", "Drift"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -78,13 +78,3 @@ class Drift:
     def at(self, t: np.ndarray | float) -> np.ndarray:
         v = self._parts.at(t)
         return (self._weights @ v.reshape(len(v), -1)).reshape(v.shape[1:])
-
-
-def wander_sum(rng: np.random.Generator, slowest: float, octaves: int) -> Drift:
-    """A :class:`Drift` of ``octaves`` octave-spaced signals from ``slowest`` Hz up."""
-    return Drift(rng, slowest, octaves)
-
-
-def drift(parts: Drift, t: np.ndarray) -> np.ndarray:
-    """``parts`` (a :class:`Drift`) at times ``t``: float64 of the shape of ``t``."""
-    return parts.at(t)

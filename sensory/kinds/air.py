@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.params import Automatable, Params, param
-from ..dsp.control import Wander, drift, wander_sum
+from ..dsp.control import Drift, Wander
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
 from . import kind
@@ -59,8 +59,8 @@ class Wind(Texture):
         # turbulence moves the low and high parts of the band a little independently
         self._regions = np.stack([band(self._log2f, 100.0, 1.0), band(self._log2f, 1600.0, 1.0)])
         self._leaf = (band(self._log2f, 4000.0, 0.9) * pink(f)).astype(np.float32)
-        self._drift = wander_sum(rng, 0.01, 5)
-        self._gust = wander_sum(rng, 0.25, 3)
+        self._drift = Drift(rng, 0.01, 5)
+        self._gust = Drift(rng, 0.25, 3)
         self._flutter = Wander(rng, 3.0)
         self._turbulence = Wander(rng, [0.7, 1.1])
         g = np.random.default_rng(rng.integers(2**63))
@@ -72,8 +72,8 @@ class Wind(Texture):
         p = self.params
         base = self.read(p.speed, np.maximum(t, 0.0))
         gust = self.read(p.gusts, np.maximum(t, 0.0))
-        g = drift(self._gust, t)
-        v = base * (1.0 + 0.35 * drift(self._drift, t) + gust * (0.6 * np.maximum(g, -0.3) + 0.08 * self._flutter.at(t)))
+        g = self._gust.at(t)
+        v = base * (1.0 + 0.35 * self._drift.at(t) + gust * (0.6 * np.maximum(g, -0.3) + 0.08 * self._flutter.at(t)))
         return np.clip(v, 0.02, 1.5)
 
     def _frame(self) -> np.ndarray:
@@ -171,7 +171,7 @@ class Thunder(Texture):
         f = np.maximum(self._shaper.freqs, 1.0)
         # a peal's front: band-passed 0.7-2 kHz on the pink tilt, float32 (bins,)
         self._front = (pink(f) * (f / 700.0) ** 2 / (1.0 + (f / 700.0) ** 2) / (1.0 + (f / 2000.0) ** 2)).astype(np.float32)
-        self._storm = wander_sum(rng, 0.02, 3)  # the far storm's activity
+        self._storm = Drift(rng, 0.02, 3)  # the far storm's activity
         self._peals = _Peals()
         self._next = rng.uniform(0.2, 2.0)
         self._far = 0.0  # time of the next far-storm peal
@@ -216,7 +216,7 @@ class Thunder(Texture):
         p, rng = self.params, self.rng
         while self._far < until:
             t = self._far
-            level = float(p.rumble(t)) * self.STORM * np.exp(drift(self._storm, t))
+            level = float(p.rumble(t)) * self.STORM * np.exp(self._storm.at(t))
             if level > 0:
                 self._sound(np.array([t]), rng.uniform(0.03, 0.12, 1), rng.uniform(0.3, 1.0, 1),
                             level * rng.lognormal(0.0, 0.8, 1), rng.uniform(-0.9, 0.9, 1),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.params import Automatable, Params, param
-from ..dsp.control import Wander, drift, wander_sum
+from ..dsp.control import Drift, Wander
 from ..dsp.grains import OverlapAdd, poisson_times
 from ..dsp.spectral import SpectralFrames
 from . import kind
@@ -57,7 +57,7 @@ class Fire(Texture):
         self._hiss = band(lf, 3000.0, 1.0) * tilt
         self._lap = band(lf, 60.0, 1.0) * tilt
         self._roar = band(lf, 300.0, 1.3) * tilt
-        self._breath = wander_sum(rng, 0.5, 3)
+        self._breath = Drift(rng, 0.5, 3)
         self._flare = Wander(rng, 0.7)
         self._lapping = Wander(rng, 4.0)
         g = np.random.default_rng(rng.integers(2**63))
@@ -86,7 +86,7 @@ class Fire(Texture):
         t = self.hop_times()
         size = self.per_hop(p.size)
         crackle = self.per_hop(p.crackle)
-        breath = np.clip(0.6 + 0.5 * drift(self._breath, t), 0.0, None) ** 4
+        breath = np.clip(0.6 + 0.5 * self._breath.at(t), 0.0, None) ** 4
         lap = np.clip(0.5 + 0.6 * self._lapping.at(t), 0.05, 1.0)
         # the bed stays low under ~500 Hz; above it a real fire is nearly silent between crackles
         mag = (self._hiss * (0.004 + 0.025 * breath)[:, None]

@@ -17,9 +17,7 @@ from ..core.curves import Curve
 from ..core.unit import Unit
 from ..dsp.frames import FrameQueue, hop_for
 
-__all__ = ["Texture", "BandTable", "band", "pink", "LEVEL"]
-
-LEVEL = 0.126  # -18 dBFS RMS
+__all__ = ["Texture", "BandTable", "band", "pink"]
 
 
 class Texture(Unit):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.params import Automatable, Params, param
-from ..dsp.control import Wander, drift, wander_sum
+from ..dsp.control import Drift, Wander
 from ..dsp.grains import OverlapAdd, grain_lengths, impulse_train, poisson_times
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
@@ -140,8 +140,8 @@ class Rain(Texture):
             band(lf, 1100, 0.25) + 0.8 * band(lf, 2300, 0.2) + 0.6 * band(lf, 4200, 0.3) + 0.5 * band(lf, 180, 0.5),
             band(lf, 1800, 0.6) + 0.3 * band(lf, 500, 0.8),
         ]) * high_pass
-        self._slow = wander_sum(rng, 0.02, 4)
-        self._gusts = wander_sum(rng, 0.6, 2)
+        self._slow = Drift(rng, 0.02, 4)
+        self._gusts = Drift(rng, 0.6, 2)
         g = np.random.default_rng(rng.integers(2**63))
         n = int(0.06 * sample_rate)
         bank = []
@@ -174,7 +174,7 @@ class Rain(Texture):
         t = self.hop_times()
         inten = self.per_hop(p.intensity)
         dist = self.per_hop(p.distance)
-        swell = (1.0 + 0.35 * drift(self._slow, t)) * np.exp(0.35 * drift(self._gusts, t))
+        swell = (1.0 + 0.35 * self._slow.at(t)) * np.exp(0.35 * self._gusts.at(t))
         weights = np.stack([self.per_hop(p.leaves), self.per_hop(p.roof), 0.3 * self.per_hop(p.puddles)], axis=1)
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-3)
         # shapes at the frame's middle hop: the bed, a broad hump that darkens with distance,
