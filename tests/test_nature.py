@@ -220,7 +220,7 @@ def test_birds_are_tonal_events():
 def test_birds_canopy_tail_fills_the_gaps(monkeypatch):
     """The forest's reverberant tail follows each syllable: a single bird's song occupies far more
     20-ms frames within 40 dB of its loudest than the dry song does."""
-    from sensory.kinds import creatures
+    from sensory.kinds import birds
 
     def occupancy():
         x = unit_render("birds", 20.0, birds=1, density=1.0).mean(axis=1)
@@ -229,16 +229,16 @@ def test_birds_canopy_tail_fills_the_gaps(monkeypatch):
         return np.mean(level > level.max() - 40)
 
     wet = occupancy()
-    monkeypatch.setattr(creatures, "_CANOPY_LEVEL", 0.0)
+    monkeypatch.setattr(birds, "_CANOPY_LEVEL", 0.0)
     assert wet > occupancy() + 0.15
 
 
 def test_birds_sing_their_species_pitches(monkeypatch):
     """A tit's two syllables (5.0-5.1 kHz and 3.6-3.5 kHz, times the bird's pitch of 0.92-1.08 and
     2 % per syllable): every loud 20-ms frame of the dry song peaks in one of the two ranges."""
-    from sensory.kinds import creatures
+    from sensory.kinds import birds
 
-    monkeypatch.setattr(creatures, "_CANOPY_LEVEL", 0.0)
+    monkeypatch.setattr(birds, "_CANOPY_LEVEL", 0.0)
     x = unit_render("birds", 10.0, birds=1, density=1.0, species="tit").mean(axis=1)
     frames = x[: len(x) // 320 * 320].reshape(-1, 320)
     power = (frames ** 2).sum(axis=1)
@@ -250,10 +250,10 @@ def test_birds_sing_their_species_pitches(monkeypatch):
 
 def test_birds_same_song_however_syllables_are_grouped(monkeypatch):
     """Syllables synthesized side by side as matrix rows sound as each synthesized alone."""
-    from sensory.kinds import creatures
+    from sensory.kinds import birds
 
     together = unit_render("birds", 6.0, density=1.0)
-    monkeypatch.setattr(creatures, "_CHUNK", 1)  # every syllable a matrix of its own
+    monkeypatch.setattr(birds, "_CHUNK", 1)  # every syllable a matrix of its own
     alone = unit_render("birds", 6.0, density=1.0)
     assert np.abs(together).max() > 0.05
     assert np.abs(together - alone).max() < 1e-5 * np.abs(together).max()

@@ -9,13 +9,17 @@ sample. Short grains (clicks, ticks) are placed all at once with one
 less than scattering their samples; silent tails are skipped. Sounds
 running past the frame end are carried into the next frame. Nothing is looped or reused as a block: every
 event has its own time, variant, gain and place.
+
+A bank of grains is built with :func:`onset_ramp` and :func:`end_taper` (every grain rises
+from zero and fades out, so no event clicks) and :func:`peak_normalised`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["OverlapAdd", "grain_lengths", "poisson_times", "impulse_train"]
+__all__ = ["OverlapAdd", "grain_lengths", "poisson_times", "impulse_train", "onset_ramp", "end_taper",
+           "peak_normalised"]
 
 
 class OverlapAdd:
@@ -109,3 +113,25 @@ def impulse_train(size: int, starts: np.ndarray, gains: np.ndarray) -> np.ndarra
     c = gains.shape[1]
     idx = (starts[:, None] * c + np.arange(c)).ravel()
     return np.bincount(idx, gains.ravel(), minlength=size * c).astype(np.float32).reshape(size, c)
+
+
+def onset_ramp(n: int, sample_rate: int, seconds: float = 0.0004) -> np.ndarray:
+    """A raised-cosine rise from 0 over ``seconds`` (at least 2 samples), then 1: float64 (n,).
+    Every grain starts with one, so no event clicks."""
+    k = max(2, int(seconds * sample_rate))
+    r = np.ones(n)
+    r[:k] = 0.5 - 0.5 * np.cos(np.pi * np.arange(k) / k)
+    return r
+
+
+def end_taper(n: int, tail: int) -> np.ndarray:
+    """1, then a raised-cosine fall over the last ``tail`` samples (1 <= tail <= n): float64 (n,).
+    A grain that ends with one is never cut off."""
+    end = np.ones(n)
+    end[-tail:] = 0.5 + 0.5 * np.cos(np.pi * np.arange(tail) / tail)
+    return end
+
+
+def peak_normalised(bank: np.ndarray) -> np.ndarray:
+    """Grains ``bank`` (variants, samples), each scaled to a peak of 1: float32 of the same shape."""
+    return (bank / (np.abs(bank).max(axis=1, keepdims=True) + 1e-12)).astype(np.float32)

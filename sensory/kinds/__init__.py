@@ -28,8 +28,9 @@ class Kind:
 
 REGISTRY: dict[str, Kind] = {}
 
-# Modules whose import registers kinds; one module per family.
-_FAMILIES = ("noise", "tones", "breath", "bells", "drone", "water", "air", "fire", "creatures")
+# Modules whose import registers their kinds.
+_MODULES = ("noise", "tones", "breath", "bells", "drone", "rain", "stream", "ocean", "air", "fire", "birds",
+            "insects")
 
 
 def kind(name: str, *, family: str, params: type[Params]):
@@ -50,6 +51,6 @@ def get(name: str) -> Kind:
 
 
 def load_all() -> dict[str, Kind]:
-    for module in _FAMILIES:
+    for module in _MODULES:
         importlib.import_module(f"{__name__}.{module}")
     return REGISTRY

@@ -17,9 +17,9 @@ from ..core.params import Automatable, Params, param
 from ..dsp.control import Drift, Wander
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
+from ..dsp.stereo import narrow
 from . import kind
 from .texture import BandTable, Texture, band, pink
-from .water import _widen
 
 __all__ = ["Wind", "Thunder"]
 
@@ -100,7 +100,7 @@ class Wind(Texture):
             level = 0.2 * leaves * active
             mag = mag + (level[:, None] * jump)[:, :, None].astype(np.float32) * self._leaf
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(2.2)
+        return narrow(out, self.per_sample(p.width)) * np.float32(2.2)
 
 
 class ThunderParams(Params):
@@ -251,7 +251,7 @@ class Thunder(Texture):
         if burst.any():
             mag += self._front * (self.FRONT * burst).astype(np.float32)[:, :, None]
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.4)
+        return narrow(out, self.per_sample(p.width)) * np.float32(0.4)
 
 
 def _gap(rng: np.random.Generator, interval: float) -> float:

@@ -19,11 +19,11 @@ import numpy as np
 
 from ..core.params import Automatable, Params, param
 from ..dsp.control import Drift, Wander
-from ..dsp.grains import OverlapAdd, poisson_times
+from ..dsp.grains import OverlapAdd, onset_ramp, poisson_times
 from ..dsp.spectral import SpectralFrames
+from ..dsp.stereo import narrow, place
 from . import kind
 from .texture import Texture, band, pink
-from .water import _stereo, _widen, onset_ramp
 
 __all__ = ["Fire"]
 
@@ -100,6 +100,6 @@ class Fire(Texture):
         if e:
             gain = np.minimum(rng.lognormal(-1.2, 0.9, e), 1.6)  # a few loud pops among soft ticks
             self._ola.grains(starts, self._bank, rng.integers(0, _CRACKLES, e),
-                             _stereo(rng.uniform(-0.6, 0.6, e), gain))
+                             place(rng.uniform(-0.6, 0.6, e), gain))
         out += self._ola.take()
-        return _widen(out, self.per_sample(p.width)) * np.float32(0.7)
+        return narrow(out, self.per_sample(p.width)) * np.float32(0.7)
