@@ -173,7 +173,7 @@ class Thunder(Texture):
         self._front = (pink(f) * (f / 700.0) ** 2 / (1.0 + (f / 700.0) ** 2) / (1.0 + (f / 2000.0) ** 2)).astype(np.float32)
         self._storm = Drift(rng, 0.02, 3)  # the far storm's activity
         self._peals = _Peals()
-        self._next = rng.uniform(0.2, 2.0)
+        self._next_strike = rng.uniform(0.2, 2.0)
         self._far = 0.0  # time of the next far-storm peal
 
     def _strike(self, start: float) -> None:
@@ -227,9 +227,9 @@ class Thunder(Texture):
         p, k = self.params, self.HOPS
         t = self.hop_times()
         end = t[-1] + 0.5 * self.hop / self.sample_rate
-        while self._next < end:
-            self._strike(self._next)
-            self._next += _gap(self.rng, float(p.interval(self._next)))
+        while self._next_strike < end:
+            self._strike(self._next_strike)
+            self._next_strike += _gap(self.rng, float(p.interval(self._next_strike)))
         self._far_storm(end)
         pl = self._peals
         if pl.start.size:

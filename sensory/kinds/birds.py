@@ -103,7 +103,7 @@ class Birds(Texture):
         self._syllables = [np.array(sp[1], np.float64) for sp in self._species]  # (syllables, 6) per bird
         self._depth = rng.uniform(-0.5, 0.3, count)
         self._pause = rng.uniform(1.0, 4.0, count)
-        self._next = rng.uniform(0.0, 1.5, count) * np.linspace(0.2, 3.0, count)
+        self._next_phrase = rng.uniform(0.0, 1.5, count) * np.linspace(0.2, 3.0, count)
         self._pending = np.empty((0, self._COLUMNS))
         longest = max(syl[3] for sp in _SPECIES for syl in sp[1]) * 1.1 * 1.08 * 1.02
         # syllables last whole steps; their phase is a cubic in the sample index j (one matrix
@@ -223,19 +223,19 @@ class Birds(Texture):
     def _frame(self) -> np.ndarray:
         p, sr = self.params, self.sample_rate
         end = (self.start + self.size) / sr
-        singers = np.flatnonzero(self._next < end)
+        singers = np.flatnonzero(self._next_phrase < end)
         if len(singers):  # the controls at the frame's hops (they change over minutes)
             densities, distances = self.per_hop(p.density).tolist(), self.per_hop(p.distance).tolist()
         for i in singers:
-            while self._next[i] < end:
-                at = self._next[i]
+            while self._next_phrase[i] < end:
+                at = self._next_phrase[i]
                 hop = min(max(int(at * sr - self.start) // self.hop, 0), self.HOPS - 1)
                 density = densities[hop]
                 if density > 0 and self.rng.random() < 0.3 + 0.7 * density:
                     busy = self._phrase(i, at, distances[hop])
                 else:
                     busy = 0.0
-                self._next[i] = at + busy + self.rng.exponential(self._pause[i] / (0.1 + 1.5 * density)) + 0.3
+                self._next_phrase[i] = at + busy + self.rng.exponential(self._pause[i] / (0.1 + 1.5 * density)) + 0.3
         due = self._pending[:, 0] < self.start + self.size
         if due.any():
             self._sing(self._pending[due])

@@ -142,17 +142,17 @@ class Insects(Texture):
         self._voice = g.integers(0, _CHIRPS, count)
         self._gain = g.uniform(0.3, 1.0, count) ** 2
         self._pan = g.uniform(-0.95, 0.95, count)
-        self._next = g.uniform(0.0, 0.5, count)
+        self._next_chirp = g.uniform(0.0, 0.5, count)
         # each cricket keeps its own rate around Dolbear's (individuals differ by several per cent)
         # and lets it drift over minutes, and sings in bouts with short rests, so the chorus drifts
         # in and out of step and never settles into one beat
         self._tempo = g.uniform(0.9, 1.1, count)
         self._tempo_drift = Wander(rng, g.uniform(0.003, 0.01, count))
-        self._bout_end = self._next + g.exponential(_BOUT_S, count)
+        self._bout_end = self._next_chirp + g.exponential(_BOUT_S, count)
         self._calls = _bush_cricket_calls(g, sample_rate)
         self._bush_gain = g.uniform(0.6, 1.0, _BUSH_CRICKETS)
         self._bush_pan = g.uniform(-0.8, 0.8, _BUSH_CRICKETS)
-        self._bush_next = g.uniform(0.5, 4.0, _BUSH_CRICKETS)
+        self._next_call = g.uniform(0.5, 4.0, _BUSH_CRICKETS)
         self._ola = OverlapAdd(self.size, self._calls.shape[1])
 
     def _frame(self) -> np.ndarray:
@@ -175,12 +175,12 @@ class Insects(Texture):
         mag = weights @ self._shapes  # (hops, ears, bins)
         out = self._shaper.synthesize(self._shaper.shaped(mag))
         end = (self.start + self.size) / sr
-        if len(self._next):
-            who, at = self._due(self._next, end, self._chirp_gaps)
+        if len(self._next_chirp):
+            who, at = self._due(self._next_chirp, end, self._chirp_gaps)
             if len(who):
                 gains = place(self._pan[who], self._gain[who] * 0.3)
                 self._ola.grains(self._offsets(at), self._bank, self._voice[who], gains)
-        who, at = self._due(self._bush_next, end, self._call_gaps)
+        who, at = self._due(self._next_call, end, self._call_gaps)
         if len(who):
             level = self.read(p.bushcrickets, at)
             gains = place(self._bush_pan[who], self._bush_gain[who] * level * 0.25)

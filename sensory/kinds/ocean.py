@@ -90,20 +90,20 @@ class Ocean(Texture):
         self._sets = Wander(rng, 1.0 / 70.0)  # sets of bigger and smaller waves, about a minute long
         self._churn = Wander(rng, [0.7, 1.47] * 2)  # the wash's turbulence, left and right: (2 rates) x 2
         period = float(params.period(0.0))
-        self._next = [-rng.uniform(0.3, 0.9) * period, -rng.uniform(0.0, 0.5) * period + period]
+        self._next_wave = [-rng.uniform(0.3, 0.9) * period, -rng.uniform(0.0, 0.5) * period + period]
 
     def _schedule(self, until: float) -> None:
         p = self.params
         for i in range(2):
-            while self._next[i] < until:
-                start = self._next[i]
+            while self._next_wave[i] < until:
+                start = self._next_wave[i]
                 mean = float(p.period(max(start, 0.0)))
                 period = mean * self.rng.uniform(0.67, 1.33)
                 height = self.rng.uniform(0.4, 1.0) * (1.0 + 0.35 * float(self._sets.at(max(start, 0.0))))
                 self._waves.append((start, height, period, self.rng.uniform(-0.7, 0.7)) + _shape(self.rng))
                 # gamma-distributed gaps (mean 2 periods, CV 0.5): waves come in loose sets, so
                 # the envelope has no lasting rhythm at multiples of the period
-                self._next[i] = start + mean * self.rng.gamma(4.0, 0.5)
+                self._next_wave[i] = start + mean * self.rng.gamma(4.0, 0.5)
 
     def _frame(self) -> np.ndarray:
         p, k, rng = self.params, self.HOPS, self.rng

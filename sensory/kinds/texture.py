@@ -34,12 +34,12 @@ class Texture(Unit):
         self.hop = hop_for(sample_rate)
         self.size = self.hop * self.HOPS
         self.start = 0  # first frame of the next internal frame
-        self._queue = FrameQueue(self._next)
+        self._queue = FrameQueue(self._next_frame)
 
     def _render(self, n: int) -> np.ndarray:
         return self._queue.take(n)
 
-    def _next(self) -> np.ndarray:
+    def _next_frame(self) -> np.ndarray:
         out = self._frame()
         self.start += self.size
         return out
