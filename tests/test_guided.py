@@ -11,6 +11,7 @@ import pytest
 from sensory import load
 from sensory.engine.stream import render
 from sensory.errors import RecipeError
+from sensory.kinds import get
 from sensory.recipe.library import presets
 from sensory.recipe.model import parse_text
 
@@ -182,7 +183,8 @@ exhale = [[0, 3], [30, 3], [150, 5, "lin"]]
     assert periods[0] == pytest.approx(6.0, rel=0.01) and periods[-1] == pytest.approx(10.0, rel=0.01)
     assert np.all(np.diff(periods) > -0.05)  # never speeds up (the mid-rise point moves as inhale grows)
     step = np.max(np.abs(np.diff(x)))
-    assert step <= 2 * np.pi * 220 * 2 ** (5 / 12) * 0.178 / SR * 1.05  # no jump beyond a sine's slope
+    peak = get("breath").unit.nominal_level
+    assert step <= 2 * np.pi * 220 * 2 ** (5 / 12) * peak / SR * 1.05  # no jump beyond a sine's slope
     assert clicks(x, SR) == 0
 
 
@@ -214,7 +216,8 @@ beat = [["b", 7.77], ["c", 4.4, "step"], ["c+3s", 11.1, "exp"]]
 """)
     audio = render(r)
     top = 240 + 11.1 / 2
-    amplitude = {"binaural": 0.178, "monaural": 0.178 * 2 ** 0.5, "isochronic": 0.178 / np.sqrt(0.375 * 0.5)}[kind]
+    peak = get(kind).unit.nominal_level  # of a steady sine
+    amplitude = {"binaural": peak, "monaural": peak * 2 ** 0.5, "isochronic": peak / np.sqrt(0.375 * 0.5)}[kind]
     # a tone's largest step is 2*pi*f*A/sr; the isochronic pulse adds its own slower slope
     assert _max_step(audio) <= 2 * np.pi * top * amplitude / SR * 1.1
     for ch in range(2):
@@ -225,8 +228,9 @@ def test_the_continuity_checks_catch_a_phase_jump():
     """The peers' bug, sin(2*pi*f(t)*t), with the carrier stepping 180 -> 240 Hz at the
     7.31-s boundary used above: the step check fails it."""
     t = np.arange(int(10 * SR)) / SR
-    naive = 0.178 * np.sin(2 * np.pi * np.where(t < 7.31, 180.0, 240.0) * t)
-    assert _max_step(naive) > 2 * np.pi * (240 + 11.1 / 2) * 0.178 / SR * 1.1
+    peak = get("binaural").unit.nominal_level
+    naive = peak * np.sin(2 * np.pi * np.where(t < 7.31, 180.0, 240.0) * t)
+    assert _max_step(naive) > 2 * np.pi * (240 + 11.1 / 2) * peak / SR * 1.1
 
 
 def test_marks_work_in_every_time():
@@ -322,8 +326,9 @@ def test_drone_is_a_wide_soft_pad_at_its_root():
     r = recipe("[[layer]]\nname = 'pad'\nkind = 'drone'\nfreq = 110\npartials = 4\n", duration=12, sample_rate=SR)
     audio = render(r).astype(np.float64)
     assert peak_frequency(audio[:, 0], SR, 80, 140) == pytest.approx(110, abs=0.5)
-    rms = np.sqrt((audio ** 2).mean(axis=0))
-    assert np.all(20 * np.log10(rms) > -24) and np.all(20 * np.log10(rms) < -12)
+    rms_db = 20 * np.log10(np.sqrt((audio ** 2).mean(axis=0)))
+    nominal = 20 * np.log10(get("drone").unit.nominal_level)
+    assert np.all(np.abs(rms_db - nominal) < 6), rms_db
     assert abs(np.corrcoef(audio[:, 0], audio[:, 1])[0, 1]) < 0.5  # detuned voices split between the ears
 
 

@@ -17,15 +17,20 @@ __all__ = ["Unit"]
 
 
 class Unit:
-    """Base class. Subclasses set ``channels`` (1 or 2) and implement :meth:`_render`.
+    """Base class. Subclasses set ``channels`` (1 or 2) and ``nominal_level``, and implement :meth:`_render`.
 
     ``render(n)`` returns float32 or float64 of shape (n,) for mono units and
-    (n, 2) for stereo units, at a nominal level of about -18 dBFS RMS for
-    0 dB layer gain.
+    (n, 2) for stereo units, at 0 dB layer gain at about the nominal level of
+    :mod:`~sensory.core.levels` (-18 dBFS RMS in each ear).
+
+    ``nominal_level`` declares that level, linear, in the unit's own terms: for a
+    kind made of sines the peak of a steady sine (:data:`~sensory.core.levels.SINE_PEAK`),
+    for noise and textures the RMS (:data:`~sensory.core.levels.NOMINAL_RMS`).
     """
 
     channels: int = 1
     cost: float = 1.0  # CPU per second of audio against a noise layer (kinds measure theirs): shares out layers
+    nominal_level: float  # linear, at 0 dB layer gain: a sine's peak or a noise's RMS (see the class docstring)
 
     def __init__(self, params, sample_rate: int, rng: np.random.Generator):
         self.params = params

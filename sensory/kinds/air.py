@@ -46,6 +46,7 @@ class Wind(Texture):
     """
 
     cost = 3.0  # CPU per second of audio against a noise layer, measured at 48 kHz
+    makeup = 2.2  # make-up gain: the gusting band near the level
 
     _LAGS = (0.0, 0.1, 1.0, 2.0)  # now; the two ears' whistles; the leaves
 
@@ -100,7 +101,7 @@ class Wind(Texture):
             level = 0.2 * leaves * active
             mag = mag + (level[:, None] * jump)[:, :, None].astype(np.float32) * self._leaf
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return narrow(out, self.per_sample(p.width)) * np.float32(2.2)
+        return narrow(out, self.per_sample(p.width))
 
 
 class ThunderParams(Params):
@@ -160,6 +161,7 @@ class Thunder(Texture):
     """
 
     cost = 2.5  # CPU per second of audio against a noise layer, measured at 48 kHz
+    makeup = 0.4  # make-up gain: a near strike's crack under full scale
 
     FRONT = 0.45  # level of a peal's bright front against its rumble
     STORM = 1.0  # level of the far storm's peals at full ``rumble``
@@ -251,7 +253,7 @@ class Thunder(Texture):
         if burst.any():
             mag += self._front * (self.FRONT * burst).astype(np.float32)[:, :, None]
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        return narrow(out, self.per_sample(p.width)) * np.float32(0.4)
+        return narrow(out, self.per_sample(p.width))
 
 
 def _gap(rng: np.random.Generator, interval: float) -> float:

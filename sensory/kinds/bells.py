@@ -43,7 +43,6 @@ _MODES = {
 }
 _ATTACK_S = {"bell": 0.002, "bowl": 0.012, "chime": 0.001}  # mallet contact time
 _SPLIT_HZ = {"bell": 0.7, "bowl": 1.2, "chime": 0.4}  # largest split of a mode pair, Hz
-_PEAK = 0.35  # amplitude of a strike's modes summed, before the strike's velocity
 _SILENT = 1e-4  # a strike is done when its envelope falls below -80 dB
 _FRAME = 1024  # internal frame, samples
 # Event-rate caps: every ringing strike costs two small matrix products per frame, and a
@@ -102,6 +101,7 @@ class Bell(Unit):
     """
 
     cost = 0.3  # CPU per second of audio against a noise layer, measured at 48 kHz
+    nominal_level = 0.35  # a strike's mode amplitudes summed at full velocity: the most its first peak can reach
 
     def __init__(self, params: BellParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -127,7 +127,7 @@ class Bell(Unit):
         # a softer strike excites the upper modes less
         amps = self._amp * p.velocity ** (1 + self._ratio / self._ratio.max())
         balance = self.rng.uniform(0.35, 0.65, k)
-        amps = np.concatenate([amps * balance, amps * (1 - balance)]) * (_PEAK / self._amp.sum())
+        amps = np.concatenate([amps * balance, amps * (1 - balance)]) * (self.nominal_level / self._amp.sum())
         rates = np.tile(np.log(1000.0) / (p.decay * self._decay), 2)  # 60 dB over the mode's decay time
         phases = self.rng.uniform(0, 1, 2 * k)
         pole = 2j * np.pi * freqs - rates  # per mode: d/dt of log(amplitude) as a complex rate, 1/s

@@ -6,16 +6,12 @@ from typing import Literal
 
 import numpy as np
 
-from ..core.levels import db_to_gain
+from ..core.levels import NOMINAL_RMS, SINE_PEAK, db_to_gain
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
 from ..dsp.noise import Colour, WhiteSource
 from ..dsp.phasor import Phasor, sine
 from . import kind
-
-_AMPLITUDE = np.float32(0.178)  # a steady sine at -18 dBFS RMS
-_NOISE_LEVEL = np.float32(0.126)  # unit-RMS noise at -18 dBFS RMS
-
 
 class BreathParams(Params):
     inhale: Automatable = param(5.0, unit="s", ge=1, le=20, help="seconds of breathing in (the sound rises)")
@@ -57,6 +53,8 @@ class BreathPacer(Unit):
     """
 
     cost = 1.5  # CPU per second of audio against a noise layer, measured at 48 kHz
+    nominal_level = SINE_PEAK  # the tone's peak at the top of the breath
+    nominal_noise_level = NOMINAL_RMS  # the noise's RMS at the top of the breath
 
     def __init__(self, params: BreathParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -84,7 +82,7 @@ class BreathPacer(Unit):
         if p.sound == "tone":
             rise = np.asarray(self.value(p.rise, n), np.float32) * np.float32(1 / 12)
             freq = self.value(p.freq, n) * np.exp2(rise * level)
-            return sine(self._tone.advance(freq, n)) * (gain * _AMPLITUDE)
+            return sine(self._tone.advance(freq, n)) * (gain * np.float32(self.nominal_level))
         white = self._white.take(n)
         y = self._dark(white)[:, 0] * (1 - level) + self._bright(white)[:, 0] * level
-        return y * (gain * _NOISE_LEVEL)
+        return y * (gain * np.float32(self.nominal_noise_level))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.levels import NOMINAL_RMS
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
 from . import kind
 
-_LEVEL = 0.126  # the pad's RMS at 0 dB gain: -18 dBFS (each ear)
 _TABLE = 4096  # points per wavetable cycle, read without interpolation: phase error <= 1/8192 cycle
 _SWELL_MS = 0.44  # mean square of the swell 0.6 + 0.4 sin(.)
 
@@ -41,6 +41,7 @@ class Drone(Unit):
     cost = 3.0  # CPU per second of audio against a noise layer, measured at 48 kHz
 
     channels = 2
+    nominal_level = NOMINAL_RMS  # the pad's RMS in each ear
 
     def __init__(self, params: DroneParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -66,7 +67,7 @@ class Drone(Unit):
             weight = self._harmonic ** -(2.0 - 1.5 * np.asarray(p.brightness(t))[:, None])  # 1/h^2 .. 1/sqrt(h)
             top = np.asarray(p.freq(t))[:, None] * self._harmonic * np.exp2(p.detune.highest / 1200)
             weight = np.where(top < 0.45 * sr, weight, 0.0)  # no partial at or above Nyquist
-            amp = swell * weight * (_LEVEL / np.sqrt(_SWELL_MS * 0.5 * (weight ** 2).sum(axis=1, keepdims=True)))
+            amp = swell * weight * (self.nominal_level / np.sqrt(_SWELL_MS * 0.5 * (weight ** 2).sum(axis=1, keepdims=True)))
             for g, a in zip(missing, amp):
                 self._cache[g] = self._basis @ a.astype(np.float32)  # (2, T): the same shapes every time
         tables = [self._cache[g] for g in range(g0, g1 + 1)]

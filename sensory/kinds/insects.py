@@ -100,6 +100,7 @@ class Insects(Texture):
     """
 
     cost = 4.0  # CPU per second of audio against a noise layer, measured at 48 kHz
+    makeup = 1.4  # make-up gain: the crickets' chorus near the level
 
     def __init__(self, params: InsectsParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -186,7 +187,7 @@ class Insects(Texture):
             gains = place(self._bush_pan[who], self._bush_gain[who] * level * 0.25)
             self._ola.grains(self._offsets(at), self._calls, rng.integers(0, _CALLS, len(who)), gains)
         out += self._ola.take()
-        return narrow(out, self.per_sample(p.width)) * np.float32(1.4)
+        return narrow(out, self.per_sample(p.width))
 
     def _offsets(self, at: np.ndarray) -> np.ndarray:
         """Start samples within the frame of events at ``at`` seconds: int64."""

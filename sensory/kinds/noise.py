@@ -6,13 +6,11 @@ from typing import Literal
 
 import numpy as np
 
+from ..core.levels import NOMINAL_RMS
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
 from ..dsp.noise import COLOURS, Colour, WhiteSource
 from . import kind
-
-_LEVEL = np.float32(0.126)  # -18 dBFS RMS
-
 
 class NoiseParams(Params):
     color: Literal[COLOURS] = param("pink", help="noise colour: white, pink (-3 dB/oct), brown (-6), blue (+3), violet (+6)")
@@ -30,11 +28,12 @@ class Noise(Unit):
     """
 
     channels = 2
+    nominal_level = NOMINAL_RMS  # RMS in each ear
 
     def __init__(self, params: NoiseParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
         self._white = WhiteSource(rng, channels=2, dtype=np.float64)
-        self._colour = Colour(params.color, sample_rate, channels=2, gain=_LEVEL)
+        self._colour = Colour(params.color, sample_rate, channels=2, gain=np.float32(self.nominal_level))
 
     def _render(self, n: int) -> np.ndarray:
         y = self._colour(self._white.take(n))

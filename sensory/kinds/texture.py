@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.curves import Curve
+from ..core.levels import NOMINAL_RMS
 from ..core.unit import Unit
 from ..dsp.frames import FrameQueue, hop_for
 
@@ -23,10 +24,13 @@ __all__ = ["Texture", "BandTable", "band", "pink"]
 class Texture(Unit):
     """Base of the nature kinds: stereo, rendered ``HOPS * hop`` frames at a time.
 
-    Subclasses implement :meth:`_frame` returning float32 (size, 2).
+    Subclasses implement :meth:`_frame` returning float32 (size, 2) and set ``makeup``, the
+    linear gain that brings what :meth:`_frame` synthesizes to the texture's ``nominal_level``.
     """
 
     channels = 2
+    nominal_level = NOMINAL_RMS  # the RMS in each ear the make-up gains aim at; sparse kinds lie below it
+    makeup: float  # linear gain from the synthesis in _frame to the nominal level
     HOPS = 64  # 1.4 s at 48 kHz: the per-frame Python work spread over more audio (16 cost 20-30 % more)
 
     def __init__(self, params, sample_rate, rng):
@@ -40,7 +44,7 @@ class Texture(Unit):
         return self._queue.take(n)
 
     def _next_frame(self) -> np.ndarray:
-        out = self._frame()
+        out = self._frame() * np.float32(self.makeup)
         self.start += self.size
         return out
 

@@ -11,13 +11,11 @@ import numpy as np
 from pydantic import field_validator
 
 from ..core.curves import Curve
+from ..core.levels import SINE_PEAK
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
 from ..dsp.phasor import Phasor, sine
 from . import kind
-
-_AMPLITUDE = np.float32(0.178)  # a sine at -18 dBFS RMS
-
 
 class ToneParams(Params):
     freq: Automatable = param(440.0, unit="Hz", ge=1, le=96000, audible=True, help="frequency")
@@ -27,12 +25,13 @@ class ToneParams(Params):
 class Tone(Unit):
     """A sine tone with an automatable frequency."""
 
+    nominal_level = SINE_PEAK  # the sine's peak
     def __init__(self, params: ToneParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
         self._phase = Phasor(sample_rate)
 
     def _render(self, n: int) -> np.ndarray:
-        return sine(self._phase.advance(self.value(self.params.freq, n), n)) * _AMPLITUDE
+        return sine(self._phase.advance(self.value(self.params.freq, n), n)) * np.float32(self.nominal_level)
 
 
 MIN_BEAT = 0.5  # Hz; slower differences are heard as a drift, not a beat
@@ -63,6 +62,7 @@ class BeatParams(Params):
 class _BeatPair(Unit):
     """Two tones at carrier - beat/2 and carrier + beat/2, each with its own phase."""
 
+    nominal_level = SINE_PEAK  # the peak of one tone heard alone in an ear (binaural); the pair's RMS is the same
     def __init__(self, params: BeatParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
         self._low = Phasor(sample_rate)
@@ -89,7 +89,7 @@ class BinauralBeat(_BeatPair):
 
     def _render(self, n: int) -> np.ndarray:
         left, right = self._pair(n)
-        return np.stack([left, right], axis=1) * _AMPLITUDE
+        return np.stack([left, right], axis=1) * np.float32(self.nominal_level)
 
 
 @kind("monaural", family="tone", params=BeatParams)
@@ -103,7 +103,7 @@ class MonauralBeat(_BeatPair):
 
     def _render(self, n: int) -> np.ndarray:
         low, high = self._pair(n)
-        return (low + high) * (_AMPLITUDE * np.float32(np.sqrt(0.5)))
+        return (low + high) * (np.float32(self.nominal_level) * np.float32(np.sqrt(0.5)))  # two tones, the RMS of one
 
 
 class IsochronicParams(Params):
@@ -122,6 +122,8 @@ class IsochronicTone(Unit):
     held steady as ``duty`` changes. Works on speakers; the unit is mono.
     """
 
+    nominal_level = SINE_PEAK  # the peak of the steady tone whose RMS the pulses keep
+
     def __init__(self, params: IsochronicParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
         self._tone = Phasor(sample_rate)
@@ -134,4 +136,4 @@ class IsochronicTone(Unit):
         x = np.minimum((cycle - np.floor(cycle)) / duty, 1.0)
         # Hann pulse over [0, duty); mean square 3/8 * duty, normalised to the steady tone's level
         envelope = (0.5 - 0.5 * np.cos(x.astype(np.float32) * np.float32(2 * np.pi))) / np.sqrt(0.375 * duty)
-        return tone * (envelope.astype(np.float32) * _AMPLITUDE)
+        return tone * (envelope.astype(np.float32) * np.float32(self.nominal_level))
