@@ -12,7 +12,7 @@ import numpy as np
 __all__ = ["db_to_gain", "NOMINAL_DB", "NOMINAL_RMS", "SINE_PEAK"]
 
 NOMINAL_DB = -18.0  # dBFS RMS of a unit at 0 dB gain, each ear
-NOMINAL_RMS = 0.126  # linear RMS at NOMINAL_DB (10 ** (-18 / 20), as rounded when the kinds were tuned)
+NOMINAL_RMS = 0.126  # linear RMS at NOMINAL_DB: 10 ** (-18 / 20) = 0.1259, rounded to three places
 SINE_PEAK = 0.178  # peak of a sine whose RMS is NOMINAL_RMS (0.126 * sqrt(2), rounded)
 
 

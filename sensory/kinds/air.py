@@ -6,7 +6,8 @@ noise; whistles at the Strouhal frequency ``f ~ 0.2 v / d`` delayed 100 and
 1000 ms between the ears; leaves following the wind delayed 2 s and
 low-passed, with a threshold falling 0.7 -> 0.4 as it strengthens) and
 ch. 40 "Thunder" (strike, rumble of N-wave pulses, reflections, distance
-low-pass); the storm rates follow the notes' "Thunder" entry.
+low-pass). docs/nature.md describes the storm and how it was measured
+against recordings.
 """
 
 from __future__ import annotations

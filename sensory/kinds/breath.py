@@ -48,8 +48,10 @@ class BreathPacer(Unit):
     The breath clock is a phase integrated from 1 / (inhale + hold_in + exhale
     + hold_out), like an oscillator's, so a pattern that changes over the
     session (10 slowing to 6 breaths a minute) stays continuous. A cycle of
-    10 s (5 s in, 5 s out) is 6 breaths a minute, a pace used in heart-rate
-    variability biofeedback studies. The unit is mono; ``pan`` places it.
+    10 s (5 s in, 5 s out) is 6 breaths a minute, the pace of heart-rate
+    variability biofeedback (P. M. Lehrer and R. Gevirtz, "Heart rate
+    variability biofeedback: how and why does it work?", Frontiers in
+    Psychology 5, 2014). The unit is mono; ``pan`` places it.
     """
 
     cost = 1.5  # CPU per second of audio against a noise layer, measured at 48 kHz

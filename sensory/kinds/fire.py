@@ -6,7 +6,7 @@ is high-passed noise under a strongly peaked slow modulation
 stretched 1-1.5x) ringing a band-pass at 100-1000 Hz with Q 20, on a
 Poisson trigger; lapping is low band-passed noise (30 Hz), clipped.
 
-Tuned against the texture statistics of real fire recordings (ESC-50
+Matched to the texture statistics of real fire recordings (ESC-50
 ``crackling_fire``): the bed lives below ~500 Hz and is steady there, above
 1 kHz a fire is nearly silent between crackles (envelope kurtosis ~14), so the
 hiss is kept very low, half the crackles are bright snaps and the wood

@@ -65,14 +65,14 @@ class Ocean(Texture):
     later (a wave breaking along the beach); heights follow slow sets of
     bigger and smaller waves; the water churns (the bodies' level wanders by
     about 4 dB at 0.7-1.5 Hz, its own in each ear). The breaks put the
-    envelope power at 0.25-2 Hz that recordings of surf show, and no two
-    stretches of surf have the same envelope (30-s windows of an hour
-    correlate at most about 0.5, against about 0.6 with one shape for every
-    wave and no churn); the low-pass cutoff follows the swell
-    (about 300 Hz in the trough to 2-4 kHz at the crash), foam is
-    high-passed fizz riding the crash and the swell (notes "Ocean"); the
-    rumble sits around 140 Hz and the bodies fall off below 120 Hz, as in
-    recorded surf (ESC-50 sea waves: -22 dB at 100 Hz against the 1-kHz band).
+    envelope power at 0.25-2 Hz that recordings of surf show, and with a
+    shape of its own for every wave and the churn, no two stretches of surf
+    have the same envelope. The low-pass cutoff follows the swell (about
+    300 Hz in the trough to 2-4 kHz at the crash); foam is high-passed fizz
+    riding the crash and the swell; the rumble sits around 140 Hz and the
+    bodies fall off below 120 Hz, as in recorded surf (ESC-50 sea waves:
+    -22 dB at 100 Hz against the 1-kHz band). docs/nature.md gives the
+    measurements.
     """
 
     cost = 2.5  # CPU per second of audio against a noise layer, measured at 48 kHz

@@ -53,9 +53,9 @@ class Rain(Texture):
     (shaped per hop); near drops are grains (leaf taps, roof ticks, Minnaert
     bubbles for drops into water) with their own pitch, gain and place; about
     one a second a big, close drop (a heavy drop off a leaf or a gutter drip)
-    stands out of the bed, as in recordings of real rain.
-    Drop rate 200-2700 /s (Farnell ch. 38; ~1733 /s in benjaminvanesser/upshot).
-    Spectral shapes follow the controls once per frame, levels once per hop.
+    stands out of the bed, as in recordings of real rain. Drop rate 200-2700 /s
+    (A. Farnell, *Designing Sound*, MIT Press 2010, ch. 38). Spectral shapes
+    follow the controls once per frame, levels once per hop.
     """
 
     cost = 4.5  # CPU per second of audio against a noise layer, measured at 48 kHz

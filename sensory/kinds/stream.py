@@ -55,21 +55,25 @@ _SURGE_NORM = 1.0 / (0.5 * np.sqrt(len(_SURGE_RATES)))  # each Wander has a stan
 class Stream(Texture):
     """A babbling brook: bursts of Minnaert bubbles and splashes over gurgling, resonant water noise.
 
-    Bubbles follow van den Doel (2005): radii log-uniform in 0.85-4.3 mm
+    Bubbles follow K. van den Doel, "Physically based models for liquid
+    sounds" (ACM TAP 2(4), 2005): radii log-uniform in 0.85-4.3 mm
     (3.5 kHz-700 Hz), ``f0 = 3/r``, rising chirp, exponential decay, louder
     the larger they are. Real running water is intermittent: bubbles come in
     bursts (a pocket of air breaking up), 1.5-6 per second from ``flow``,
     each opening with a short band-limited slap (the onsets and the 25-28 dB
     crest factor of recordings) and holding 2-20 bubbles over 30-250 ms and
     a splash that lifts the bands around 2 kHz, over sparse single bubbles.
-    The bed is noise through resonances wandering in 0.7-2.6 kHz, the spectral form of jmcc's "babbling brook" (RHPF of brown
-    noise with wandering cutoffs, notes "Stream"), a low gurgle and a fizz.
+    The bed is noise through resonances wandering in 0.7-2.6 kHz (the
+    spectral form of J. McCartney's SuperCollider example "babbling brook",
+    a resonant high-pass of brown noise with wandering cutoffs), a low
+    gurgle and a fizz.
     Each bed voice surges: its level is the exponential of smooth random
     signals at octave-spaced rates 1-16 Hz (half shared by all voices, half
     its own) over a slower tide, which gives the flat modulation spectrum,
     the envelope spread and cross-band correlation of recordings of pouring
-    water (statistics after McDermott & Simoncelli 2011). Distance steadies
-    the surges; the bubbles stay below 6 kHz, so their onsets never click.
+    water (J. H. McDermott and E. P. Simoncelli's texture statistics, Neuron
+    71, 2011). Distance steadies the surges; the bubbles stay below 6 kHz,
+    so their onsets never click.
     """
 
     cost = 3.0  # CPU per second of audio against a noise layer, measured at 48 kHz

@@ -31,7 +31,7 @@ class Texture(Unit):
     channels = 2
     nominal_level = NOMINAL_RMS  # the RMS in each ear the make-up gains aim at; sparse kinds lie below it
     makeup: float  # linear gain from the synthesis in _frame to the nominal level
-    HOPS = 64  # 1.4 s at 48 kHz: the per-frame Python work spread over more audio (16 cost 20-30 % more)
+    HOPS = 64  # 1.4 s at 48 kHz: the per-frame Python work spread over much audio
 
     def __init__(self, params, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
