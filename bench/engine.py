@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _measure import median_run, run  # noqa: E402
 
 from sensory.core.timeparse import parse_time  # noqa: E402
-from sensory.recipe.library import presets  # noqa: E402
+from sensory.recipe.presets import presets  # noqa: E402
 
 SENSORY = [sys.executable, "-m", "sensory"]
 

@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _measure import Run, run  # noqa: E402
 
 from sensory.core.timeparse import parse_time  # noqa: E402
-from sensory.recipe.library import load, presets  # noqa: E402
+from sensory.recipe.library import load  # noqa: E402
+from sensory.recipe.presets import presets  # noqa: E402
 
 SENSORY = [sys.executable, "-m", "sensory"]
 TARGET = 300.0

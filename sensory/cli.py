@@ -95,7 +95,7 @@ def cli():
 @handled
 def list_presets():
     """List the built-in and user presets."""
-    from .recipe.library import presets, summary
+    from .recipe.presets import presets, summary
 
     rows = []
     for entry in presets():
@@ -326,10 +326,24 @@ def preview(source, output, duration, force):
 @click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
 @handled
 def import_sbg(sbg, output, force):
-    """Convert an SBaGen schedule (.sbg) into a TOML recipe, keeping its timing and ears."""
-    from .recipe.sbagen import import_file
+    """Convert an SBaGen schedule (.sbg) into a TOML recipe, keeping its timing and ears.
 
-    recipe = import_file(sbg, output, force=force)
+    The TOML is checked by loading it back before it is written (through a partial file
+    renamed into place); an existing OUTPUT is kept unless --force; OUTPUT must not be a
+    link, a folder or the .sbg itself.
+    """
+    from pathlib import Path
+
+    from .destination import check, write_text
+    from .recipe.sbagen import convert_file
+
+    source, target = Path(sbg), Path(output)
+    if target.suffix.lower() != ".toml":
+        raise RecipeError(f"{target}: a recipe file ends in .toml")
+    check(target, force=force, inputs=[source])
+    converted = convert_file(source, output=target)
+    write_text(target, converted.text)
+    recipe = converted.recipe
     click.echo(f"wrote {output}: {len(recipe.layers)} layers, {format_time(recipe.duration)}")
 
 

@@ -30,7 +30,7 @@ FULL_RATE = ("forest", "thunderstorm", "reawaken", "sleep-descent", "fireplace",
 
 def cases() -> list[tuple[str, str, int]]:
     """(preset, how, sample rate): every packaged preset at 16 kHz, a few at 48 kHz, two exports."""
-    from sensory.recipe.library import presets
+    from sensory.recipe.presets import presets
 
     names = [p.name for p in presets() if p.origin == "built-in"]
     out = [(name, "render", 16000) for name in names]

@@ -12,7 +12,7 @@ from sensory import load
 from sensory.engine.stream import render
 from sensory.errors import RecipeError
 from sensory.kinds import get
-from sensory.recipe.library import presets
+from sensory.recipe.presets import presets
 from sensory.recipe.model import parse_text
 
 from .helpers import clicks, peak_frequency, recipe

@@ -117,7 +117,9 @@ def _fail(source: Path, place: str, e: ValidationError) -> None:
 def load_catalog(path) -> list[Track]:
     """Read and validate a manifest; RecipeError naming the file and track on any problem."""
     from ..destination import same_file
-    from ..recipe.library import MAX_FILE_BYTES, is_name, is_recipe_path, load
+    from ..recipe.files import MAX_FILE_BYTES
+    from ..recipe.library import load
+    from ..recipe.presets import is_name, is_recipe_path
 
     source = Path(path)
     try:

@@ -37,10 +37,10 @@ from ..core.params import Automatable, Params, TimeValue, field_spec, param
 from ..core.seeding import MAX_SEED
 from ..core.timeparse import TimeError, format_time, parse_time
 from ..errors import RecipeError
-from .library import MAX_FILE_BYTES
+from .files import check_size
 
 __all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
-           "recipe_schema", "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_PHASES", "MAX_FILE_BYTES"]
+           "recipe_schema", "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_PHASES"]
 
 MAX_DURATION_S = 24 * 3600.0
 MAX_LAYERS = 64
@@ -137,8 +137,7 @@ class Recipe:
 
 def parse_text(text: str, source: str = "<recipe>", *, name: str | None = None) -> Recipe:
     """A recipe from TOML text; ``source`` names it in error messages."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise RecipeError(f"{source}: the file is larger than {MAX_FILE_BYTES // 1024} KiB; a recipe is a short text")
+    check_size(text, source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

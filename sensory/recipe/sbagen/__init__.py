@@ -1,0 +1,16 @@
+"""SBaGen ``.sbg`` schedules read into recipes, with SBaGen's own timing.
+
+A file passes three steps, each its own module, and is parsed once:
+
+* :mod:`.schedule` reads the text (option lines, tone-sets of :mod:`.voices`, time
+  lines with the times of :mod:`.clock`) into a :class:`Schedule`;
+* :mod:`.timing` places SBaGen 1.4's change windows and gives every layer its breakpoints;
+* :mod:`.convert` turns those into recipe data, validated into a
+  :class:`~sensory.recipe.model.Recipe`, and :mod:`.toml_text` into TOML text.
+"""
+
+from .convert import Converted, convert_file, load_sbg, recipe_data
+from .schedule import Schedule, parse_sbg
+from .toml_text import to_toml
+
+__all__ = ["parse_sbg", "Schedule", "recipe_data", "load_sbg", "to_toml", "convert_file", "Converted"]
