@@ -152,7 +152,7 @@ def validate(files):
 @handled
 def schema():
     """Print the JSON Schema of recipe files (for editors)."""
-    from .recipe.model import recipe_schema
+    from .recipe.schema import recipe_schema
 
     click.echo(json.dumps(recipe_schema(), indent=2))
 

@@ -19,13 +19,20 @@ def _value(v) -> str:
     return str(v)
 
 
+def _unit(params, name: str) -> str:
+    """`` unit`` of field ``name`` of ``params`` as declared, or "" if it has none."""
+    unit = field_spec(type(params), name).get("unit", "")
+    return f" {unit}" if unit else ""
+
+
 def describe(recipe: Recipe) -> str:
+    """The text of ``sensory show``: session, master stage, timeline and layers with their values."""
     s = recipe.session
-    lines = [f"{recipe.title}  [{recipe.type}, {format_time(recipe.duration)}, seed {s.seed}, {s.sample_rate} Hz]"]
+    lines = [f"{recipe.title}  [{recipe.type}, {format_time(recipe.duration)}, seed {s.seed}, {s.sample_rate}{_unit(s, 'sample_rate')}]"]
     if s.description:
         lines.append(s.description)
-    lines.append(f"master: gain {_value(s.gain_db)} dB, fade in {s.fade_in:g} s, fade out {s.fade_out:g} s, "
-                 f"ceiling {s.ceiling_db:g} dBFS")
+    lines.append(f"master: gain {_value(s.gain_db)}{_unit(s, 'gain_db')}, fade in {s.fade_in:g}{_unit(s, 'fade_in')}, "
+                 f"fade out {s.fade_out:g}{_unit(s, 'fade_out')}, ceiling {s.ceiling_db:g}{_unit(s, 'ceiling_db')}")
     if recipe.phases:
         lines.append("timeline:")
         for p in recipe.phases:
@@ -35,15 +42,16 @@ def describe(recipe: Recipe) -> str:
     lines.append("layers:")
     common = set(LayerBase.model_fields)
     for layer in recipe.layers:
-        lines.append(f"  {layer.name} ({layer.kind}): gain {_value(layer.gain_db)} dB, pan {_value(layer.pan)}")
+        lines.append(f"  {layer.name} ({layer.kind}): gain {_value(layer.gain_db)}{_unit(layer, 'gain_db')}, "
+                     f"pan {_value(layer.pan)}")
         for name in type(layer).model_fields:
             if name not in common:
-                unit = field_spec(type(layer), name).get("unit", "")
-                lines.append(f"      {name} = {_value(getattr(layer, name))}" + (f" {unit}" if unit else ""))
+                lines.append(f"      {name} = {_value(getattr(layer, name))}{_unit(layer, name)}")
     return "\n".join(lines)
 
 
 def kinds_table() -> str:
+    """The text of ``sensory kinds``: one line per kind (name, family, summary)."""
     from .kinds import load_all
 
     registry = load_all()
@@ -52,6 +60,7 @@ def kinds_table() -> str:
 
 
 def describe_kind(name: str) -> str:
+    """The text of ``sensory kinds NAME``: the kind's summary, its unit's notes and its parameters."""
     from difflib import get_close_matches
 
     from .errors import RecipeError

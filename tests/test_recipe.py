@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
+from pydantic import ValidationError
 
 from sensory.errors import RecipeError
-from sensory.recipe.library import load, presets
-from sensory.recipe.model import parse_text, recipe_schema
+from sensory.recipe.library import load
+from sensory.recipe.model import parse_text
+from sensory.recipe.presets import presets
+from sensory.recipe.schema import recipe_schema
 
 HEAD = "[session]\ntitle = 't'\nduration = '10m'\n"
 BEAT = "[[layer]]\nname = 'beat'\nkind = 'binaural'\n"
@@ -38,6 +43,8 @@ def error(text: str) -> str:
     ("[session]\n" + BEAT, "session.duration: missing"),
     ("[session]\nduration = 60\nsample_rate = 4000\n" + BEAT, "session.sample_rate"),
     ("[session]\nduration = 60\nseed = -1\n" + BEAT, "session.seed"),
+    ("[session]\nduration = 60\nceiling_db = 3\n" + BEAT, "session.ceiling_db", "3 dBFS is out of range; use -20 to 0 dBFS"),
+    ("[session]\nduration = 60\nspace = 0.1\n" + BEAT, "session.space", "0.1 s is out of range; use 0.2 to 10 s"),
     ("[session]\nduration = 60\nsesion = 1\n" + BEAT, "session: unknown key 'sesion'"),
     ("[sesion]\nduration = 60\n" + BEAT, "unknown table 'sesion' (did you mean 'session'?)"),
     (HEAD + BEAT + "beat = [[0, 10], ['breath', 8, 'lin']]\n", "'beat'.beat[1]", "'breath'"),
@@ -70,8 +77,12 @@ def test_phase_marks_resolve_in_curves_and_duration_follows_phases():
 
 def test_recipe_is_frozen():
     r = parse_text(HEAD + BEAT, "x.toml")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match=r"carrier\n  Instance is frozen"):
         r.layers[0].carrier = 100
+    with pytest.raises(ValidationError, match=r"seed\n  Instance is frozen"):
+        r.session.seed = 3
+    with pytest.raises(FrozenInstanceError, match="cannot assign to field 'name'"):
+        r.name = "other"
 
 
 def test_every_preset_validates():
@@ -104,5 +115,9 @@ def test_schema_comes_from_the_declarations():
     defs = schema["$defs"]
     carrier = defs["BinauralLayer"]["properties"]["carrier"]
     assert carrier["minimum"] == 40 and carrier["maximum"] == 1500 and carrier["unit"] == "Hz"
+    session = defs["Session"]["properties"]
+    assert {name: session[name].get("unit") for name in ("ceiling_db", "space", "fade_in", "fade_out", "gain_db")} \
+        == {"ceiling_db": "dBFS", "space": "s", "fade_in": "s", "fade_out": "s", "gain_db": "dB"}
+    assert session["ceiling_db"]["minimum"] == -20 and session["ceiling_db"]["maximum"] == 0
     assert "did" not in str(schema)
     assert set(schema["properties"]) == {"session", "phase", "layer"}

@@ -27,7 +27,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -40,7 +40,7 @@ from ..errors import RecipeError
 from .files import check_size
 
 __all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
-           "recipe_schema", "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_PHASES"]
+           "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_PHASES"]
 
 MAX_DURATION_S = 24 * 3600.0
 MAX_LAYERS = 64
@@ -49,7 +49,8 @@ SAMPLE_RATES = (8000, 192000)
 
 
 class Session(Params):
-    """The ``[session]`` table (a Params model, so ``gain_db``'s declared range is enforced)."""
+    """The ``[session]`` table: what the recipe is, its length and seed, and the master stage
+    (gain, fades, ceiling, space); units and ranges declared as a kind's parameters are."""
 
     title: str = Field("", description="title shown in listings and players")
     description: str = Field("", description="one line saying what the recipe is")
@@ -58,12 +59,12 @@ class Session(Params):
     duration: TimeValue | None = Field(
         None, description="length (default export length for soundscapes); may follow from the phases")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="random seed: the same seed renders the same audio")
-    sample_rate: int = Field(48000, ge=SAMPLE_RATES[0], le=SAMPLE_RATES[1], description="sample rate in Hz")
+    sample_rate: int = param(48000, unit="Hz", ge=SAMPLE_RATES[0], le=SAMPLE_RATES[1], help="sample rate")
     gain_db: Automatable = param(0.0, unit="dB", ge=-120, le=12, help="master gain")
-    fade_in: TimeValue = Field(3.0, description="fade-in length at the start")
-    fade_out: TimeValue = Field(5.0, description="fade-out length at the end")
-    ceiling_db: float = Field(-1.0, ge=-20, le=0, description="limiter ceiling in dBFS: no sample goes above it")
-    space: float = Field(1.6, ge=0.2, le=10, description="reverberation time (s) of the space stage that layers' send feeds")
+    fade_in: TimeValue = param(3.0, unit="s", help="fade-in length at the start")
+    fade_out: TimeValue = param(5.0, unit="s", help="fade-out length at the end")
+    ceiling_db: float = param(-1.0, unit="dBFS", ge=-20, le=0, help="limiter ceiling: no sample goes above it")
+    space: float = param(1.6, unit="s", ge=0.2, le=10, help="reverberation time of the space stage that layers' send feeds")
 
 
 class Phase(BaseModel):
@@ -313,19 +314,3 @@ class _Where:
     def fail(self, path: str, problem: str):
         raise RecipeError(f"{self.source}: {path}: {problem}" if path else f"{self.source}: {problem}")
 
-
-def recipe_schema() -> dict[str, Any]:
-    """JSON Schema of a recipe file, every kind's layer included, from the declarations."""
-    layers = [layer_model(k) for k in sorted(kinds.load_all())]
-    layer_type = Annotated[Union[tuple(layers)], Field(discriminator="kind")]
-    model = create_model(
-        "Recipe",
-        __config__=ConfigDict(extra="forbid"),
-        session=(Session, ...),
-        phase=(list[Phase], Field(default_factory=list)),
-        layer=(list[layer_type], Field(min_length=1)),
-    )
-    schema = model.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "sensory recipe"
-    return schema
