@@ -1,18 +1,22 @@
 """SBaGen schedules: the beat track a .sbg timeline describes, SBaGen's change windows,
-the ear convention, import to TOML and back, and clear errors for the unsupported."""
+the ear convention, levels against the kinds' declared ones, import to TOML and back, and
+clear errors for the unsupported."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from sensory import kinds
 from sensory.cli import cli
 from sensory.engine.stream import render
 from sensory.errors import RecipeError
 from sensory.recipe.library import load
 from sensory.recipe.model import parse_text
-from sensory.recipe.sbagen import parse_sbg, recipe_data, to_toml
+from sensory.recipe.sbagen import load_sbg, parse_sbg, recipe_data, to_toml
 
 from .helpers import peak_frequency
 
@@ -110,6 +114,30 @@ def test_import_writes_a_recipe_that_loads_back_to_the_same_render(tmp_path):
     again = CliRunner().invoke(cli, ["import", str(path), "-o", str(out)])
     assert again.exit_code == 2 and "exists" in again.output
     assert CliRunner().invoke(cli, ["import", str(path), "-o", str(out), "--force"]).exit_code == 0
+
+
+def test_an_amplitude_is_a_peak_in_each_ear():
+    # SBaGen: amplitude 100 is full scale, less 6 dB of headroom; 40 peaks at 0.4 of that in each ear
+    audio = render(load_sbg("a: 200+10/40\nNOW a\n", "a.sbg", name="a"), seconds=20, sample_rate=SR)
+    steady = audio[8 * SR:18 * SR]
+    assert np.abs(steady).max(axis=0) == pytest.approx([0.4 * 10 ** (-6 / 20)] * 2, rel=1e-5)
+
+
+def test_gains_are_set_against_the_levels_the_kinds_declare():
+    data = recipe_data(parse_sbg("a: 300/40 200+10/20 pink/30 bell+440/10\nNOW a\n", "a.sbg"), "a")
+    gains = {layer["kind"]: layer["gain_db"] for layer in data["layer"]}
+
+    def peak(amp):
+        return amp / 100 * 10 ** (-6 / 20)
+
+    def nominal(name):
+        return kinds.get(name).unit.nominal_level
+
+    assert gains["tone"] == pytest.approx(20 * math.log10(peak(40) / nominal("tone")), abs=1e-6)
+    assert gains["binaural"] == pytest.approx(20 * math.log10(peak(20) / nominal("binaural")), abs=1e-6)
+    assert gains["bell"] == pytest.approx(20 * math.log10(peak(10) / nominal("bell")), abs=1e-6)
+    # a noise of amplitude A has the RMS of a tone of amplitude A
+    assert gains["noise"] == pytest.approx(20 * math.log10(peak(30) / math.sqrt(2) / nominal("noise")), abs=1e-6)
 
 
 def test_bells_strike_at_their_lines():
