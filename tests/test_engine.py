@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import resource
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
 import sensory
+from sensory.engine.context import keep_heap
 from sensory.engine.stream import blocks, render
 
 from .helpers import clicks, peak_frequency, recipe
@@ -96,6 +98,7 @@ def test_other_sample_rates_and_nyquist():
 def test_a_render_reuses_its_memory_instead_of_page_faulting():
     # every texture frame allocates megabyte-sized temporaries; mapped afresh each time they
     # cost ~360 page faults a second of thunderstorm (a tenth of its CPU); kept in the heap, none
+    keep_heap()  # the program's choice (the command line makes it), for the rest of this process
     it = blocks(sensory.load("thunderstorm"), seconds=60, sample_rate=48000, block_size=65536)
     for _ in range(4):  # warm up: the heap grows to what a frame needs
         next(it)
@@ -104,3 +107,11 @@ def test_a_render_reuses_its_memory_instead_of_page_faulting():
         next(it)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 200
     it.close()
+
+
+def test_a_render_leaves_the_heap_alone_unless_the_program_asks():
+    code = ("import sensory; from sensory.engine import context; "
+            "sensory.render(sensory.load('pink'), seconds=0.5, sample_rate=8000); print(context.heap_kept())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]

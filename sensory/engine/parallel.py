@@ -11,9 +11,10 @@ most of the time under the interpreter lock.)
 Protocol: the parent writes the set-up (pickled, length first) to the child's
 stdin, then one byte each time it has taken a block; the child writes the
 block's index (4 bytes) when the block is ready, or ``0xFFFFFFFF`` and a
-traceback. The child stops when its stdin closes, so it never outlives the
-parent. Used by exports (see :func:`sensory.engine.stream.blocks`); live play stays in
-one process, where listeners change layer levels as it plays.
+traceback. The set-up says whether the parent keeps its heap
+(:func:`~sensory.engine.context.keep_heap`); the child then does too. The child stops
+when its stdin closes, so it never outlives the parent. Used by exports (see
+:func:`sensory.engine.stream.blocks`); live play stays in one process.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RenderError
-from .context import rendering
+from .context import heap_kept, keep_heap, rendering
 from .layers import layers
 
-__all__ = ["Offload", "RemoteLayer", "share", "schedule"]
+__all__ = ["Offload", "RemoteLayer", "share", "schedule", "serve"]
 
 _FAILED = 0xFFFFFFFF
 
@@ -96,7 +97,7 @@ class Offload:
             self._process = subprocess.Popen(
                 [sys.executable, "-c", _CHILD, here], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 pass_fds=(fd,), start_new_session=True)  # Ctrl-C is the parent's to handle
-            setup = pickle.dumps((fd, shape, specs, seed, sample_rate, frames, first, block_size))
+            setup = pickle.dumps((fd, shape, specs, seed, sample_rate, frames, first, block_size, heap_kept()))
             self._write(struct.pack("<Q", len(setup)) + setup)
         except BaseException:
             self.close()
@@ -173,24 +174,25 @@ class RemoteLayer:
         return part
 
 
-def _serve(stdin, stdout) -> None:
+def serve(stdin, stdout) -> None:
     """The child: build the layers, then render each block into the shared slots once the
     parent has taken the block before; stop when stdin closes."""
     (length,) = struct.unpack("<Q", stdin.read(8))
-    fd, shape, specs, seed, sample_rate, frames, first, block_size = pickle.loads(stdin.read(length))
+    fd, shape, specs, seed, sample_rate, frames, first, block_size, keep = pickle.loads(stdin.read(length))
     try:
-
-        rendering()  # for the child's life, as in the parent's render
-        mine = layers(specs, seed, sample_rate)
-        shared = mmap.mmap(fd, int(np.prod(shape)) * 4)
-        slots = np.frombuffer(shared, np.float32).reshape(shape)
-        for k, n in enumerate(schedule(first, block_size, frames)):
-            if k and not stdin.read(1):
-                return  # the parent is done
-            for slot, layer in zip(slots, mine):
-                slot[:n] = layer.render(n)
-            stdout.write(struct.pack("<I", k))
-            stdout.flush()
+        if keep:  # as the parent chose
+            keep_heap()
+        with rendering():  # as in the parent's render
+            mine = layers(specs, seed, sample_rate)
+            shared = mmap.mmap(fd, int(np.prod(shape)) * 4)
+            slots = np.frombuffer(shared, np.float32).reshape(shape)
+            for k, n in enumerate(schedule(first, block_size, frames)):
+                if k and not stdin.read(1):
+                    return  # the parent is done
+                for slot, layer in zip(slots, mine):
+                    slot[:n] = layer.render(n)
+                stdout.write(struct.pack("<I", k))
+                stdout.flush()
     except BrokenPipeError:
         return
     except Exception:
@@ -204,4 +206,4 @@ def _serve(stdin, stdout) -> None:
 
 # the child's program: this package found where the parent found it, nothing else moved
 _CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); "
-          "from sensory.engine.parallel import _serve; del sys.path[0]; _serve(sys.stdin.buffer, sys.stdout.buffer)")
+          "from sensory.engine.parallel import serve; del sys.path[0]; serve(sys.stdin.buffer, sys.stdout.buffer)")

@@ -122,7 +122,7 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     ``seed=None`` and ``sample_rate=None`` take the recipe's values. ``processes`` > 1
     renders the layers in that many processes side by side: the same samples, sooner
     on a machine with cores to spare (see :func:`processes_for`). The render runs in
-    :func:`rendering`'s context (BLAS on one thread, a heap that keeps its memory).
+    :func:`~sensory.engine.context.rendering`'s context (BLAS on one thread).
     """
     if block_size < 1:
         raise RecipeError(f"block size {block_size}: use 1 or more frames")
