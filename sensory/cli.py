@@ -348,4 +348,10 @@ def import_sbg(sbg, output, force):
 
 
 def main() -> None:
+    """The program ``sensory``: the process is the command line's, so it keeps its heap
+    (:func:`~sensory.engine.context.keep_heap`: a render's large temporaries are reused
+    rather than mapped afresh) before running the command."""
+    from .engine.context import keep_heap
+
+    keep_heap()
     cli(prog_name="sensory")
