@@ -230,7 +230,7 @@ def play(recipe, duration, seed, timer, fade, device, latency, block_size):
     from .recipe.library import load
 
     play_live(load(recipe), seconds=duration, seed=seed, timer=timer, fade=fade, device=device,
-              latency=latency, block_size=block_size, status=True)
+              latency=latency, block_size=block_size, status=True, handle_signals=True)
 
 
 @cli.command()

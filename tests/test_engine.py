@@ -11,7 +11,7 @@ import pytest
 
 import sensory
 from sensory.engine.context import keep_heap
-from sensory.engine.stream import blocks, render
+from sensory.engine.stream import blocks, build, render
 
 from .helpers import clicks, peak_frequency, recipe
 
@@ -115,3 +115,51 @@ def test_a_render_leaves_the_heap_alone_unless_the_program_asks():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False"]
+
+
+TWO = ("[[layer]]\nname = 'bed'\nkind = 'noise'\ncolor = 'pink'\ngain_db = -12\n"
+       "[[layer]]\nname = 'tone'\nkind = 'tone'\nfreq = 440\ngain_db = -12\n")
+
+
+def _controlled(r, block_size: int, control) -> np.ndarray:
+    """2000 frames, then ``control(mixer)``, then the rest in blocks of ``block_size``."""
+    mixer = build(r)
+    frames = int(r.duration * SR)
+    out = [mixer.render(2000)]
+    control(mixer)
+    out += [mixer.render(min(block_size, frames - i)) for i in range(2000, frames, block_size)]
+    return np.concatenate(out)
+
+
+def test_the_master_gain_ramps_per_frame_whatever_the_block_size():
+    r = recipe(TWO, duration=1.0, sample_rate=SR)
+    ref = render(r)
+    ramp = 400  # 0.05 s
+    runs = [_controlled(r, b, lambda m: m.set_gain(0.5, seconds=0.05)) for b in (37, 100, 4096)]
+    assert all(np.array_equal(runs[0], x) for x in runs[1:])
+    x = runs[0]
+    assert np.array_equal(x[:2000], ref[:2000])
+    gains = (1 - 0.5 * np.arange(1, ramp + 1) / ramp).astype(np.float32)  # the last frame reaches 0.5
+    assert np.array_equal(x[2000:2000 + ramp], ref[2000:2000 + ramp] * gains[:, None])
+    assert np.array_equal(x[2000 + ramp:], ref[2000 + ramp:] * np.float32(0.5))  # after the limiter
+
+
+def test_a_layer_gain_applies_from_the_layers_next_frame():
+    r = recipe(TWO, duration=1.0, sample_rate=SR)
+    bed = render(recipe(TWO.split("[[layer]]\nname = 'tone'")[0], duration=1.0, sample_rate=SR))
+    runs = [_controlled(r, b, lambda m: m.set_gain(0.0, layer=1)) for b in (100, 4096)]
+    assert np.array_equal(runs[0], runs[1])
+    latency = build(r).master.limiter.latency  # layers run ahead of the output by this much
+    assert not np.array_equal(runs[0][:2000 + latency], bed[:2000 + latency])
+    assert np.array_equal(runs[0][2000 + latency:], bed[2000 + latency:])
+
+
+def test_fading_out_now_ends_the_render_smoothly():
+    r = recipe(TWO, duration=1.0, sample_rate=SR)
+    mixer = build(r)
+    mixer.render(2000)
+    end = mixer.fade_out(0.1)
+    assert mixer.end_frame == end and 2000 < end <= 2000 + 0.1 * SR + mixer.master.limiter.latency
+    assert mixer.fade_out(0.5) == end  # a later end never replaces a sooner one
+    tail = mixer.render(end - 2000 + 100)
+    assert np.abs(tail[end - 2000:]).max() < 1e-6

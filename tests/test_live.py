@@ -325,8 +325,30 @@ def test_stop_during_a_timer_fade_continues_from_its_gain():
     master = Master(sr, Curve.constant(0.0), 0.0, 60.0, -1.0, end_frame=100 * sr)
     master.frame = 70 * sr                      # halfway through the 60-s fade (gain 0.5)
     before = master.envelope(master.frame - 1, 1)[0]
-    end = master.fade_out_now(2.0)
+    end = master.fade_out(2.0)
     after = master.envelope(master.frame, 2 * sr)
     assert end == 72 * sr
     assert abs(after[0] - before) < 1e-3        # no jump back up to full gain
     assert np.all(np.diff(after) <= 0) and after[-1] < 1e-5
+
+
+def test_play_leaves_signal_handlers_alone_unless_asked(pulse):
+    import signal
+
+    r = recipe(LAYERS, duration=0.5, sample_rate=SR)
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    seen = {}
+    try:
+        for asked in (False, True):
+            look = threading.Timer(0.3, lambda asked=asked: seen.update({asked: signal.getsignal(signal.SIGTERM)}))
+            look.start()
+            sensory.play(r, sample_rate=SR, device=DEVICE, handle_signals=asked)
+            look.join()
+            assert signal.getsignal(signal.SIGTERM) is mine  # put back after playing
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen[False] is mine and seen[True] is not mine

@@ -57,7 +57,6 @@ def rests(gain_db: Curve, sample_rate: int) -> list[tuple[int, int | None]]:
 class Layer:
     """One voice of the mix: ``unit`` placed by ``pan`` (-1..1) at ``gain_db`` (dB).
 
-    ``level`` is a live multiplier (1 = as the recipe says, 0 = muted) for players.
     Over its ``rests`` (frame spans where the gain curve is silent, see :func:`rests`)
     the layer is not rendered; at the end of each, ``wake(frame)`` builds a fresh
     unit whose time starts at that frame. The spans come from the curve, never from
@@ -68,7 +67,6 @@ class Layer:
     unit: Unit
     gain_db: Curve
     pan: Curve
-    level: float = 1.0
     frame: int = 0
     send: Curve | None = None  # share (0..1) of the output sent to the space stage
     rests: list[tuple[int, int | None]] = field(default_factory=list)
@@ -102,7 +100,7 @@ class Layer:
         """The next ``n`` frames, float32 (n, 2)."""
         sr = self.unit.sample_rate
         x = self._source(n).astype(np.float32, copy=False)
-        gain = db_to_gain(self.gain_db.block(self.frame, n, sr)) * np.float32(self.level)
+        gain = db_to_gain(self.gain_db.block(self.frame, n, sr))
         pan = self.pan.block(self.frame, n, sr)
         self.frame += n
         left, right = equal_power(pan) if x.ndim == 1 else balance(pan)

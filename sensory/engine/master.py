@@ -19,7 +19,7 @@ class Master:
     """Master gain (dB curve), fade-in and fade-out, then the limiter.
 
     ``end_frame`` is where the fade-out finishes (``None`` for an open end);
-    :meth:`fade_out_now` schedules an early fade, e.g. when a listener stops.
+    :meth:`fade_out` sets an earlier end, e.g. when a listener stops.
     Fades follow ``sin^2`` (a raised cosine), smooth at both ends.
     """
 
@@ -35,21 +35,26 @@ class Master:
     def __post_init__(self) -> None:
         self.limiter = Limiter(self.ceiling_db, self.sample_rate)
 
-    def fade_out_now(self, seconds: float) -> int:
-        """End with a fade starting at the current content frame; returns the end frame.
+    def fade_out(self, seconds: float, *, end: int | None = None) -> int:
+        """End with a ``seconds`` fade that finishes at content frame ``end`` (default: ``seconds``
+        after the current frame); returns the end frame.
 
-        A fade already under way (a timer's long fade) is sped up from the gain
-        it has reached, so the envelope never jumps back up.
+        An end already set that comes sooner is kept. A fade already under way (a timer's
+        long fade) is sped up from the gain it has reached, so the envelope never jumps
+        back up.
         """
-        end = self.frame + max(1, int(round(seconds * self.sample_rate)))
-        if self.end_frame is None or end < self.end_frame:
-            if self.end_frame is not None:
-                # the old fade's position u in (0, 1]; the new fade passes the same gain now
-                u = (self.end_frame - self.frame) / max(1.0, self.fade_out_s * self.sample_rate)
-                seconds = seconds / min(1.0, max(u, 1e-6))
-            self.end_frame = end
-            self.fade_out_s = seconds
-        return self.end_frame
+        sr = self.sample_rate
+        end = self.frame + max(1, int(round(seconds * sr))) if end is None else int(end)
+        if self.end_frame is not None and end > self.end_frame:
+            return self.end_frame
+        if self.end_frame is not None:
+            # the old fade's position u in (0, 1] now; the new fade passes the same gain now
+            u = (self.end_frame - self.frame) / max(1.0, self.fade_out_s * sr)
+            if u < 1:
+                seconds = (end - self.frame) / sr / max(u, 1e-6)
+        self.end_frame = end
+        self.fade_out_s = seconds
+        return end
 
     def envelope(self, start: int, n: int) -> float | np.ndarray:
         """Master gain times fades for content frames ``start..start+n-1``."""
