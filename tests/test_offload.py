@@ -4,6 +4,7 @@ children that never outlive their render."""
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -106,11 +107,15 @@ def test_share_puts_the_longest_first_on_the_least_loaded():
     assert list(schedule(64, 100, 250)) == [64, 100, 100, 50]
 
 
-def test_short_or_light_renders_stay_in_one_process():
+def test_short_or_light_renders_stay_in_one_process(monkeypatch):
     forest, pink = sensory.load("forest"), sensory.load("pink")
     assert processes_for(forest, plan(forest, seconds=30)) == 1
     assert processes_for(pink, plan(pink, seconds=3600)) == 1  # one light layer: nothing to share
-    assert 1 <= processes_for(forest, plan(forest, seconds=3600)) <= 4
+    # a long, heavy render: one process per core it may use, at most four
+    for cores in (1, 2, 3, 8):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, cores=cores: set(range(cores)), raising=False)
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert processes_for(forest, plan(forest, seconds=3600)) == min(cores, 4), cores
 
 
 def test_export_jobs_write_the_same_file(tmp_path):
