@@ -12,15 +12,16 @@ write to that destination — removes it once its process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import RecipeError, RenderError
 
-__all__ = ["PARTIAL", "check", "partial", "sweep", "discard_own", "write_text", "same_file"]
+__all__ = ["PARTIAL", "check", "refuse", "partial", "sweep", "discard_own", "writing", "write_text", "same_file"]
 
 PARTIAL = ".sensory-partial-"
 _folders: set[Path] = set()  # folders where this process made partial files
@@ -35,22 +36,30 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def check(path: Path, *, force: bool, inputs: Iterable[str | os.PathLike] = ()) -> None:
-    """Refuse a destination that must not be written: a symbolic link, a folder, a file in a
-    missing folder, one of the ``inputs`` (recipe, schedule, manifest), or an existing
-    file without ``force``. RecipeError naming the path and the fix."""
+    """Refuse a destination that must not be written: what :func:`refuse` refuses, a file
+    in a missing folder, or an existing file without ``force``. RecipeError naming the
+    path and the fix."""
+    path = Path(path)
+    refuse(path, inputs=inputs)
+    folder = path.parent
+    if not folder.is_dir():
+        raise RecipeError(f"{path}: the folder {folder} does not exist; create it first")
+    if path.exists() and not force:
+        raise RecipeError(f"{path}: already exists; pass --force to overwrite it")
+
+
+def refuse(path: Path, *, inputs: Iterable[str | os.PathLike] = ()) -> None:
+    """Refuse a destination that is a symbolic link, a folder, or one of the ``inputs``
+    (recipe, schedule, manifest), whatever its folder and whether it exists.
+    RecipeError naming the path and the fix."""
     path = Path(path)
     if path.is_symlink():
         raise RecipeError(f"{path}: is a symbolic link; write to the real file's path instead")
     if path.is_dir():
         raise RecipeError(f"{path}: is a folder; give a file name such as {path / 'out.flac'}")
-    folder = path.parent
-    if not folder.is_dir():
-        raise RecipeError(f"{path}: the folder {folder} does not exist; create it first")
     for source in inputs:
         if same_file(path, Path(source)):
             raise RecipeError(f"{path}: is the input {source}; write the output to another file")
-    if path.exists() and not force:
-        raise RecipeError(f"{path}: already exists; pass --force to overwrite it")
 
 
 def _prefix(path: Path) -> str:
@@ -122,17 +131,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a partial file: the old content or the
-    new, never a mixture. RenderError naming ``path`` when the system refuses."""
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[Path]:
+    """A new partial file beside ``path`` for the caller to write: flushed to disk and
+    renamed onto ``path`` when the block ends, removed if it raises. RenderError naming
+    ``path`` when the system refuses (a full disk, a read-only folder)."""
+    path = Path(path)
     try:
-        tmp = partial(Path(path))
+        tmp = partial(path)
     except OSError as e:
         raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
+        yield tmp
+        with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:
@@ -140,6 +151,13 @@ def write_text(path: Path, text: str) -> None:
         if isinstance(e, OSError):
             raise RenderError(f"{path}: writing failed: {e.strerror or e}") from None
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a partial file (:func:`writing`): the old
+    content or the new, never a mixture."""
+    with writing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
 
 
 def _umask() -> int:

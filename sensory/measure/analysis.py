@@ -1,6 +1,6 @@
 """Inspection of audio files: loudness, peaks, DC, clipping, clicks and the loop seam.
 
-Everything streams over the file in blocks (soundfile, or PyAV for M4A), so
+Everything streams over the file in blocks (:mod:`sensory.measure.audiofile`), so
 memory stays constant whatever the length: a loudness meter, running sums,
 and the first and last few seconds for the seam.
 
@@ -21,16 +21,15 @@ the last 3 s followed by the first 3 s; a fade or a gap shows as many LU).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import RecipeError
+from .audiofile import open_audio
 from .loudness import LoudnessMeter
 
-__all__ = ["Analysis", "AudioSource", "open_audio", "analyze", "measure_file", "CLICK_FACTOR"]
+__all__ = ["Analysis", "analyze", "measure_file", "seam_quality", "CLICK_FACTOR"]
 
 CLICK_FACTOR = 12.0
 _CLICK_FLOOR = 1e-3  # -60 dBFS
@@ -38,52 +37,6 @@ _CLIP = 32767 / 32768  # at or above: a clipped sample (full scale of 16-bit PCM
 _SEGMENT_S = 0.02
 _MERGE_S = 0.01
 _EDGE_S = 3.0
-_AAC_SUFFIXES = (".m4a", ".mp4", ".aac")
-
-
-@dataclass(frozen=True)
-class AudioSource:
-    """An opened file: rate (Hz), channels, frames (None if unknown until read),
-    format names, and ``blocks`` — float64 (n, channels) blocks, read once."""
-
-    path: Path
-    sample_rate: int
-    channels: int
-    frames: int | None
-    format: str
-    subtype: str
-    blocks: Iterator[np.ndarray]
-
-
-def open_audio(path, *, block_size: int = 65536, m4a: bool | None = None) -> AudioSource:
-    """Open ``path`` for streaming; M4A (by suffix, or ``m4a=True``) decodes through PyAV.
-
-    Raises RecipeError for a missing or unreadable file.
-    """
-    import soundfile as sf
-
-    path = Path(path)
-    if not path.is_file():
-        raise RecipeError(f"{path}: no such file")
-    if m4a if m4a is not None else path.suffix.lower() in _AAC_SUFFIXES:
-        from ..output import aac
-
-        rate, channels, frames, it = aac.read_blocks(path)
-        return AudioSource(path, rate, channels, frames, "M4A", "AAC", (b.astype(np.float64) for b in it))
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError) as e:
-        raise RecipeError(f"{path}: not an audio file sensory can read ({e})") from None
-
-    def blocks():
-        with sf.SoundFile(str(path)) as f:
-            while True:
-                b = f.read(block_size, dtype="float64", always_2d=True)
-                if not len(b):
-                    return
-                yield b
-
-    return AudioSource(path, info.samplerate, info.channels, info.frames, info.format, info.subtype, blocks())
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ Memory depends on the image size, not on the length.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from ..destination import check, writing
 from ..errors import RecipeError
 from .loudness import LoudnessMeter
 
@@ -66,7 +65,7 @@ def _source(source: str, seconds: float | None):
     """(title, sample rate, channels, frames, blocks, marks) for a file or a recipe."""
     path = Path(source)
     if path.suffix.lower() in _AUDIO:
-        from .analysis import open_audio
+        from .audiofile import open_audio
 
         src = open_audio(path)
         if src.frames is None:
@@ -87,14 +86,10 @@ def _source(source: str, seconds: float | None):
 def preview(source: str, output, *, seconds: float | None = None, force: bool = False) -> Path:
     """Draw ``source`` (an audio file, preset name or recipe file) into the image ``output``
     (format by extension: png, svg, pdf); returns its path."""
-    try:
-        import matplotlib
+    try:  # a Figure of its own draws without pyplot: no backend is chosen for the process
+        from matplotlib.figure import Figure
     except ImportError:
         raise RecipeError("preview needs matplotlib; install it with pip install 'sensory[plot]'") from None
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    from ..destination import check
 
     output = Path(output)
     if output.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -129,12 +124,6 @@ def preview(source: str, output, *, seconds: float | None = None, force: bool = 
     for name, t in marks.items():
         ax.axvline(t, color="white", lw=0.8, ls="--")
         ax.text(t, rate / 2 * 0.8, f" {name}", color="white", fontsize=8, va="top")
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=output.suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with writing(output) as tmp:
+        fig.savefig(tmp, format=output.suffix.lower().lstrip("."))
     return output
