@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import sensory
-from sensory.batch.catalog import run
+from sensory.batch.runner import run
 
 OUT = Path(__file__).parent / "out" / "batch"
 PRESETS = ("pink", "brown", "white", "alpha-drift")

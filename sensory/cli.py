@@ -14,9 +14,10 @@ import sys
 
 import click
 
-from . import __version__
+from .version import __version__
 from .core.timeparse import TimeError, format_time, parse_time
 from .errors import RecipeError, RenderError
+from .output.options import OPTIONS
 
 __all__ = ["main", "cli"]
 
@@ -71,7 +72,7 @@ class Duration(click.ParamType):
             seconds = parse_time(value)
         except TimeError as e:
             self.fail(str(e), param, ctx)
-        if not 0 < seconds <= 24 * 3600:
+        if not OPTIONS["duration"].low < seconds <= OPTIONS["duration"].high:
             self.fail(f"{value!r}: give a length above zero and at most 24h", param, ctx)
         return seconds
 
@@ -157,25 +158,41 @@ def schema():
     click.echo(json.dumps(recipe_schema(), indent=2))
 
 
+def export_option(name: str, *flags: str):
+    """The click option of the export option ``name``: its type, range and help as
+    :data:`sensory.output.options.OPTIONS` declares them."""
+    o = OPTIONS[name]
+    flags = flags or (f"--{name.replace('_', '-')}",)
+    if o.kind is bool:
+        return click.option(*flags, is_flag=True, help=o.help)
+    if name == "duration":
+        kind = DURATION
+    elif o.choices:
+        kind = click.Choice(o.choices, case_sensitive=False)
+    elif o.low is not None:
+        kind = (click.IntRange if o.kind is int else click.FloatRange)(o.low, o.high, min_open=o.above)
+    else:
+        kind = None
+    return click.option(*flags, type=kind, help=o.help)
+
+
 @cli.command()
 @click.argument("recipe")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="file to write; the extension picks the format: wav, flac, ogg, opus, mp3, m4a")
-@click.option("-d", "--duration", type=DURATION, help="length, e.g. 10m or 1h30m (default: the recipe's)")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="random seed (default: the recipe's)")
-@click.option("--sample-rate", type=click.Choice(["44100", "48000", "96000"]), help="sample rate in Hz")
-@click.option("--subtype", type=click.Choice(["PCM_16", "PCM_24", "FLOAT"], case_sensitive=False),
-              help="sample format for wav and flac (default PCM_24)")
+@export_option("duration", "-d", "--duration")
+@export_option("seed")
+@export_option("sample_rate")
+@export_option("subtype")
 @click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
-@click.option("--loudness", type=click.FloatRange(-70, 0), help="integrated loudness target in LUFS, e.g. -16")
-@click.option("--true-peak", type=click.FloatRange(-20, 0),
-              help="true-peak ceiling in dBTP, e.g. -1 (default with --loudness: the recipe's ceiling)")
-@click.option("--loop", is_flag=True, help="write a seamless loop (no fades; the end flows into the start)")
-@click.option("--mono", is_flag=True, help="write the mono downmix")
-@click.option("--title", help="title tag (default: the recipe's title)")
-@click.option("--artist", help="artist tag")
-@click.option("--album", help="album tag")
-@click.option("--genre", help="genre tag")
+@export_option("loudness")
+@export_option("true_peak")
+@export_option("loop")
+@export_option("mono")
+@export_option("title")
+@export_option("artist")
+@export_option("album")
+@export_option("genre")
 @click.option("-j", "--jobs", type=click.IntRange(1, 4),
               help="processes rendering the layers side by side; the same file either way "
                    "(default: one per core, up to 4; one for renders under 2 minutes)")
@@ -189,7 +206,7 @@ def export(recipe, output, duration, seed, sample_rate, subtype, force, loudness
 
     r = load(recipe)
     seconds = duration if duration is not None else r.duration
-    sr = int(sample_rate) if sample_rate else r.session.sample_rate
+    sr = sample_rate or r.session.sample_rate
     frames = int(round(seconds * sr)) * passes(loudness, true_peak)
     options = dict(seconds=seconds, seed=seed, sample_rate=sr, subtype=subtype, force=force, loudness=loudness,
                    true_peak=true_peak, loop=loop, mono=mono, processes=jobs,
@@ -259,9 +276,10 @@ def batch(catalog, jobs, report, force):
 
     Exit 1 if any track failed; the others are still written.
     """
-    from .batch.catalog import run, write_report
+    from .batch.report import REPORT_SUFFIXES, write_report
+    from .batch.runner import run
 
-    if report and not report.lower().endswith((".json", ".csv")):
+    if report and not report.lower().endswith(REPORT_SUFFIXES):
         raise RecipeError(f"{report}: a report is .json or .csv")
     if report:
         from pathlib import Path

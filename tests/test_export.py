@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -110,3 +112,38 @@ def test_temp_files_are_clearly_named(tmp_path, noise_and_tone, monkeypatch):
     monkeypatch.setattr(sf, "SoundFile", spy)
     sensory.export(noise_and_tone, tmp_path / "x.wav")
     assert PARTIAL in seen[0] and seen[0].startswith(str(tmp_path))
+
+
+def test_export_options_accept_what_a_render_accepts():
+    """The export options' ranges are the recipe's own limits (declared once each in
+    sensory.output.options, which the command line loads without numpy or pydantic)."""
+    from sensory.core.seeding import MAX_SEED
+    from sensory.output.options import OPTIONS
+    from sensory.recipe.model import MAX_DURATION_S, SAMPLE_RATES
+
+    assert (OPTIONS["sample_rate"].low, OPTIONS["sample_rate"].high) == SAMPLE_RATES
+    assert (OPTIONS["seed"].low, OPTIONS["seed"].high) == (0, MAX_SEED)
+    assert OPTIONS["duration"].high == MAX_DURATION_S
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("loudness", 5, "loudness 5 LUFS is out of range; use -70 to 0 LUFS (e.g. -16)"),
+    ("true_peak", -30, "true peak -30 dBTP is out of range; use -20 to 0 dBTP (e.g. -1)"),
+    ("sample_rate", 4000, "sample rate 4000 Hz is out of range; use 8000 to 192000 Hz (e.g. 48000)"),
+    ("seed", -1, "seed -1 is out of range; use 0 to 9223372036854775807"),
+])
+def test_export_and_catalog_refuse_the_same_values_alike(tmp_path, noise_and_tone, key, value, message):
+    from sensory.batch.catalog import load_catalog
+
+    with pytest.raises(RecipeError, match=re.escape(message)):
+        sensory.export(noise_and_tone, tmp_path / "x.wav", **{key: value})
+    catalog = tmp_path / "c.toml"
+    catalog.write_text(f'[[track]]\npreset = "pink"\nduration = 1\noutput = "a.wav"\n{key} = {value}\n')
+    with pytest.raises(RecipeError, match=r"c\.toml: track\[0\]\." + key + ": " + re.escape(message)):
+        load_catalog(catalog)
+    assert list(tmp_path.iterdir()) == [catalog]
+
+
+def test_loop_crossfade_out_of_range(tmp_path, noise_and_tone):
+    with pytest.raises(RecipeError, match=re.escape("loop 61 s is out of range; use more than 0 and at most 60 s")):
+        sensory.export(noise_and_tone, tmp_path / "x.wav", loop=61)

@@ -12,7 +12,7 @@ from scipy.signal import correlate
 import sensory
 from sensory.cli import cli
 from sensory.measure.loudness import LoudnessMeter, measure
-from sensory.output.aac import read_blocks
+from sensory.measure.audiofile import m4a_blocks
 from sensory.output.writer import export
 from tests.helpers import recipe
 
@@ -25,7 +25,7 @@ TONES = ('[[layer]]\nname = "low"\nkind = "tone"\nfreq = 220\ngain_db = -3\n'
 def decode(path):
     """(float64 (n, ch), sample rate) of any written file; M4A through PyAV."""
     if str(path).endswith(".m4a"):
-        rate, _, _, blocks = read_blocks(path)
+        rate, _, _, blocks = m4a_blocks(path)
         return np.concatenate(list(blocks)).astype(np.float64), rate
     x, rate = sf.read(path, always_2d=True)
     return x, rate

@@ -391,7 +391,7 @@ def test_batch_killed_then_rerun_finishes_only_the_missing_tracks(tmp_path):
 def test_killed_batch_state_write_leaves_a_usable_state(tmp_path):
     """A state file cut short (as by a kill mid-write without the atomic replace) or damaged
     counts as absent; a stale partial state file is swept."""
-    from sensory.batch.catalog import run
+    from sensory.batch.runner import run
 
     (tmp_path / "c.toml").write_text("[[track]]\npreset = \"pink\"\nduration = 1\noutput = \"a.flac\"\n"
                                      "sample_rate = 8000\n")

@@ -1,4 +1,4 @@
-"""AAC in M4A through PyAV (optional extra ``sensory[aac]``), tags through mutagen.
+"""Writing AAC in M4A through PyAV (optional extra ``sensory[aac]``), tags through mutagen.
 
 FFmpeg's native AAC-LC encoder primes every stream with 1024 samples of
 encoder delay. Frames carry their sample offset as ``pts`` in a ``1/sample
@@ -6,33 +6,23 @@ rate`` time base, so the MP4 muxer writes an edit list (``elst``: media time
 1024, duration = the exact length) and the ``sgpd``/``sbgp`` roll groups:
 players that honour them (QuickTime File Format, "Audio Priming — Handling
 Encoder Delay in AAC") decode exactly the frames written. FFmpeg trims the
-priming but still decodes the padding of the last frame; :func:`read_blocks`
-cuts it at the edit list's length.
+priming but still decodes the padding of the last frame;
+:func:`sensory.measure.audiofile.m4a_blocks` cuts it at the edit list's length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from fractions import Fraction
 
 import numpy as np
 
-from ..errors import RecipeError
+from ..measure.audiofile import pyav
 
-__all__ = ["AacFile", "read_blocks", "write_tags", "read_tags", "require"]
+__all__ = ["AacFile", "write_tags"]
 
 FRAME = 1024  # samples per AAC-LC frame
 _MP4_KEYS = {"title": "\xa9nam", "artist": "\xa9ART", "album": "\xa9alb", "genre": "\xa9gen", "comment": "\xa9cmt"}
-
-
-def require():
-    """The ``av`` module, or a RecipeError saying how to install it."""
-    try:
-        import av
-    except ImportError:
-        raise RecipeError("M4A/AAC export needs PyAV and mutagen; install them with "
-                          "pip install 'sensory[aac]', or export .flac or .ogg instead") from None
-    return av
 
 
 class AacFile:
@@ -42,7 +32,7 @@ class AacFile:
     """
 
     def __init__(self, path, sample_rate: int, channels: int, bit_rate: int | None = None):
-        av = require()
+        av = pyav()
         self._av = av
         self._layout = "mono" if channels == 1 else "stereo"
         # movie time scale = sample rate: the edit list then states the length in samples
@@ -81,35 +71,6 @@ class AacFile:
         self._encode(None)  # flush
         self._container.close()
 
-    def abort(self) -> None:
-        self._container.close()
-
-
-def read_blocks(path) -> tuple[int, int, int, Iterator[np.ndarray]]:
-    """(sample rate, channels, frames, blocks): the decoded audio of an M4A file as float32
-    (n, channels) blocks, cut at the length its edit list declares."""
-    av = require()
-    container = av.open(str(path))
-    stream = container.streams.audio[0]
-    rate, channels = stream.rate, stream.channels
-    frames = int(stream.duration * stream.time_base * rate) if stream.duration else None
-
-    def blocks():
-        left = frames
-        try:
-            for frame in container.decode(stream):
-                data = frame.to_ndarray()
-                data = data.T if frame.format.is_planar else data.reshape(-1, channels)
-                if left is not None:
-                    data = data[:left]
-                    left -= len(data)
-                if len(data):
-                    yield data.astype(np.float32, copy=False)
-        finally:
-            container.close()
-
-    return rate, channels, frames, blocks()
-
 
 def write_tags(path, tags: Mapping[str, str]) -> None:
     """Write title, artist, album, genre and comment as iTunes atoms (mutagen)."""
@@ -119,10 +80,3 @@ def write_tags(path, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
         f[_MP4_KEYS[key]] = [value]
     f.save()
-
-
-def read_tags(path) -> dict[str, str]:
-    from mutagen.mp4 import MP4
-
-    f = MP4(str(path))
-    return {key: str(f[atom][0]) for key, atom in _MP4_KEYS.items() if atom in f}

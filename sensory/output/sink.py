@@ -1,0 +1,134 @@
+"""Writing blocks into a partial file beside the destination, encoding on a thread of its own.
+
+:func:`write_partial` streams float32 (n, channels) blocks into a new partial file
+(:func:`sensory.destination.partial`), flushed to disk; on any error the partial file
+is removed, and a failing write says why (a full disk, a file-size limit, a read-only
+folder). Renaming it onto the destination is the caller's step, once the file is
+known to be good.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..destination import partial
+from ..errors import RenderError
+
+__all__ = ["write_partial", "WriteBehind", "reason"]
+
+
+def write_partial(blocks: Iterable[np.ndarray], path: Path, *, fmt: str, subtype: str, sample_rate: int,
+                  channels: int, tags: Mapping[str, str],
+                  quantize: Callable[[np.ndarray], np.ndarray] | None) -> tuple[int, float, Path]:
+    """Stream ``blocks`` (float32 (n, channels)) into a new partial file next to ``path`` as
+    ``fmt``/``subtype`` at ``sample_rate`` Hz, each block through ``quantize`` if given, with
+    ``tags``: (frames, sample peak as amplitude, partial file). RenderError with the
+    system's reason when writing fails; the partial file is gone on any error."""
+    import soundfile as sf
+
+    try:
+        tmp = partial(path)
+    except OSError as e:
+        raise RenderError(f"{path}: cannot write in {path.parent}: {reason(e)}") from None
+    try:
+        peak = 0.0
+        frames = 0
+        sink = WriteBehind(_encoder(tmp, fmt, subtype, sample_rate, channels, tags))
+        try:
+            for block in blocks:
+                if len(block):
+                    peak = max(peak, float(block.max()), -float(block.min()))
+                sink.write(quantize(block) if quantize else block)
+                frames += len(block)
+        finally:
+            sink.close()
+        if fmt == "M4A":
+            from .aac import write_tags
+
+            write_tags(tmp, tags)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+    except BaseException as e:
+        why = _diagnose(tmp, e) if isinstance(e, (sf.LibsndfileError, OSError)) else None
+        tmp.unlink(missing_ok=True)
+        if why is not None:
+            raise RenderError(f"{path}: writing failed: {why}") from None
+        raise
+    return frames, peak, tmp
+
+
+def _encoder(tmp: Path, fmt: str, subtype: str, sample_rate: int, channels: int, tags: Mapping[str, str]):
+    """The open encoder of ``tmp``: PyAV's for M4A (tagged after closing), else libsndfile's, tagged."""
+    if fmt == "M4A":
+        from .aac import AacFile
+
+        return AacFile(tmp, sample_rate, channels)
+    import soundfile as sf
+
+    sink = sf.SoundFile(tmp, "w", samplerate=sample_rate, channels=channels, format=fmt, subtype=subtype)
+    for key, value in tags.items():
+        setattr(sink, key, value)
+    return sink
+
+
+class WriteBehind:
+    """``sink`` written on a thread of its own while the next blocks render: libsndfile's
+    encoders (and PyAV's) run without the interpreter lock, so encoding a FLAC file costs
+    the render next to nothing. ``write`` raises the thread's error, if any; ``close``
+    writes what is queued, closes the sink and raises it too."""
+
+    def __init__(self, sink, depth: int = 2):
+        self.sink = sink
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sensory-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (block := self._queue.get()) is not None:
+            if self._error is None:  # after an error the thread only drains the queue
+                try:
+                    self.sink.write(block)
+                except BaseException as e:
+                    self._error = e
+
+    def write(self, block: np.ndarray) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(block)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self.sink.close()
+        if self._error is not None:
+            raise self._error
+
+
+def _diagnose(tmp: Path, e: BaseException) -> str:
+    """Why writing ``tmp`` failed. libsndfile reports only "System error"; appending a
+    little to the file again brings out the operating system's reason (a full disk, a
+    file-size limit)."""
+    if isinstance(e, OSError):
+        return reason(e)
+    try:
+        with open(tmp, "ab") as f:
+            f.write(bytes(1 << 16))
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as probe:
+        return reason(probe)
+    return reason(e)
+
+
+def reason(e: BaseException) -> str:
+    """The operating system's words for ``e`` (``No space left on device``), else its message."""
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return str(e)
