@@ -4,11 +4,11 @@
                               [--block-size 1024] [--latency 0.2]
 
 Starts a private PulseAudio daemon with a float32 null sink (tests/pulse_server.py, as
-the tests do), plays the preset through sensory's Player at 48 kHz for --minutes, then
-prints: underruns (PortAudio output underflows + callbacks that found the queue empty),
-the render thread's CPU load in % of one core (time.thread_time in the producer), the
-audio callback's worst-case time as % of its block's duration, and RSS at the start and
-end. The peer, measured in the same run for --peer-minutes, is a bare sounddevice stream
+the tests do), plays the preset through sensory's Player at 48 kHz for --minutes (with the
+heap kept, as `sensory play` runs), then prints: underruns (PortAudio output underflows +
+callbacks that found the queue empty), the render thread's CPU load in % of one core
+(time.thread_time in the producer), the audio callback's worst-case time as % of its
+block's duration, and RSS at the start and end. The peer, measured in the same run for --peer-minutes, is a bare sounddevice stream
 whose callback only writes zeros: its worst case is the floor set by the machine's
 scheduling, not by sensory.
 """
@@ -33,7 +33,10 @@ def rss_mb() -> float:
 
 def soak(preset: str, seconds: float, block_size: int, latency: float) -> dict:
     import sensory
+    from sensory.engine.context import keep_heap
     from sensory.live.player import Player
+
+    keep_heap()  # as `sensory play` does
 
     recipe = sensory.load(preset)
     player = Player(recipe, seconds=seconds, sample_rate=48000, block_size=block_size, latency=latency)
