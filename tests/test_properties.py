@@ -1,23 +1,71 @@
-"""The properties every kind must pass: block-size invariance, seed determinism,
-independent layer streams, safe output. Kinds come from the registry, with their
-default parameters."""
+"""The properties every kind must pass: block-size invariance (held and automated
+parameters, at 16 and 48 kHz), seed determinism, independent layer streams, safe
+output. Kinds and their parameter declarations come from the registry."""
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 import pytest
 
+from sensory.core.curves import Curve
+from sensory.core.params import field_spec
+from sensory.core.seeding import layer_rng
 from sensory.engine.stream import build, plan, render
 from sensory.kinds import load_all
+from sensory.recipe.model import layer_model
 
 from .helpers import recipe
 
 KINDS = sorted(load_all())
 SR = 16000
+RATES = (16000, 48000)  # the space stage groups 2 samples at 16 kHz, 6 at 48 kHz
+SECONDS = {16000: 2.5, 48000: 1.0}
+SPLITS = ["65", "256", "4096", "8193", "ones", "random"]
+BEND = 0.31  # where the ramps leave their held start, as a share of the render
+ONES = 400  # "ones": this many 1-frame blocks at the start and again across BEND
 
 
 def _single(kind: str, duration: float = 2.5):
     return recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\n", duration=duration, sample_rate=SR)
+
+
+def _ramp(spec: dict, seconds: float, sample_rate: int) -> str:
+    """A curve inside the declared range (audible frequencies below 0.45 x the sample rate):
+    held, a linear ramp, then an exponential one where the values allow it, with breakpoints
+    off any block boundary."""
+    lo, hi = spec["minimum"], spec["maximum"]
+    if spec.get("audible"):
+        hi = min(hi, 0.45 * sample_rate)
+    a, b, c = (lo + f * (hi - lo) for f in (0.7, 0.95, 0.8))
+    last = "exp" if b * c > 0 else "lin"
+    return f"[[0, {a!r}], [{BEND * seconds:.4f}, {b!r}, 'lin'], [{0.77 * seconds:.4f}, {c!r}, '{last}']]"
+
+
+def automated(kind: str) -> list[str]:
+    """The layer's Automatable parameters, the kind's and the layer's own (gain, pan, send)."""
+    return [name for name, field in layer_model(kind).model_fields.items() if field.annotation is Curve]
+
+
+def _layer(kind: str, sample_rate: int, automate: bool):
+    """A one-layer recipe of ``kind`` that sends to the space stage; ``automate`` gives every
+    Automatable parameter a ramp, else the kind keeps its defaults."""
+    seconds = SECONDS[sample_rate]
+    keys = "send = 0.3\n"
+    if automate:
+        model = layer_model(kind)
+        keys = "".join(f"{name} = {_ramp(field_spec(model, name), seconds, sample_rate)}\n"
+                       for name in automated(kind))
+    return recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\n{keys}", duration=seconds, sample_rate=sample_rate)
+
+
+@cache
+def _whole(kind: str, sample_rate: int, automate: bool) -> np.ndarray:
+    """The reference: the render in one block, read-only (shared by the block-split tests)."""
+    x = render(_layer(kind, sample_rate, automate), block_size=1 << 20)
+    x.flags.writeable = False
+    return x
 
 
 def _by_sizes(r, sizes):
@@ -33,24 +81,38 @@ def _by_sizes(r, sizes):
     return np.concatenate(out)
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("block_size", [65, 256, 4096, 8193])
-def test_block_size_invariance(kind, block_size):
-    r = _single(kind)
-    whole = render(r, block_size=1 << 20)
-    assert np.array_equal(render(r, block_size=block_size), whole)
+def _split_render(r, split: str) -> np.ndarray:
+    """The render of ``r`` in the blocks that ``split`` names (see :data:`SPLITS`)."""
+    if split == "ones":
+        run = int(BEND * plan(r).frames) - ONES // 2 - ONES
+        return _by_sizes(r, [1] * ONES + [run] + [1] * ONES + [1 << 20])
+    if split == "random":
+        return _by_sizes(r, np.random.default_rng(7).integers(1, 5000, size=10_000))
+    return render(r, block_size=int(split))
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_block_size_one_and_random_sizes(kind):
-    r = _single(kind)
-    whole = render(r, block_size=1 << 20)
-    short = 0.3
-    ones = render(r, seconds=short, block_size=1)
-    assert np.array_equal(ones, render(r, seconds=short, block_size=1 << 20))
-    rng = np.random.default_rng(7)
-    sizes = rng.integers(1, 5000, size=10_000)
-    assert np.array_equal(_by_sizes(r, sizes), whole)
+@pytest.mark.parametrize("sample_rate", RATES)
+@pytest.mark.parametrize("split", SPLITS)
+def test_block_size_invariance(kind, sample_rate, split):
+    r = _layer(kind, sample_rate, automate=False)
+    assert np.array_equal(_split_render(r, split), _whole(kind, sample_rate, False))
+
+
+def test_every_automatable_parameter_declares_its_range():
+    for kind in KINDS:
+        for name in automated(kind):
+            spec = field_spec(layer_model(kind), name)
+            assert "minimum" in spec and "maximum" in spec, f"{kind}.{name} has no declared range"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("sample_rate", RATES)
+@pytest.mark.parametrize("split", ["65", "4096", "ones", "random"])
+def test_automated_parameters_are_block_size_invariant(kind, sample_rate, split):
+    """Every Automatable parameter on a ramp: any block split renders the same samples."""
+    r = _layer(kind, sample_rate, automate=True)
+    assert np.array_equal(_split_render(r, split), _whole(kind, sample_rate, True))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -70,20 +132,26 @@ def test_a_rest_is_silent_and_the_layer_wakes_the_same_in_any_block_size(kind):
     assert np.array_equal(_by_sizes(r, sizes), whole)
 
 
+def _draws(kind: str) -> bool:
+    """Whether the kind's unit, with its defaults, takes anything from its generator
+    (draws or spawns) while built and rendering 0.5 s."""
+    rng = layer_rng(0, "x", 0)
+    before = rng.bit_generator.state
+    k = load_all()[kind]
+    k.unit(k.params(), SR, rng).render(SR // 2)
+    return rng.bit_generator.state != before or rng.bit_generator.seed_seq.n_children_spawned > 0
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_seed_determinism(kind):
+    """The same seed gives the same audio; another seed changes it exactly when the kind
+    takes from its generator."""
     r = _single(kind, duration=2.0)
     a = render(r, seed=3)
     assert np.array_equal(a, render(r, seed=3))
     assert a.dtype == np.float32 and a.shape == (2 * SR, 2)
     assert np.abs(a).max() > 1e-4, "the kind renders silence with its defaults"
-    b = render(r, seed=4)
-    if kind not in _DETERMINISTIC_KINDS:
-        assert not np.array_equal(a, b), "another seed gives the same audio"
-
-
-# Kinds with no randomness at all: a seed cannot change them.
-_DETERMINISTIC_KINDS = {"tone", "binaural", "monaural", "isochronic", "breath"}
+    assert np.array_equal(a, render(r, seed=4)) != _draws(kind)
 
 
 def test_adding_a_layer_leaves_the_others_unchanged():
