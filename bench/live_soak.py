@@ -8,9 +8,9 @@ the tests do), plays the preset through sensory's Player at 48 kHz for --minutes
 heap kept, as `sensory play` runs), then prints: underruns (PortAudio output underflows +
 callbacks that found the queue empty), the render thread's CPU load in % of one core
 (time.thread_time in the producer), the audio callback's worst-case time as % of its
-block's duration, and RSS at the start and end. The peer, measured in the same run for --peer-minutes, is a bare sounddevice stream
-whose callback only writes zeros: its worst case is the floor set by the machine's
-scheduling, not by sensory.
+block's duration, and RSS at the start and end. The peer, measured in the same run for
+--peer-minutes, is a bare sounddevice stream whose callback only writes zeros: its worst
+case is the floor set by the machine's scheduling, not by sensory.
 """
 
 from __future__ import annotations

@@ -299,7 +299,8 @@ def test_at_a_terminal_keys_work_and_q_fades_out(pulse):
     assert "no underruns" in text and "Traceback" not in text
 
 
-def test_sigterm_fades_out_to_silence_and_exits_zero(pulse):
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_signal_fades_out_to_silence_and_exits_zero(pulse, signame):
     import signal
     import subprocess
 
@@ -309,7 +310,7 @@ def test_sigterm_fades_out_to_silence_and_exits_zero(pulse):
     first = proc.stderr.readline()  # "playing ...": printed once the signal handlers are in place
     assert first.startswith("playing"), first
     time.sleep(2.5)  # through most of the 3-s fade-in
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(getattr(signal, signame))
     started = time.monotonic()
     _, err = proc.communicate(timeout=10)
     out = rec.stop()

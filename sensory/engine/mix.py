@@ -28,8 +28,8 @@ class Mixer:
 
     ``gain`` is the master's live gain, on output frames after the limiter (a volume
     control: the render, only quieter); ``layer_gains[i]`` is layer ``i``'s, on its
-    output before the sum and its send to the space stage. Both are :class:`Ramp` s
-    holding 1 until :meth:`set_gain` moves them.
+    output before the sum and its send to the space stage. Each is a
+    :class:`~sensory.engine.ramp.Ramp` holding 1 until :meth:`set_gain` moves it.
     """
 
     def __init__(self, layers: list[Layer], master: Master, space: Space | None = None,

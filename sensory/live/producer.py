@@ -89,7 +89,8 @@ class Producer:
         try:
             with rendering():
                 self._render_until_end()
-            self._pad_and_end()
+            if not self._closing:
+                self._pad_and_end()
         except BaseException as e:  # handed to the controlling thread
             self.error = e
             self._failed.set()
