@@ -83,7 +83,7 @@ class BreathPacer(Unit):
         gain = floor + (np.float32(1) - floor) * level
         if p.sound == "tone":
             rise = np.asarray(self.value(p.rise, n), np.float32) * np.float32(1 / 12)
-            freq = self.value(p.freq, n) * np.exp2(rise * level)
+            freq = np.asarray(self.value(p.freq, n), np.float32) * np.exp2(rise * level)  # float32 held or not
             return sine(self._tone.advance(freq, n)) * (gain * np.float32(self.nominal_level))
         white = self._white.take(n)
         y = self._dark(white)[:, 0] * (1 - level) + self._bright(white)[:, 0] * level
