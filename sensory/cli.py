@@ -14,10 +14,11 @@ import sys
 
 import click
 
-from .version import __version__
+from .core.limits import MAX_PROCESSES
 from .core.timeparse import TimeError, format_time, parse_time
 from .errors import RecipeError, RenderError
 from .output.options import OPTIONS
+from .version import __version__
 
 __all__ = ["main", "cli"]
 
@@ -193,9 +194,9 @@ def export_option(name: str, *flags: str):
 @export_option("artist")
 @export_option("album")
 @export_option("genre")
-@click.option("-j", "--jobs", type=click.IntRange(1, 4),
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_PROCESSES),
               help="processes rendering the layers side by side; the same file either way "
-                   "(default: one per core, up to 4; one for renders under 2 minutes)")
+                   f"(default: one per core, up to {MAX_PROCESSES}; one for renders under 2 minutes)")
 @handled
 def export(recipe, output, duration, seed, sample_rate, subtype, force, loudness, true_peak, loop, mono,
            title, artist, album, genre, jobs):

@@ -114,18 +114,6 @@ def test_temp_files_are_clearly_named(tmp_path, noise_and_tone, monkeypatch):
     assert PARTIAL in seen[0] and seen[0].startswith(str(tmp_path))
 
 
-def test_export_options_accept_what_a_render_accepts():
-    """The export options' ranges are the recipe's own limits (declared once each in
-    sensory.output.options, which the command line loads without numpy or pydantic)."""
-    from sensory.core.seeding import MAX_SEED
-    from sensory.output.options import OPTIONS
-    from sensory.recipe.model import MAX_DURATION_S, SAMPLE_RATES
-
-    assert (OPTIONS["sample_rate"].low, OPTIONS["sample_rate"].high) == SAMPLE_RATES
-    assert (OPTIONS["seed"].low, OPTIONS["seed"].high) == (0, MAX_SEED)
-    assert OPTIONS["duration"].high == MAX_DURATION_S
-
-
 @pytest.mark.parametrize("key, value, message", [
     ("loudness", 5, "loudness 5 LUFS is out of range; use -70 to 0 LUFS (e.g. -16)"),
     ("true_peak", -30, "true peak -30 dBTP is out of range; use -20 to 0 dBTP (e.g. -1)"),

@@ -12,9 +12,8 @@ import zlib
 
 import numpy as np
 
-__all__ = ["layer_rng", "MAX_SEED"]
+__all__ = ["layer_rng"]
 
-MAX_SEED = 2**63 - 1
 
 
 def layer_rng(seed: int, layer_name: str, frame: int = 0) -> np.random.Generator:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .. import kinds
-from ..core.seeding import MAX_SEED
+from ..core.limits import MAX_PROCESSES, MAX_SEED
 from ..dsp.reverb import Space
 from ..errors import RecipeError
 from ..recipe.model import Recipe, check_sample_rate
@@ -99,7 +99,6 @@ _OVERHEAD = 1.0
 _SPACE = 1.5
 
 
-MAX_PROCESSES = 4  # more rarely pays: few recipes have more than four busy layers
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
 _MIN_SHARED_COST = 4.0  # lighter recipes too: copying their layers back costs what it saves
 

@@ -5,10 +5,8 @@ checks in :func:`sensory.output.writer.export` are all read from :data:`OPTIONS`
 accept the same values and say the same thing when a value is out of range. Importing
 this module loads neither numpy nor pydantic (``sensory --help`` stays quick).
 
-The ranges are those a render accepts: any sample rate from 8000 to 192000 Hz (what
-:func:`sensory.recipe.model.check_sample_rate` allows; Opus takes only its own rates, see
-:data:`~sensory.output.formats.OPUS_RATES`), seeds of 0 to 2**63 - 1, lengths of up to 24 h
-(the recipe's own limits, checked equal by the tests).
+The ranges are those a render accepts (:mod:`sensory.core.limits`: sample rates, seeds,
+lengths); Opus takes only its own rates, see :data:`~sensory.output.formats.OPUS_RATES`.
 """
 
 from __future__ import annotations
@@ -16,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..core.limits import MAX_DURATION_S, MAX_SEED, SAMPLE_RATES
 from ..errors import RecipeError
 from .formats import SUBTYPES
 
@@ -83,9 +82,9 @@ def _number(x: float) -> str:
 
 OPTIONS: dict[str, Option] = {o.name: o for o in (
     Option("duration", float, "length, e.g. 10m or 1h30m (default: the recipe's)", unit="s",
-           low=0, high=24 * 3600, above=True, example="10m", keyword="seconds"),
-    Option("seed", int, "random seed (default: the recipe's)", low=0, high=2**63 - 1),
-    Option("sample_rate", int, "sample rate in Hz (default: the recipe's)", unit="Hz", low=8000, high=192000,
+           low=0, high=MAX_DURATION_S, above=True, example="10m", keyword="seconds"),
+    Option("seed", int, "random seed (default: the recipe's)", low=0, high=MAX_SEED),
+    Option("sample_rate", int, "sample rate in Hz (default: the recipe's)", unit="Hz", low=SAMPLE_RATES[0], high=SAMPLE_RATES[1],
            example="48000"),
     Option("subtype", str, "sample format for wav and flac (default PCM_24)", choices=SUBTYPES),
     Option("loudness", float, "integrated loudness target in LUFS, e.g. -16", unit="LUFS", low=-70, high=0,

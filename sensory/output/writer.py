@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import destination
-from ..engine.stream import MAX_PROCESSES, plan, processes_for
+from ..core.limits import MAX_PROCESSES
+from ..engine.stream import plan, processes_for
 from ..errors import RecipeError, RenderError
 from ..measure.analysis import measure_file
 from ..measure.loudness import Loudness

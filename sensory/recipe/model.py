@@ -33,19 +33,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from .. import kinds
 from ..core.curves import Curve
+from ..core.limits import MAX_DURATION_S, MAX_SEED, SAMPLE_RATES
 from ..core.params import Automatable, Params, TimeValue, field_spec, param
-from ..core.seeding import MAX_SEED
 from ..core.timeparse import TimeError, format_time, parse_time
 from ..errors import RecipeError
 from .files import check_size
 
 __all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
-           "check_sample_rate", "MAX_DURATION_S", "MAX_LAYERS", "MAX_PHASES"]
+           "check_sample_rate", "MAX_LAYERS", "MAX_PHASES"]
 
-MAX_DURATION_S = 24 * 3600.0
 MAX_LAYERS = 64
 MAX_PHASES = 1000
-SAMPLE_RATES = (8000, 192000)
 
 
 class Session(Params):
