@@ -132,7 +132,6 @@ def repetition(env_path: Path) -> dict:
 
 
 def texture(name: str) -> dict:
-    import numpy as np
     import soundfile as sf
 
     import sensory

@@ -10,7 +10,6 @@ silences are true zeros.
 from __future__ import annotations
 
 import builtins
-import math
 import sys
 import threading
 import time
@@ -22,7 +21,6 @@ from click.testing import CliRunner
 import sensory
 from sensory.cli import cli
 from sensory.core.levels import db_to_gain
-from sensory.errors import RenderError
 from sensory.live.player import PAUSE_FADE_S, Player
 
 from .helpers import recipe
