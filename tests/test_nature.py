@@ -14,7 +14,8 @@ from sensory.recipe.model import layer_model
 from .helpers import clicks, recipe
 
 NATURE = sorted(name for name, k in load_all().items() if k.family == "nature")
-BEDS = ["rain", "stream", "ocean", "wind", "fire"]
+EVENTS = {"thunder", "birds", "insects"}  # sounds that come and go; every other nature kind is a bed
+BEDS = [kind for kind in NATURE if kind not in EVENTS]
 SR = 16000
 
 
