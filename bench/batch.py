@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sensory
 from sensory.batch.runner import run
+from sensory.engine.context import keep_heap
 
 OUT = Path(__file__).parent / "out" / "batch"
 PRESETS = ("pink", "brown", "white", "alpha-drift")
@@ -51,6 +52,7 @@ def timed_export(minutes: float, **options) -> float:
 
 
 def main() -> None:
+    keep_heap()  # as the command line does
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--tracks", type=int, default=8)

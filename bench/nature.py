@@ -46,7 +46,9 @@ import numpy as np
 s0 = time.perf_counter()
 import sensory
 from sensory.engine import stream
+from sensory.engine.context import keep_heap
 from sensory.output.writer import BLOCK_SIZE  # the block size exports render in
+keep_heap()  # as `sensory export` does
 t0 = time.perf_counter(); c0 = time.process_time()
 name, seconds, envelope, jobs = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[5])
 recipe = sensory.load(name)
