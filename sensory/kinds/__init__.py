@@ -29,7 +29,7 @@ class Kind:
 REGISTRY: dict[str, Kind] = {}
 
 # Modules whose import registers their kinds.
-_MODULES = ("noise", "tones", "breath", "bells", "drone", "rain", "stream", "ocean", "air", "fire", "birds",
+_MODULES = ("noise", "tones", "breath", "bells", "drone", "rain", "stream", "ocean", "wind", "thunder", "fire", "birds",
             "insects")
 
 
