@@ -73,8 +73,9 @@ class Duration(click.ParamType):
             seconds = parse_time(value)
         except TimeError as e:
             self.fail(str(e), param, ctx)
-        if not OPTIONS["duration"].low < seconds <= OPTIONS["duration"].high:
-            self.fail(f"{value!r}: give a length above zero and at most 24h", param, ctx)
+        limit = OPTIONS["duration"]
+        if not limit.low < seconds <= limit.high:
+            self.fail(f"{value!r}: give a length above zero and at most {format_time(limit.high)}", param, ctx)
         return seconds
 
 
@@ -229,7 +230,7 @@ def export(recipe, output, duration, seed, sample_rate, subtype, force, loudness
 @click.argument("recipe")
 @click.option("-d", "--duration", type=DURATION,
               help="how long to play (default: a session's timeline; a soundscape plays until stopped)")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="random seed (default: the recipe's)")
+@export_option("seed")
 @click.option("--timer", type=DURATION, help="sleep timer: fade out and stop after this long, e.g. 45m")
 @click.option("--fade", type=DURATION, default=60.0, show_default=True,
               help="length of the timer's fade-out in seconds, e.g. 90 or 2m")
