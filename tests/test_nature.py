@@ -83,7 +83,8 @@ def test_click_detector_finds_a_step_in_a_bed():
 
 
 @pytest.mark.parametrize("kind, attr", [("rain", "_bank"), ("stream", "_bank"), ("fire", "_bank"),
-                                        ("insects", "_bank"), ("insects", "_calls")])
+                                        ("insects", "_bank"), ("insects", "_calls"),
+                                        ("insects", "_trills")])
 def test_every_grain_starts_and_ends_enveloped(kind, attr):
     spec = layer_model(kind).model_validate({"name": "x", "kind": kind})
     bank = getattr(get(kind).unit(spec, 48000, np.random.default_rng(0)), attr)
@@ -172,7 +173,8 @@ def test_insect_chirps_follow_temperature():
     wander of about +-20 % over minutes, which is the same at both temperatures (same seed)."""
     rates, expected = [], []
     for temp in (18.0, 28.0):
-        x = unit_render("insects", 20.0, crickets=1, chorus=0.0, bushcrickets=0.0, bed=0.0, temperature=temp)
+        x = unit_render("insects", 20.0, crickets=1, chorus=0.0, trills=0.0, bushcrickets=0.0, bed=0.0,
+                        temperature=temp)
         env = band_envelope(x.mean(axis=1), SR, 3500, 6000)
         smooth = np.convolve(env, np.ones(SR // 16) / (SR // 16), "same")  # over the 58-Hz pulses
         loud = smooth > 0.3 * smooth.max()
@@ -186,7 +188,8 @@ def test_insect_chirps_follow_temperature():
 def test_crickets_keep_no_common_beat():
     """Over minutes the crickets' rates wander apart: the loudness envelope (100 ms, dB) has no
     autocorrelation peak at 1-3 s, where a chorus at one fixed rate shows its chirp multiples (~0.2)."""
-    x = unit_render("insects", 240.0, chorus=0.0, bushcrickets=0.0, bed=0.0, crickets=14, temperature=22.0).mean(axis=1)
+    x = unit_render("insects", 240.0, chorus=0.0, trills=0.0, bushcrickets=0.0, bed=0.0, crickets=14,
+                    temperature=22.0).mean(axis=1)
     hop = SR // 10
     e = 10 * np.log10((x[: len(x) // hop * hop].reshape(-1, hop) ** 2).mean(axis=1) + 1e-12)
     e -= e.mean()
@@ -203,7 +206,7 @@ def test_night_bed_lies_under_the_crickets():
         f = np.fft.rfftfreq(len(x), 1 / SR)
         return 10 * np.log10(spec[(f > 60) & (f < 2000)].sum() / spec[f > 60].sum())
 
-    assert low_share(unit_render("insects", 6.0, bed=0.0)) < -20
+    assert low_share(unit_render("insects", 6.0, bed=0.0, trills=0.0)) < -20
     assert -16 < low_share(unit_render("insects", 6.0, bed=0.5)) < -4
 
 
