@@ -5,6 +5,11 @@ Source: A. Farnell, *Designing Sound* (MIT Press, 2010), ch. 41 "Wind"
 noise; whistles at the Strouhal frequency ``f ~ 0.2 v / d`` delayed 100 and
 1000 ms between the ears; leaves following the wind delayed 2 s and
 low-passed, with a threshold falling 0.7 -> 0.4 as it strengthens).
+The band's level follows the dipole law of sound from turbulent flow over
+surfaces, acoustic intensity ~ U^6 (N. Curle, "The influence of solid
+boundaries upon aerodynamic sound", Proc. R. Soc. A 231, 1955; as reviewed in
+G. W. Lyons, C. R. Hart and R. Raspet, "As the wind blows: turbulent noise on
+outdoor microphones", Acoustics Today 17(4), 2021), so amplitude ~ speed^3.
 docs/nature.md describes how it was measured against recordings.
 """
 
@@ -35,8 +40,10 @@ class Wind(Texture):
     """Wind: gusting band-passed noise, whistles and howls, and leaves that follow it.
 
     The speed is a sum of slow random signals (0.01-0.16 Hz drift, gusts of a
-    few seconds, rarer squalls), never a sine. It sets the level and centre
-    of the noise band, the pitch of three whistles (Strouhal ``0.2 v / d``,
+    few seconds, rarer squalls), never a sine. It sets the level (amplitude
+    ``(v / 0.5)^3`` times its level at the default speed 0.5: a gust 25 %
+    above the mean is 6 dB louder, a lull 25 % below 7.5 dB quieter) and the
+    centre of the noise band, the pitch of three whistles (Strouhal ``0.2 v / d``,
     heard only in their speed range) and, delayed 2 s, the leaf rustle: a
     1-8 kHz band whose level jumps from hop to hop (sparse ticks in a light
     wind, a dense rustle in a strong one). Everything is one spectral shape
@@ -47,6 +54,8 @@ class Wind(Texture):
     makeup = 2.2  # make-up gain: the gusting band near the level
 
     _LAGS = (0.0, 0.1, 1.0, 2.0)  # now; the two ears' whistles; the leaves
+    _DIPOLE = 3.0  # band amplitude ~ speed^3: intensity ~ U^6 (Curle)
+    _AT_DEFAULT = 0.5 ** (1.6 - _DIPOLE)  # the band at speed 0.5 as loud as makeup was set for
 
     def __init__(self, params: WindParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -80,7 +89,7 @@ class Wind(Texture):
         t = self.hop_times()
         v, ear_l, ear_r, lag = self.speed(t[None, :] - np.array(self._LAGS)[:, None])
         tremble = np.exp(0.5 * self._turbulence.at(t).T @ self._regions)
-        mag = (self._body.at(100.0 + 420.0 * v) * (v ** 1.6)[:, None] * tremble).astype(np.float32)[:, None, :]
+        mag = (self._body.at(100.0 + 420.0 * v) * (self._AT_DEFAULT * v ** self._DIPOLE)[:, None] * tremble).astype(np.float32)[:, None, :]
         whistle = self.per_hop(p.whistle)
         if whistle.max() > 0:
             top = self._whistle_bins
