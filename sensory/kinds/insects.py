@@ -48,6 +48,7 @@ _KATYDIDS, _RASP_BOUT_S, _RASP_REST_S = 3, 20.0, 6.0  # rasping katydids; mean s
 _CHIRP_LEVEL = 0.1  # a field cricket's chirp from _NEAR_M against the far chorus and the bed
 _NEAR_M = 5.0  # a chirp heard from this far peaks at 1 in the bank: about the nearest of a meadow's crickets
 _EXCESS_DB_PER_M = 1.0  # excess attenuation of 4-5 kHz near the ground in grass (Marten & Marler 1977)
+_CHORUS_SWELL = 0.5  # depth of the far chorus's waxing and waning (log amplitude)
 _SEGMENT_S = 0.5  # a trill or rasp sequence is laid as segments of about this length, end to end
 _SEGMENTS = 4  # segments built per singer: the first opens a trill (rising), the rest go on
 _BED_REGIONS = 10  # regions of the night bed, 80 Hz .. 8 kHz, each swelling on its own
@@ -221,7 +222,10 @@ class Insects(Texture):
     2.6-3.4 kHz for seconds at a time, and three katydids rasp (broadband,
     5-12 kHz) in long sequences of two-syllable echemes with pauses. The far
     chorus is narrow-band noise at the crickets' carriers with per-hop
-    fluctuation; cicadas are a 4-9 kHz buzz with an AM rate and depth
+    fluctuation, waxing and waning in each ear as singers join and drop out;
+    the field crickets lie 2 m and more away, one to every 16 m^2, each heard
+    through 1/r and the grass's excess attenuation, so the nearest stand out
+    and the rest sink towards the chorus; cicadas are a 4-9 kHz buzz with an AM rate and depth
     re-chosen every few seconds (Farnell 50.10). Under them lies the night
     itself (``bed``): air and far insects, about pink from 60 Hz to 8 kHz, in
     ten regions that each swell on their own at 0.1-2 Hz (rising higher than
@@ -256,6 +260,7 @@ class Insects(Texture):
         w = 2.0 ** (-0.25 * np.arange(_SWELL_OCTAVES))  # power falling by 1.5 dB an octave: most of it at 0.2-2 Hz
         self._swell_weights = w / np.sqrt(np.sum(w * w))
         self._swell = Wander(rng, 0.45)  # the far chorus of lower insects
+        self._chorus_swell = Wander(rng, [0.7, 0.7])  # the far crickets' chorus, in each ear
         g = np.random.default_rng(rng.integers(2**63))
         temp_c = float(self.read(params.temperature, np.zeros(1))[0])  # the syllable rates: as the night begins
         count = params.crickets
@@ -283,7 +288,9 @@ class Insects(Texture):
         p, k, sr, rng = self.params, self.HOPS, self.sample_rate, self.rng
         t = self.hop_times()
         weights = np.zeros((k, 2, _BED_REGIONS + 3), np.float32)  # of self._shapes, per hop and ear
-        weights[:, :, _BED_REGIONS] = self.per_hop(p.chorus)[:, None] * rng.lognormal(0.0, 0.25, (k, 2))
+        # the far chorus waxes and wanes as singers join and drop out, each ear on its own
+        chorus = self.per_hop(p.chorus)[:, None] * np.exp(_CHORUS_SWELL * self._chorus_swell.at(t).T)
+        weights[:, :, _BED_REGIONS] = chorus * rng.lognormal(0.0, 0.25, (k, 2))
         bed = self.per_hop(p.bed)
         if bed.max() > 0:
             swell = (self._swell_weights @ self._region_swell.at(t).reshape(_SWELL_OCTAVES, -1)).reshape(-1, k)
