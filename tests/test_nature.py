@@ -154,6 +154,14 @@ def test_wind_gusts_slowly():
     assert db.max() - db.min() > 6, "no gusts"
 
 
+def test_wind_louder_as_the_cube_of_its_speed():
+    """Twice the speed, eight times the amplitude (dipole sound, intensity ~ U^6): 18 dB, give or
+    take what the band's rising centre adds."""
+    slow = unit_render("wind", 20.0, speed=0.3, gusts=0.0)[SR:]
+    fast = unit_render("wind", 20.0, speed=0.6, gusts=0.0)[SR:]
+    assert 15.0 < rms_db(fast) - rms_db(slow) < 21.0, rms_db(fast) - rms_db(slow)
+
+
 def test_leaves_follow_the_wind_two_seconds_late():
     x = unit_render("wind", 60.0, leaves=1.0, speed=0.6).mean(axis=1)
 
