@@ -181,7 +181,7 @@ def test_insect_chirps_follow_temperature():
     wander of about +-20 % over minutes, which is the same at both temperatures (same seed)."""
     rates, expected = [], []
     for temp in (18.0, 28.0):
-        x = unit_render("insects", 20.0, crickets=1, chorus=0.0, trills=0.0, bushcrickets=0.0, bed=0.0,
+        x = unit_render("insects", 40.0, crickets=1, chorus=0.0, trills=0.0, bushcrickets=0.0, bed=0.0,
                         temperature=temp)
         env = band_envelope(x.mean(axis=1), SR, 3500, 6000)
         smooth = np.convolve(env, np.ones(SR // 16) / (SR // 16), "same")  # over the 58-Hz pulses

@@ -25,6 +25,7 @@ and ends in silence, so calls laid end to end join without a seam.
 from __future__ import annotations
 
 import numpy as np
+from scipy import fft
 
 __all__ = ["syllable_train", "rasp_train"]
 
@@ -99,11 +100,12 @@ def rasp_train(starts: np.ndarray, lengths: np.ndarray, amplitudes: np.ndarray, 
     impacts = np.bincount(at[keep_at], rng.uniform(0.4, 1.0, int(keep_at.sum())) * rng.choice([-1.0, 1.0], int(keep_at.sum())),
                           minlength=n)[:n]
     # the wing's damped cells: a resonance of quality q, as a magnitude response on the call's FFT
-    f = np.fft.rfftfreq(n, 1.0 / sample_rate)
+    size = fft.next_fast_len(n + sample_rate // 100, real=True)  # room for the ringing; a fast length
+    f = np.fft.rfftfreq(size, 1.0 / sample_rate)
     centre = min(resonance_hz, 0.4 * sample_rate)
     response = 1.0 / np.sqrt(1.0 + (q * (f / centre - centre / np.maximum(f, 1.0))) ** 2)
     response += 0.25 / np.sqrt(1.0 + (q * (2 * f / centre - centre / np.maximum(2 * f, 1.0))) ** 2)
-    x = np.fft.irfft(np.fft.rfft(impacts) * response, n)
+    x = fft.irfft(fft.rfft(impacts, size) * response, size)[:n]
     k, u, _ = _syllable_index(starts, lengths, n, sample_rate)
     env = _stroke_envelope(u, 0.3, 0.2) * np.asarray(amplitudes, float)[np.maximum(k, 0)]
     return np.where(k >= 0, x * env, 0.0)

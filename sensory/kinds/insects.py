@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.params import Automatable, Params, param
 from ..dsp.control import Wander
-from ..dsp.grains import OverlapAdd, end_taper, grain_lengths, peak_normalised
+from ..dsp.grains import OverlapAdd, grain_lengths, peak_normalised
 from ..dsp.spectral import SpectralFrames
 from ..dsp.stereo import narrow, place
 from ..dsp.stridulation import rasp_train, syllable_train
@@ -49,7 +49,7 @@ _CHIRP_LEVEL = 0.1  # a field cricket's chirp from _NEAR_M against the far choru
 _NEAR_M = 5.0  # a chirp heard from this far peaks at 1 in the bank: about the nearest of a meadow's crickets
 _EXCESS_DB_PER_M = 1.0  # excess attenuation of 4-5 kHz near the ground in grass (Marten & Marler 1977)
 _CHORUS_SWELL = 0.5  # depth of the far chorus's waxing and waning (log amplitude)
-_SEGMENT_S = 0.5  # a trill or rasp sequence is laid as segments of about this length, end to end
+_SEGMENT_S = 1.0  # a trill or rasp sequence is laid as segments of about this length, end to end
 _SEGMENTS = 4  # segments built per singer: the first opens a trill (rising), the rest go on
 _BED_REGIONS = 10  # regions of the night bed, 80 Hz .. 8 kHz, each swelling on its own
 _SWELL_HZ, _SWELL_OCTAVES = 0.12, 4  # the slowest swell of a region and its octave-spaced parts
@@ -90,7 +90,7 @@ def _field_cricket_chirps(g: np.random.Generator, distance_m: np.ndarray, temp_c
     0.55 of the syllable period, at 25-35 syllables a second at 22 degC, the first one quieter,
     on the cricket's own carrier (4.5-4.8 kHz), heard from ``distance_m`` (crickets,) metres:
     float32 (crickets * _VARIANTS, samples), a cricket at _NEAR_M peaking at 1."""
-    n = int(0.5 * sr)
+    n = int((0.01 + 5.3 / (25.0 * _warmth(temp_c))) * sr)  # five syllables at the slowest rate
     bank = np.zeros((len(distance_m) * _VARIANTS, n))
     for i in range(len(distance_m)):
         carrier = g.uniform(4500, 4800)
@@ -104,7 +104,7 @@ def _field_cricket_chirps(g: np.random.Generator, distance_m: np.ndarray, temp_c
             bank[i * _VARIANTS + v] = _peak_one(syllable_train(np.sort(starts), length * g.uniform(0.93, 1.07, s), amps,
                                                      carrier, n, sr, g, glide=g.uniform(0.02, 0.05)))
     bank *= np.repeat(_heard_from(distance_m), _VARIANTS)[:, None]
-    return (bank * end_taper(n, n // 4)).astype(np.float32)
+    return bank.astype(np.float32)
 
 
 def _segments(period_s: float, sr: int) -> tuple[int, np.ndarray]:
@@ -174,8 +174,8 @@ class _Sequences:
     """Singers whose trills or rasp sequences are segments laid end to end, in bouts with pauses.
 
     Singer ``i`` owns bank rows ``i * _SEGMENTS ..``; a bout opens with its first row and goes on
-    with the others at random. ``due(end, rng)`` gives (start times s, rows) of the segments that
-    begin before ``end`` s, for all singers at once.
+    with the others at random, drawn from a generator of their own. ``due(end)`` gives (singers,
+    start times s, rows) of the segments that begin before ``end`` s, for all singers at once.
     """
 
     def __init__(self, g: np.random.Generator, sizes: np.ndarray, sr: int, bout_s: float, rest_s: float):
@@ -187,8 +187,10 @@ class _Sequences:
         self.opening = np.ones(count, bool)
         self.gain = g.uniform(0.5, 1.0, count)
         self.pan = g.uniform(-0.8, 0.8, count)
+        self.rng = np.random.default_rng(g.integers(2**63))
 
-    def due(self, end: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def due(self, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rng = self.rng
         when, who, rows = [], [], []
         while True:
             d = np.flatnonzero(self.next_at < end)
@@ -234,7 +236,7 @@ class Insects(Texture):
     slope +1.4 dB/octave, envelope CV 0.18).
     """
 
-    cost = 4.0  # CPU per second of audio against a noise layer, measured at 48 kHz
+    cost = 5.0  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 1.4  # make-up gain: the crickets' chorus near the level
 
     def __init__(self, params: InsectsParams, sample_rate, rng):
@@ -314,7 +316,7 @@ class Insects(Texture):
                 self._ola.grains(self._offsets(at), self._bank, variant, gains, self._bank_lengths)
         for singers, bank, level, scale in ((self._tree, self._trills, p.trills, 0.12),
                                             (self._katydid, self._calls, p.bushcrickets, 0.2)):
-            who, at, rows = singers.due(end, rng)
+            who, at, rows = singers.due(end)
             if len(who):
                 gains = place(singers.pan[who], singers.gain[who] * self.read(level, at) * scale)
                 self._ola.grains(self._offsets(at), bank, rows, gains)
