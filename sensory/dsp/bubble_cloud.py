@@ -46,14 +46,14 @@ class BubbleCloud:
     """
 
     def __init__(self, rng: np.random.Generator, radii: np.ndarray, rise: np.ndarray, sample_rate: int,
-                 hop: int, hops: int, lowest: float = 11000.0, floor_db: float = 30.0, cross: float = 0.6,
+                 hop: int, hops: int, lowest: float = 11000.0, floor_db: float = 25.0, cross: float = 0.6,
                  delay: float = 0.00035):
         self.q = bubble_rate_divisor(sample_rate, hop, lowest)
         self.rate = sample_rate / self.q
         self.hop = hop // self.q
         self.size = self.hop * hops
         d = 0.13 / radii + 0.0072 * radii ** -1.5  # van den Doel's damping, 1/s
-        n = np.ceil(floor_db / 8.686 / d * self.rate).astype(np.int64) + int(0.003 * self.rate)
+        n = np.ceil(floor_db / 8.686 / d * self.rate).astype(np.int64)
         longest = int(n.max())
         rows = [np.pad(bubble(r, k, self.rate, rise=x), (0, longest - k)) for r, k, x in zip(radii, n, rise)]
         self.bank = peak_normalised(np.array(rows))
