@@ -184,7 +184,7 @@ def test_insect_chirps_follow_temperature():
         x = unit_render("insects", 40.0, crickets=1, chorus=0.0, trills=0.0, bushcrickets=0.0, bed=0.0,
                         temperature=temp)
         env = band_envelope(x.mean(axis=1), SR, 3500, 6000)
-        smooth = np.convolve(env, np.ones(SR // 16) / (SR // 16), "same")  # over the 58-Hz pulses
+        smooth = np.convolve(env, np.ones(SR // 16) / (SR // 16), "same")  # over the syllables (25-35/s)
         loud = smooth > 0.3 * smooth.max()
         onsets = np.flatnonzero(loud[1:] & ~loud[:-1]) / SR
         rates.append(1 / np.median(np.diff(onsets)))  # the median gap: a rest between bouts is no chirp gap
