@@ -329,6 +329,15 @@ def test_rain_has_salient_near_drops():
     assert crest > base + 3, (crest, base)
 
 
+def test_rain_is_made_of_distinct_impacts():
+    """Drops spread evenly around the listener give a Pareto field of impacts: the 3-7 kHz
+    envelope is far spikier than noise with the same spectrum (a steady wash matches it)."""
+    x = unit_render("rain", 10.0).mean(axis=1)
+    e = band_envelope(x, SR, 3000, 7000)
+    contrast = band_envelope(noise_like(x), SR, 3000, 7000)
+    assert kurtosis(e) > 2 * kurtosis(contrast), (kurtosis(e), kurtosis(contrast))
+
+
 def test_ocean_is_bright_at_the_crest():
     """Foam and wash: the centroid of real surf is 1.2-1.5 kHz, not a low rumble."""
     x = unit_render("ocean", 30.0).mean(axis=1)
