@@ -18,7 +18,14 @@ from scipy.signal import lfilter
 from ..core.params import Automatable, Params, param
 from ..dsp.bubbles import bubble
 from ..dsp.control import Drift
-from ..dsp.grains import OverlapAdd, end_taper, grain_lengths, onset_ramp, peak_normalised, poisson_times
+from ..dsp.grains import (
+    OverlapAdd,
+    end_taper,
+    grain_lengths,
+    onset_ramp,
+    peak_normalised,
+    poisson_times,
+)
 from ..dsp.minphase import minimum_phase
 from ..dsp.noise import WhiteSource
 from ..dsp.pan import equal_power
