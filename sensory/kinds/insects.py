@@ -1,7 +1,7 @@
-"""Insects: field crickets' chirps, tree crickets' trills and katydids' rasps over the night's bed.
+"""Insects: field crickets' chirps, tree crickets' trills and bush crickets' rasps over the night's bed.
 
 Each call is stridulation (:mod:`sensory.dsp.stridulation`): syllables, one per closing stroke
-of the forewings, at the wing's carrier (crickets) or as broadband rasps (katydids), in the
+of the forewings, at the wing's carrier (crickets) or as broadband rasps (bush crickets), in the
 patterns of D. R. Ragge and W. J. Reynolds, *The Songs of the Grasshoppers and Crickets of
 Western Europe* (Harley, 1998). The chirp rate follows the temperature by Dolbear's law
 ``T_F = 50 + (N - 40) / 4`` (N chirps a minute; A. E. Dolbear, "The cricket as a
@@ -33,7 +33,7 @@ class InsectsParams(Params):
     chorus: Automatable = param(0.5, ge=0, le=1, help="level of the distant chorus of countless crickets")
     trills: Automatable = param(0.3, ge=0, le=1, help="level of a few tree crickets' long trills near 3 kHz")
     bushcrickets: Automatable = param(0.5, ge=0, le=1,
-                                      help="level of a few katydids' (bush crickets') broadband rasps near 10 kHz")
+                                      help="level of a few bush crickets' broadband rasps near 10 kHz")
     cicadas: Automatable = param(0.0, ge=0, le=1, help="level of a cicada buzz")
     bed: Automatable = param(0.25, ge=0, le=1,
                              help="level of the night around the crickets: far lower insects and air")
@@ -213,7 +213,7 @@ class _Sequences:
 
 @kind("insects", family="nature", params=InsectsParams)
 class Insects(Texture):
-    """Field crickets' chirps from their own places, tree crickets' trills and katydids' rasps,
+    """Field crickets' chirps from their own places, tree crickets' trills and bush crickets' rasps,
     over a distant chorus and the night's bed; optional cicadas.
 
     Each field cricket has its own carrier (4.2-5.2 kHz) and syllable rate
@@ -221,7 +221,7 @@ class Insects(Texture):
     rate for the temperature; the rate wanders by about +-20 % over minutes
     and jitters 15 % from chirp to chirp, and each cricket sings in bouts with
     rests, so the chorus keeps no common beat. Three tree crickets trill at
-    2.6-3.4 kHz for seconds at a time, and three katydids rasp (broadband,
+    2.6-3.4 kHz for seconds at a time, and three bush crickets rasp (broadband,
     5-12 kHz) in long sequences of two-syllable echemes with pauses. The far
     chorus is narrow-band noise at the crickets' carriers with per-hop
     fluctuation, waxing and waning in each ear as singers join and drop out;
