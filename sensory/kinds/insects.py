@@ -133,8 +133,13 @@ def _tree_cricket_trills(g: np.random.Generator, temp_c: float, sr: int) -> tupl
             rows.append(syllable_train(starts + 0.25 * period, length * g.uniform(0.95, 1.05, len(starts)),
                                        amps, carrier, size, sr, g, glide=0.02, harmonics=(0.08,)))
         sizes.append(size)
-    n = max(sizes)
-    bank = np.zeros((len(rows), n))
+    return _bank(rows, sizes)
+
+
+def _bank(rows: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Segment rows zero-padded to one length and normalised to peak 1 together, with each
+    singer's segment length: (float (len(rows), samples), int64 (len(sizes),))."""
+    bank = np.zeros((len(rows), max(sizes)))
     for r, row in enumerate(rows):
         bank[r, :len(row)] = row
     return peak_normalised(bank), np.array(sizes, np.int64)
@@ -163,11 +168,7 @@ def _katydid_rasps(g: np.random.Generator, temp_c: float, sr: int) -> tuple[np.n
                 amps *= np.repeat(np.minimum(1.0, 0.2 + np.arange(e) / 4.0), 2)
             rows.append(rasp_train(starts, lengths, amps, tooth, resonance, size, sr, g))
         sizes.append(size)
-    n = max(sizes)
-    bank = np.zeros((len(rows), n))
-    for r, row in enumerate(rows):
-        bank[r, :len(row)] = row
-    return peak_normalised(bank), np.array(sizes, np.int64)
+    return _bank(rows, sizes)
 
 
 class _Sequences:
