@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System packages the tests need: a PulseAudio server (the live-playback tests start a
-# private daemon with a null sink), PortAudio for sounddevice, and sox as a reference peer.
+# private daemon with a null sink), PortAudio for sounddevice, sox as a reference peer, chromium
+# (the web mixer's browser tests, driven by Playwright) and dbus (a private session bus for MPRIS).
 set -euo pipefail
-need=(pulseaudio pulseaudio-utils libportaudio2 sox)
+need=(pulseaudio pulseaudio-utils libportaudio2 sox chromium dbus)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
