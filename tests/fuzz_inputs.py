@@ -25,6 +25,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from sensory.errors import RecipeError
+from sensory.recipe.problems import MAX_PROBLEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = {p.name: p.read_text(encoding="utf-8") for p in sorted((ROOT / "presets").glob("*.toml"))}
@@ -227,11 +228,15 @@ def deadline(seconds: float = DEADLINE_S):
 
 
 def assert_names_place(e: RecipeError, source: str) -> None:
-    """The message starts with the file's name and goes on to say where and what."""
+    """Each line of the message (one per problem, at most MAX_PROBLEMS and a count of the rest)
+    starts with the file's name and goes on to say where and what."""
     msg = str(e)
-    assert msg.startswith(f"{source}: "), f"message does not name {source}: {msg!r}"
-    assert len(msg) > len(source) + 10, f"message says too little: {msg!r}"
-    assert "\n" not in msg and "Traceback" not in msg, f"message is not one line: {msg!r}"
+    lines = msg.split("\n")
+    assert len(lines) <= MAX_PROBLEMS + 1, f"{len(lines)} lines, more than the cap: {msg[:300]!r}"
+    for line in lines:
+        assert line.startswith(f"{source}: "), f"a line does not name {source}: {line!r}"
+        assert len(line) > len(source) + 10, f"a line says too little: {line!r}"
+    assert "Traceback" not in msg, f"message holds a traceback: {msg!r}"
 
 
 def check_recipe_text(folder: Path, name: str, text: str, *, render_ms: float = 300.0) -> str:

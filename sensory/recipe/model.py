@@ -15,14 +15,14 @@ named marks on the timeline, and one or more ``[[layer]]`` entries::
     beat = [[0, 10], ["5m", 10], ["35m", 6, "exp"]]
     gain_db = -22
 
-All validation happens here; every problem raises :class:`RecipeError` whose
-message names the file, the key path, the problem and the fix. Recipes are
+All validation happens here. A recipe is checked whole: every problem found is reported at
+once, in file order, each on its own line naming the file, the key path, the problem and the fix
+(at most :data:`~.problems.MAX_PROBLEMS`), in one :class:`RecipeError`. Recipes are
 data only: nothing in them runs code or reads other files.
 """
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +38,8 @@ from ..core.params import Automatable, Params, TimeValue, field_spec, param
 from ..core.timeparse import TimeError, format_time, parse_time
 from ..errors import RecipeError
 from .files import check_size
+from .groups import Group, PresetLayer, included
+from .problems import Problems, did_you_mean, pydantic_problem, toml_message
 
 __all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
            "check_sample_rate", "MAX_LAYERS", "MAX_PHASES"]
@@ -112,6 +114,7 @@ class Recipe:
     phases: tuple[Phase, ...]
     layers: tuple[LayerBase, ...]
     marks: dict[str, float]
+    groups: tuple[Group, ...] = ()  # layers that came from presets (sensory.recipe.groups)
 
     @property
     def duration(self) -> float:
@@ -134,22 +137,25 @@ class Recipe:
         return None
 
 
-def parse_text(text: str, source: str = "<recipe>", *, name: str | None = None) -> Recipe:
-    """A recipe from TOML text; ``source`` names it in error messages."""
+def parse_text(text: str, source: str = "<recipe>", *, name: str | None = None, resolve=None) -> Recipe:
+    """A recipe from TOML text; ``source`` names it in error messages. ``resolve(name)`` gives
+    the recipe of a preset that a ``[[layer]]`` names (see :func:`parse`)."""
     check_size(text, source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise RecipeError(f"{source}: {_toml_message(e)}") from None
+        raise RecipeError(f"{source}: {toml_message(e)}") from None
     except RecursionError:
         raise RecipeError(f"{source}: arrays or tables are nested too deeply; a recipe nests "
                           "at most a curve's [[time, value], ...]") from None
-    return parse(data, source, name=name)
+    return parse(data, source, name=name, resolve=resolve)
 
 
-def parse(data: dict[str, Any], source: str = "<recipe>", *, name: str | None = None) -> Recipe:
-    """A recipe from already-parsed TOML data."""
-    where = _Where(source)
+def parse(data: dict[str, Any], source: str = "<recipe>", *, name: str | None = None, resolve=None) -> Recipe:
+    """A recipe from already-parsed TOML data. A ``[[layer]]`` with ``preset = NAME`` brings that
+    preset's layers as a group (:mod:`sensory.recipe.groups`); ``resolve(NAME)`` gives its recipe
+    (:func:`sensory.recipe.library.load` passes one that refuses a preset including itself)."""
+    where = Problems(source)
     if not isinstance(data, dict):
         where.fail("", "a recipe is a table with [session] and [[layer]] entries")
     _no_unknown(where, "", data, ("session", "phase", "layer"), what="table")
@@ -165,18 +171,24 @@ def parse(data: dict[str, Any], source: str = "<recipe>", *, name: str | None = 
     duration = _duration(where, session_data, phases_end=t)
     marks["end"] = duration
     session = _validate(where, "session", Session, session_data, marks)
-    layers = _layers(where, data.get("layer"), marks)
-    recipe = Recipe(name or Path(source).stem, source, session, phases, layers, marks)
-    check_sample_rate(recipe, session.sample_rate)
+    layers, groups = _layers(where, data.get("layer"), marks, resolve)
+    where.raise_found()
+    recipe = Recipe(name or Path(source).stem, source, session, phases, layers, marks, groups)
+    check_sample_rate(recipe, session.sample_rate, where=where)
     for key in ("fade_in", "fade_out"):
         if not 0 <= getattr(session, key) <= MAX_DURATION_S:
-            where.fail(f"session.{key}", "a fade lasts 0 s or more (renders shorten fades to half their length)")
+            where.note(f"session.{key}", "a fade lasts 0 s or more (renders shorten fades to half their length)")
+    if session.type == "session":
+        _times_within(where, recipe)
+    where.raise_found()
     return recipe
 
 
-def check_sample_rate(recipe: Recipe, sample_rate: int) -> None:
-    """Reject a sample rate out of range or too low for a frequency in ``recipe``."""
-    where = _Where(recipe.source)
+def check_sample_rate(recipe: Recipe, sample_rate: int, *, where: Problems | None = None) -> None:
+    """Reject a sample rate out of range or too low for a frequency in ``recipe``: every such
+    frequency is noted in ``where`` (raised at once when no ``where`` is given)."""
+    own = where is None
+    where = where or Problems(recipe.source)
     if not SAMPLE_RATES[0] <= sample_rate <= SAMPLE_RATES[1]:
         where.fail("", f"sample rate {sample_rate} Hz is out of range; use {SAMPLE_RATES[0]} to {SAMPLE_RATES[1]}")
     nyquist = sample_rate / 2
@@ -186,12 +198,38 @@ def check_sample_rate(recipe: Recipe, sample_rate: int) -> None:
                 value = getattr(layer, fname)
                 top = value.highest if isinstance(value, Curve) else max(value) if isinstance(value, tuple) else value
                 if top >= nyquist:
-                    where.fail(f"layer[{i}] {layer.name!r}.{fname}",
+                    where.note(f"layer[{i}] {layer.name!r}.{fname}",
                                f"{top:g} Hz is at or above the Nyquist frequency ({nyquist:g} Hz at "
                                f"{sample_rate} Hz); lower it or raise the sample rate")
+    if own:
+        where.raise_found()
 
 
-def _phases(where: _Where, raw: Any) -> tuple[Phase, ...]:
+def _times_within(where: Problems, recipe: Recipe) -> None:
+    """Note every curve point and listed time of a session's layers that lies past its end."""
+    end = recipe.duration
+    length = format_time(end)
+    for i, layer in enumerate(recipe.layers):
+        for fname, field in type(layer).model_fields.items():
+            value = getattr(layer, fname)
+            if isinstance(value, Curve) and not value.is_constant:
+                late = [k for k, t in enumerate(value.times) if t > end + 1e-9]
+                what = "curve point"
+            elif field.annotation == tuple[TimeValue, ...]:
+                late = [k for k, t in enumerate(value) if t > end + 1e-9]
+                what = "time"
+            else:
+                continue
+            if late:
+                k = late[0]
+                t = value.times[k] if isinstance(value, Curve) else value[k]
+                more = f" (and {len(late) - 1} more after it)" if len(late) > 1 else ""
+                where.note(f"layer[{i}] {layer.name!r}.{fname}[{k}]",
+                           f"the {what} at {format_time(t)} lies past the session's end ({length}){more}; "
+                           f"move it to {length} or earlier, or lengthen the session")
+
+
+def _phases(where: Problems, raw: Any) -> tuple[Phase, ...]:
     if not isinstance(raw, list):
         where.fail("phase", "phases are [[phase]] entries")
     if len(raw) > MAX_PHASES:
@@ -200,18 +238,23 @@ def _phases(where: _Where, raw: Any) -> tuple[Phase, ...]:
     names = {"start", "end"}
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict):
-            where.fail(f"phase[{i}]", "a phase is a table with name and duration")
+            where.note(f"phase[{i}]", "a phase is a table with name and duration")
+            continue
         p = _validate(where, f"phase[{i}]", Phase, entry, None)
+        if p is None:
+            continue
         if p.name in names:
-            where.fail(f"phase[{i}].name", f"phase name {p.name!r} is already used; give each phase its own name")
+            where.note(f"phase[{i}].name", f"phase name {p.name!r} is already used; give each phase its own name")
+            continue
         names.add(p.name)
         if not 0 < p.duration <= MAX_DURATION_S:
-            where.fail(f"phase[{i}] {p.name!r}.duration", "a phase lasts more than 0 s and at most 24 h")
+            where.note(f"phase[{i}] {p.name!r}.duration", "a phase lasts more than 0 s and at most 24 h")
+            continue
         out.append(p)
     return tuple(out)
 
 
-def _duration(where: _Where, session: dict, phases_end: float) -> float:
+def _duration(where: Problems, session: dict, phases_end: float) -> float:
     raw = session.get("duration")
     if raw is None:
         if phases_end == 0:
@@ -220,16 +263,18 @@ def _duration(where: _Where, session: dict, phases_end: float) -> float:
     try:
         seconds = parse_time(raw)
     except TimeError as e:
-        where.fail("session.duration", str(e))
+        where.note("session.duration", str(e))
+        return phases_end or MAX_DURATION_S
     if not 0 < seconds <= MAX_DURATION_S:
-        where.fail("session.duration", f"{raw!r} is out of range; a session lasts more than 0 s and at most 24 h")
+        where.note("session.duration", f"{raw!r} is out of range; a session lasts more than 0 s and at most 24 h")
+        return phases_end or MAX_DURATION_S
     if seconds < phases_end - 1e-9:
-        where.fail("session.duration", f"{raw!r} is shorter than its phases ({format_time(phases_end)}); "
+        where.note("session.duration", f"{raw!r} is shorter than its phases ({format_time(phases_end)}); "
                                        "lengthen it or remove it to follow the phases")
     return seconds
 
 
-def _layers(where: _Where, raw: Any, marks: dict[str, float]) -> tuple[LayerBase, ...]:
+def _layers(where: Problems, raw: Any, marks: dict[str, float], resolve) -> tuple[tuple[LayerBase, ...], tuple]:
     if raw is None or raw == []:
         where.fail("layer", "the recipe has no layers; add at least one [[layer]] with a name and a kind")
     if not isinstance(raw, list):
@@ -238,77 +283,63 @@ def _layers(where: _Where, raw: Any, marks: dict[str, float]) -> tuple[LayerBase
         where.fail("layer", f"{len(raw)} layers is more than the limit of {MAX_LAYERS}")
     registry = kinds.load_all()
     names: set[str] = set()
-    out = []
+    out: list[LayerBase] = []
+    groups: list[Group] = []
     for i, entry in enumerate(raw):
         place = f"layer[{i}]"
         if not isinstance(entry, dict):
-            where.fail(place, "a layer is a table with a name and a kind")
+            where.note(place, "a layer is a table with a name and a kind")
+            continue
         name = entry.get("name")
         if isinstance(name, str) and name:
             place = f"layer[{i}] {name!r}"
             if name in names:
-                where.fail(place, f"duplicate layer name {name!r}; give each layer its own name")
+                where.note(place, f"duplicate layer name {name!r}; give each layer its own name")
             names.add(name)
+        if "preset" in entry:
+            spec = _validate(where, place, PresetLayer, entry, marks)
+            if spec is not None and resolve is None:
+                where.note(f"{place}.preset", "a preset resolves only in a recipe loaded by name or path "
+                                              "(sensory.load); give the recipe as a file")
+            elif spec is not None:
+                more, inner = included(spec.name, spec.preset, spec.gain_db, spec.pan, resolve(spec.preset),
+                                       len(out))
+                out += more
+                groups += inner
+            continue
         kind = entry.get("kind")
         if not isinstance(kind, str):
-            where.fail(f"{place}.kind", f"missing or not a string; choose one of: {', '.join(sorted(registry))}")
+            where.note(f"{place}.kind", f"missing or not a string; choose one of: {', '.join(sorted(registry))}")
+            continue
         if kind not in registry:
-            where.fail(f"{place}.kind", f"unknown kind {kind!r}{_did_you_mean(kind, registry)}; "
+            where.note(f"{place}.kind", f"unknown kind {kind!r}{did_you_mean(kind, registry)}; "
                                         f"kinds: {', '.join(sorted(registry))}")
-        out.append(_validate(where, place, layer_model(kind), entry, marks))
-    return tuple(out)
+            continue
+        layer = _validate(where, place, layer_model(kind), entry, marks)
+        if layer is not None:
+            out.append(layer)
+    if len(out) > MAX_LAYERS:
+        where.note("layer", f"{len(out)} layers with the presets' is more than the limit of {MAX_LAYERS}")
+    seen = [layer.name for layer in out]
+    for twice in sorted({n for n in seen if seen.count(n) > 1} - names):
+        where.note("layer", f"two layers are called {twice!r} (a preset's layers are called GROUP/LAYER); rename one")
+    return tuple(out), tuple(groups)
 
 
-def _validate(where: _Where, place: str, model: type[BaseModel], data: dict, marks: dict | None):
+def _validate(where: Problems, place: str, model: type[BaseModel], data: dict, marks: dict | None):
+    """``data`` validated by ``model``, or None with every problem pydantic found noted in ``where``."""
     try:
         return model.model_validate(data, context={"marks": marks or {}})
     except ValidationError as e:
-        err = e.errors(include_url=False)[0]
-        loc = [str(x) for x in err["loc"]]
-        key = ".".join(loc)
-        path = f"{place}.{key}" if key else place
-        if err["type"] == "extra_forbidden":
-            known = [f for f in model.model_fields]
-            what = "parameter" if place.startswith("layer") else "key"
-            where.fail(place, f"unknown {what} {loc[-1]!r}{_did_you_mean(loc[-1], known)}")
-        if err["type"] == "missing":
-            where.fail(path, "missing; add it")
-        msg = err["msg"].removeprefix("Value error, ")
-        if msg.startswith("["):  # a curve point: path[i] message
-            index, _, msg = msg.partition("] ")
-            path += index + "]"
-        spec = field_spec(model, loc[0]) if loc and loc[0] in model.model_fields else {}
-        if err["type"] in ("greater_than_equal", "less_than_equal") and spec:
-            msg += f" (allowed {spec.get('minimum', '-inf')} to {spec.get('maximum', 'inf')})"
-        where.fail(path, msg)
+        for err in e.errors(include_url=False):
+            where.note(*pydantic_problem(place, model, err))
+        return None
 
 
-def _no_unknown(where: _Where, place: str, data: dict, allowed: tuple[str, ...], what: str) -> None:
+def _no_unknown(where: Problems, place: str, data: dict, allowed: tuple[str, ...], what: str) -> None:
     for key in data:
         if key not in allowed:
-            where.fail(place or key, f"unknown {what} {key!r}{_did_you_mean(key, allowed)}; "
+            where.note(place or key, f"unknown {what} {key!r}{did_you_mean(key, allowed)}; "
                                      f"a recipe has {', '.join('[' + a + ']' for a in allowed)}")
 
-
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _toml_message(e: tomllib.TOMLDecodeError) -> str:
-    msg = str(e)
-    if "(at line" in msg:
-        text, _, pos = msg.rpartition(" (at ")
-        return f"{pos.rstrip(')')}: {text}; check the TOML syntax there"
-    return f"{msg}; check the TOML syntax"
-
-
-class _Where:
-    """Formats error locations as ``file: path: problem``."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, path: str, problem: str):
-        raise RecipeError(f"{self.source}: {path}: {problem}" if path else f"{self.source}: {problem}")
 
