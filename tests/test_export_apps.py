@@ -169,3 +169,18 @@ def test_cli_export_options(tmp_path):
         assert f.title == "Pink loop" and "loop" in f.comment
     bad = CliRunner().invoke(cli, ["export", "pink", "-o", str(tmp_path / "b.flac"), "-d", "2s", "--loudness", "5"])
     assert bad.exit_code == 2
+
+
+def test_mp3_loop_is_refused_with_a_hint(tmp_path):
+    """MP3 players add the encoder's delay and padding at the wrap: a loop is refused, nothing written."""
+    out = tmp_path / "loop.mp3"
+    result = CliRunner().invoke(cli, ["export", "pink", "-o", str(out), "-d", "2s", "--loop"])
+    assert result.exit_code == 2 and not out.exists()
+    assert "loop.mp3" in result.output and ".m4a, .ogg or .opus" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    catalog = tmp_path / "c.toml"
+    catalog.write_text('[[track]]\npreset = "pink"\nduration = 2\noutput = "l.mp3"\nloop = true\n')
+    refused = CliRunner().invoke(cli, ["batch", str(catalog)])
+    assert refused.exit_code == 2 and "track[0] (l.mp3)" in refused.output and ".m4a, .ogg or .opus" in refused.output
+    plain = CliRunner().invoke(cli, ["export", "pink", "-o", str(out), "-d", "1s", "--sample-rate", "16000"])
+    assert plain.exit_code == 0 and out.exists()  # MP3 without --loop is still written

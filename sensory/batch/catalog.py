@@ -157,7 +157,7 @@ def load_catalog(path) -> list[Track]:
                 raise RecipeError("the output is the catalog's state file; write the track to another file")
             destination.refuse(output, inputs=(source,) + (() if is_name(recipe_source) else (recipe_source,)))
             sample_rate = entry.sample_rate or recipe.session.sample_rate
-            output_format(output, entry.subtype, sample_rate)
+            output_format(output, entry.subtype, sample_rate, loop=bool(entry.loop))
         except RecipeError as e:
             raise RecipeError(f"{place}: {e}") from None
         if recipe_source not in digests:

@@ -28,9 +28,11 @@ SUBTYPES: tuple[str, ...] = tuple(dict.fromkeys(s for _, _, offered in FORMATS.v
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # Hz: the only rates Opus encodes
 
 
-def output_format(path: Path, subtype: str | None, sample_rate: int) -> tuple[str, str]:
+def output_format(path: Path, subtype: str | None, sample_rate: int, *, loop: bool = False) -> tuple[str, str]:
     """(format, subtype) for ``path``'s extension at ``sample_rate`` Hz; RecipeError with the
-    choices otherwise (and, for M4A, when PyAV is missing)."""
+    choices otherwise (and, for M4A, when PyAV is missing). A ``loop`` is refused in MP3:
+    gapless MP3 playback rests on the player reading the LAME header's delay and padding,
+    which the encoder here does not write."""
     ext = path.suffix.lower().lstrip(".")
     if ext not in FORMATS:
         raise RecipeError(f"{path}: unknown output format '.{ext}'; use one of "
@@ -39,6 +41,9 @@ def output_format(path: Path, subtype: str | None, sample_rate: int) -> tuple[st
     chosen = (subtype or default).upper()
     if chosen not in offered:
         raise RecipeError(f"{path}: subtype {chosen} is not available for .{ext}; use one of {', '.join(offered)}")
+    if loop and ext == "mp3":
+        raise RecipeError(f"{path}: MP3 cannot hold a seamless loop (players add silence at the wrap); "
+                          "use .m4a, .ogg or .opus")
     if ext == "opus" and sample_rate not in OPUS_RATES:
         raise RecipeError(f"{path}: Opus needs a sample rate of {', '.join(map(str, OPUS_RATES))} Hz, "
                           f"not {sample_rate}; pass --sample-rate 48000")

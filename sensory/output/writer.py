@@ -96,7 +96,7 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     if p.frames is None:
         raise RecipeError("an export needs a length; give a duration")
     destination.check(path, force=force, inputs=[recipe.source])
-    fmt, sub = output_format(path, subtype, p.sample_rate)
+    fmt, sub = output_format(path, subtype, p.sample_rate, loop=bool(loop))
     if loudness is not None and true_peak is None:
         true_peak = recipe.session.ceiling_db
     if processes is None:
