@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sensory"
 
 # Each subpackage may import only from those before it; the plain modules named as leaves may be
 # imported from anywhere, and the top (the API, the command line) from nowhere inside.
-ORDER = ["core", "dsp", "kinds", "recipe", "engine", "measure", "output", "live", "batch"]
+ORDER = ["core", "dsp", "kinds", "recipe", "engine", "measure", "output", "live", "web", "batch"]
 LEAVES = {"sensory.errors", "sensory.destination", "sensory.version"}
 MAX_LINES = 400
 MAX_PLAIN_MODULES = 8
