@@ -1,15 +1,19 @@
-"""analyze: loudness, peaks, DC, clipping, clicks and the loop seam of known files; preview."""
+"""analyze: loudness, peaks, DC, clipping, clicks against transients and the loop seam of known files; preview."""
 
 import json
 
 import numpy as np
 import pyloudnorm
+import pytest
 import soundfile as sf
 from click.testing import CliRunner
 from scipy import signal
 
+import sensory
 from sensory.cli import cli
 from sensory.measure.analysis import analyze
+from sensory.measure.clicks import ClickDetector
+from tests.helpers import recipe
 
 RATE = 16000
 
@@ -29,7 +33,7 @@ def test_analyze_json_finds_click_and_clipping(tmp_path):
     clipped = int(np.count_nonzero(np.abs(x[clip]) >= 1))
     path = tmp_path / "known.wav"
     sf.write(path, x, RATE, subtype="FLOAT")
-    result = CliRunner().invoke(cli, ["analyze", str(path), "--json"])
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--json", "--loop"])
     assert result.exit_code == 0, result.output
     (a,) = json.loads(result.output)
     assert a["frames"] == 6 * RATE and a["seconds"] == 6.0 and a["format"] == "WAV"
@@ -42,7 +46,9 @@ def test_analyze_json_finds_click_and_clipping(tmp_path):
     assert abs(a["dc_dbfs"] - 20 * np.log10(np.abs(written.mean(axis=0)).max())) < 0.01  # largest channel mean
     steps = np.concatenate([np.diff(written[-RATE:], axis=0), np.diff(written[:RATE], axis=0)])
     seam = np.abs(written[0] - written[-1]).max() / np.sqrt(np.mean(steps ** 2))  # the wrap's step, relative
-    assert abs(a["seam_step_ratio"] - seam) < 1e-6 * seam and a["seamless"] == (seam < 4 and a["seam_loudness_lu"] <= 1)
+    assert abs(a["seam_step_ratio"] - seam) < 1e-6 * seam and a["seamless"] is (seam < 4 and a["seam_clicks"] == 0
+                                                                               and a["seam_loudness_lu"]
+                                                                               <= (a["body_loudness_lu"] or 0) + 1)
 
 
 def test_clean_file_has_no_clicks_and_a_dc_offset_shows(tmp_path):
@@ -62,16 +68,20 @@ def test_seam_tells_a_loop_from_a_cut(tmp_path):
     sf.write(tmp_path / "loop.wav", loop, RATE, subtype="FLOAT")
     sf.write(tmp_path / "cut.wav", cut, RATE, subtype="FLOAT")
     sf.write(tmp_path / "faded.wav", faded, RATE, subtype="FLOAT")
-    assert analyze(tmp_path / "loop.wav").seamless
-    assert analyze(tmp_path / "cut.wav").seam_step_ratio > 4
-    f = analyze(tmp_path / "faded.wav")
+    assert analyze(tmp_path / "loop.wav", loop=True).seamless
+    cut = analyze(tmp_path / "cut.wav", loop=True)
+    assert cut.seam_step_ratio > 4 and cut.seam_clicks == 1 and cut.seamless is False
+    f = analyze(tmp_path / "faded.wav", loop=True)
     assert f.seam_loudness_lu > 3 and not f.seamless
+    assert analyze(tmp_path / "cut.wav").seamless is None  # untagged and not asked: no verdict
 
 
 def test_text_output_and_missing_file(tmp_path):
     sf.write(tmp_path / "a.wav", pink(4), RATE)
     result = CliRunner().invoke(cli, ["analyze", str(tmp_path / "a.wav")])
-    assert result.exit_code == 0 and "LUFS" in result.output and "loop seam" in result.output
+    assert result.exit_code == 0 and "LUFS" in result.output and "loop seam" not in result.output
+    asked = CliRunner().invoke(cli, ["analyze", "--loop", str(tmp_path / "a.wav")])
+    assert asked.exit_code == 0 and "loop seam" in asked.output
     missing = CliRunner().invoke(cli, ["analyze", str(tmp_path / "nope.wav")])
     assert missing.exit_code == 2 and "no such file" in missing.output
 
@@ -84,3 +94,68 @@ def test_preview_draws_a_png(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     again = CliRunner().invoke(cli, ["preview", str(tmp_path / "a.flac"), "-o", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
+
+
+def detect(x, rate, block=4096):
+    d = ClickDetector(rate, x.shape[1])
+    for i in range(0, len(x), block):
+        d.add(x[i:i + block])
+    d.finish()
+    return d
+
+
+def tone_bed(seconds, level, rate=RATE):
+    """Two slow sines, (n, 2) at peak ``level``: a bed the predictor foresees well."""
+    t = np.arange(int(seconds * rate)) / rate
+    return level * np.stack([np.sin(2 * np.pi * 220 * t), np.sin(2 * np.pi * 330 * t + 1)], axis=1)
+
+
+@pytest.mark.parametrize("level", [0.01, 0.5])
+def test_each_injected_discontinuity_is_a_click_at_its_place(level):
+    """Known answers in a quiet and a loud bed: a 40-sample pulse of 0.2 (its edges 2.5 ms
+    apart count as one click), a one-sample dropout and a polarity flip, none in the bed."""
+    bed = tone_bed(2, level)
+    assert detect(bed, RATE).clicks == 0
+    at = int(0.7 * RATE) + int(np.argmax(np.abs(bed[int(0.7 * RATE):int(0.71 * RATE), 0])))
+    pulse = bed.copy()
+    pulse[at:at + 40] += 0.2
+    drop = bed.copy()
+    drop[at] = 0.0
+    flip = bed.copy()
+    flip[at:] *= -1
+    for x, times in ((pulse, [at]), (drop, [at]), (flip, [at])):
+        d = detect(x, RATE)
+        assert d.clicks == len(times) and np.allclose(d.times, np.array(times) / RATE, atol=0.001), d.times
+        assert detect(x, RATE, block=333).times == d.times  # the same whatever the blocks
+
+
+def test_a_pulse_in_a_quiet_noise_bed_and_in_silence_is_found():
+    rng = np.random.default_rng(3)
+    quiet = pink(2, seed=3) * 0.03
+    silence = np.zeros((2 * RATE, 2))
+    for bed in (quiet, silence):
+        at = int(rng.integers(RATE // 2, RATE))
+        x = bed.copy()
+        x[at:at + 40] += 0.2
+        d = detect(x, RATE)
+        assert d.clicks == 1 and abs(d.times[0] - at / RATE) < 0.001
+
+
+@pytest.mark.parametrize("name", ["fireplace", "rain", "thunderstorm", "forest", "ocean", "night", "rain-on-roof"])
+def test_natural_transients_of_the_presets_are_not_clicks(name):
+    """Crackles, drops, chirps, waves and claps: transients, never clicks."""
+    x = sensory.render(sensory.load(name), seconds=8, sample_rate=RATE).astype(np.float64)
+    d = detect(x, RATE)
+    assert d.clicks == 0, d.times
+    if name in ("fireplace", "rain", "thunderstorm"):
+        assert d.transients > 10  # they are there, and counted apart
+
+
+def test_a_tagged_loop_gets_a_verdict(tmp_path):
+    r = recipe('[[layer]]\nname = "bed"\nkind = "noise"\ncolor = "pink"\n', duration=8, sample_rate=RATE)
+    sensory.export(r, tmp_path / "loop.flac", loop=True)
+    sensory.export(r, tmp_path / "plain.flac")
+    looped = analyze(tmp_path / "loop.flac")
+    assert looped.loop and looped.seamless is True and looped.clicks == 0
+    plain = analyze(tmp_path / "plain.flac")
+    assert not plain.loop and plain.seamless is None and plain.to_dict()["seamless"] is None

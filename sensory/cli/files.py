@@ -14,25 +14,30 @@ from .program import DURATION, cli, handled
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@click.option("--loop", is_flag=True, help="judge the loop seam of every file (default: of files tagged as loops)")
 @handled
-def analyze(files, as_json):
-    """Measure audio FILES: loudness, true peak, DC, clipping, clicks, loop seam."""
+def analyze(files, as_json, loop):
+    """Measure audio FILES: loudness, true peak, DC, clipping, clicks, transients, loop seam."""
     from ..measure.analysis import analyze as measure
 
-    results = [measure(f) for f in files]
+    results = [measure(f, loop=True if loop else None) for f in files]
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in results], indent=2))
         return
     for a in results:
+        seam = ""
+        if a.loop:
+            seam = (f"\n  loop seam: step x{a.seam_step_ratio:.1f}, clicks {a.seam_clicks}, loudness spread "
+                    f"{a.seam_loudness_lu:.1f} LU (the file's own {a.body_loudness_lu:.1f} LU) "
+                    f"({'seamless' if a.seamless else 'audible'})")
         click.echo(f"{a.path}\n"
                    f"  {format_time(a.seconds)} ({a.frames} frames), {a.format} {a.subtype}, "
                    f"{a.sample_rate} Hz, {a.channels} ch\n"
                    f"  loudness {a.integrated_lufs:.1f} LUFS, true peak {a.true_peak_dbtp:.1f} dBTP, "
                    f"range {a.loudness_range_lu:.1f} LU\n"
                    f"  DC {a.dc_dbfs:.0f} dBFS, clipped samples {a.clipped_samples}, clicks {a.clicks}"
-                   + (f" at {', '.join(f'{t:g}s' for t in a.click_times[:5])}" if a.clicks else "") + "\n"
-                   f"  loop seam: step x{a.seam_step_ratio:.1f}, loudness spread {a.seam_loudness_lu:.1f} LU "
-                   f"({'seamless' if a.seamless else 'audible'})")
+                   + (f" at {', '.join(f'{t:g}s' for t in a.click_times[:5])}" if a.clicks else "")
+                   + f", transients {a.transients}" + seam)
 
 
 @cli.command()

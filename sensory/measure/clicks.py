@@ -1,0 +1,202 @@
+"""Clicks: digital discontinuities (steps, dropouts, polarity flips, splices), told apart
+from the acoustic transients a soundscape is full of (crackles, raindrops, chirps, claps).
+
+Each channel is whitened by a linear predictor of order ``ORDER``, fitted per segment of
+``SEGMENT_S`` seconds (autocorrelation method over the Hann-windowed segment,
+Levinson-Durbin; Makhoul 1975, "Linear prediction: a tutorial review"). Whatever the
+predictor cannot foresee stands out of its residual: a sample whose residual exceeds
+``OUTLIER`` times the segment's robust residual deviation (1.4826 times the median absolute
+residual) is a *transient*; transients closer than ``MERGE_S`` count as one.
+
+A transient is a *click* when one digital repair makes the neighbourhood predictable again,
+the idea of the interpolators that restore old records (Godsill & Rayner 1998, "Digital
+Audio Restoration", ch. 5): subtracting a step (a pulse's edge, a splice, a DC jump), an
+impulse (a dropout, a lone wrong sample), or negating the waveform from a point on (a
+polarity flip), at the best of a few frames. With the repair the residual over the
+``WINDOW`` frames around the point falls back to the segment's level (at most ``REPAIRED``
+times its variance per frame) and the repair removes at least ``OUTLIER``\u00b2 variances and
+``FLOOR`` (-60 dBFS) of amplitude. An acoustic transient excites the predictor's residual
+over many frames (a raindrop is a burst of noise, a crackle a burst through wood modes, a
+clap a rumble): no single repair accounts for it, and it stays a transient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = ["DROPOUT", "ORDER", "OUTLIER", "REPAIRED", "ClickDetector"]
+
+ORDER = 12  # predictor order
+SEGMENT_S = 0.02  # s: one predictor per segment
+OUTLIER = 8.0  # residual deviations: a transient
+DROPOUT = 3.0  # residual deviations of an exact zero in every channel: a dropout
+REPAIRED = 1.0  # residual variance per frame after a repair, relative to the segment's: a click
+MERGE_S = 0.01  # s: transients closer than this count as one
+FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
+GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
+WINDOW = 2 * GUARD + ORDER  # frames judged around a transient
+_SHIFTS = np.arange(-GUARD // 2, GUARD // 2 + 1)  # repair positions tried around the transient's peak
+_MAX_TIMES = 100
+
+
+def _predictors(frames: np.ndarray) -> np.ndarray:
+    """Prediction-error filters (s, ORDER + 1), a[0] = 1, of the rows of ``frames`` (s, L)."""
+    w = frames * np.hanning(frames.shape[1] + 2)[1:-1]
+    r = np.stack([np.einsum("sl,sl->s", w[:, k:], w[:, :w.shape[1] - k]) for k in range(ORDER + 1)], axis=1)
+    r[:, 0] = r[:, 0] * (1 + 1e-6) + 1e-20  # white-noise correction: silent and tonal segments stay stable
+    a = np.zeros_like(r)
+    a[:, 0] = 1.0
+    err = r[:, 0].copy()
+    for i in range(1, ORDER + 1):
+        k = -(a[:, :i] * r[:, i:0:-1]).sum(axis=1) / err
+        a[:, 1:i + 1] += k[:, None] * a[:, i - 1::-1][:, :i]
+        err *= 1 - k * k
+    return a
+
+
+class ClickDetector:
+    """Streaming click and transient detector over float (n, channels) blocks; see the module
+    docstring. ``clicks`` and ``transients`` count the events found (an event is one or the
+    other), ``times`` holds the first clicks' times in seconds. The stream's first and last
+    ``MARGIN`` frames are not judged (they lack context); call :meth:`finish` at its end. The
+    counts do not depend on how the stream is split into blocks."""
+
+    MARGIN = GUARD + 2 * ORDER
+
+    def __init__(self, sample_rate: int, channels: int):
+        self.rate = sample_rate
+        self.segment = max(4 * WINDOW, round(SEGMENT_S * sample_rate))
+        self.merge = max(WINDOW, int(MERGE_S * sample_rate))
+        self._buf = np.zeros((self.MARGIN, channels))  # silence before the stream: history for segment 0
+        self._base = -self.MARGIN  # frame of _buf[0]
+        self._next = 0  # next segment to judge
+        self._last = -(1 << 62)  # frame of the last event
+        self._click = False  # whether the last event's group is a click
+        self.clicks = 0
+        self.transients = 0
+        self.times: list[float] = []
+
+    def add(self, x: np.ndarray) -> None:
+        """Take the next float (n, channels) frames."""
+        self._buf = np.concatenate([self._buf, np.asarray(x, np.float64)])
+        seg, m = self.segment, self.MARGIN
+        count = (self._base + len(self._buf) - m) // seg - self._next  # segments with their margin in
+        if count > 0:
+            start = self._next * seg
+            self._judge(start, count, max(start, m), start + count * seg)
+            self._next += count
+            drop = self._next * seg - seg - m - self._base  # keep a segment for finish()
+            if drop > 0:
+                self._buf = self._buf[drop:]
+                self._base += drop
+
+    def finish(self) -> None:
+        """Judge the frames the stream's end left (the last segment is taken to end MARGIN
+        frames before the stream's end)."""
+        seg, m = self.segment, self.MARGIN
+        end = self._base + len(self._buf) - m
+        start = max(end - seg, self._base + m)
+        if end - start < WINDOW:
+            return
+        self._buf = np.concatenate([self._buf, np.zeros((m, self._buf.shape[1]))])
+        self._judge(start, 1, max(self._next * seg, m), end, length=end - start)
+        self._next = (end + seg - 1) // seg
+
+    def _judge(self, start: int, count: int, lo: int, hi: int, length: int | None = None) -> None:
+        """Find the events of ``count`` segments from frame ``start`` (one of ``length`` frames
+        if given), counting those in frames ``lo`` to ``hi``."""
+        found: list[tuple[int, bool]] = []
+        zeros = ~self._buf.any(axis=1)  # frames exactly zero in every channel
+        for ch in range(self._buf.shape[1]):
+            found += _events(self._buf[:, ch], zeros, start - self._base, count, length or self.segment, GUARD)
+        for frame, click in sorted(found):
+            frame += self._base
+            if not lo <= frame < hi:
+                continue
+            if frame - self._last > self.merge:
+                self._click = click
+                if click:
+                    self._add_click(frame)
+                else:
+                    self.transients += 1
+            elif click and not self._click:  # a click inside a transient: the click it is
+                self._click = True
+                self.transients -= 1
+                self._add_click(frame)
+            self._last = frame
+
+    def _add_click(self, frame: int) -> None:
+        self.clicks += 1
+        if len(self.times) < _MAX_TIMES:
+            self.times.append(round(frame / self.rate, 4))
+
+
+def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap: int) -> list[tuple[int, bool]]:
+    """(index in ``x``, is click) of the transients of ``count`` segments of ``seg`` frames of
+    ``x`` from index ``lo`` (``x`` holds MARGIN frames either side). ``zeros`` marks the
+    frames exactly zero in every channel: one the predictor expected DROPOUT deviations away
+    from zero is a dropout, a click."""
+    body = x[lo:lo + count * seg].reshape(count, seg)
+    a = _predictors(body)
+    hist = sliding_window_view(x[lo - ORDER:lo + count * seg], ORDER + 1)[:count * seg].reshape(count, seg, -1)
+    e = np.einsum("slk,sk->sl", hist, a[:, ::-1])
+    sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
+    size = np.abs(e) / sigma[:, None]
+    dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT)
+    rows, cols = np.nonzero((size > OUTLIER) | dropped)
+    if rows.size == 0:
+        return []
+    at = lo + rows * seg + cols
+    peaks = _peaks(at, size[rows, cols] + OUTLIER * dropped[rows, cols], gap)
+    rows, cols, at = rows[peaks], cols[peaks], at[peaks]
+    clicks = dropped[rows, cols] | _repairable(x, at, a[rows], sigma[rows])
+    return list(zip(at.tolist(), clicks.tolist()))
+
+
+def _peaks(frames: np.ndarray, size: np.ndarray, gap: int) -> np.ndarray:
+    """Indices of the largest of each run of ``frames`` (sorted) with gaps under ``gap``."""
+    starts = np.flatnonzero(np.diff(frames, prepend=frames[0] - gap - 1) > gap)
+    groups = np.cumsum(np.isin(np.arange(len(frames)), starts)) - 1
+    best = np.zeros(len(starts), np.int64)
+    order = np.lexsort((-size, groups))
+    best[groups[order][::-1]] = order[::-1]
+    return best
+
+
+def _repairable(x: np.ndarray, at: np.ndarray, a: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Whether one step, impulse or polarity flip near each ``at`` (c,) leaves the residual of
+    the WINDOW frames around it at the segment's level: bool (c,). ``a`` (c, ORDER + 1) are
+    the predictors, ``sigma`` (c,) the residual deviations."""
+    c = len(at)
+    k = np.arange(ORDER + 1)
+    n = at[:, None] - GUARD + np.arange(WINDOW)  # judged frames, (c, WINDOW)
+    taps = x[n[:, :, None] - k]  # x[n - k], (c, WINDOW, ORDER + 1)
+    terms = taps * a[:, None, :]
+    e = terms.sum(axis=2)  # residual, (c, WINDOW)
+    e0 = (e * e).sum(axis=1)
+    best = e0.copy()
+    size = np.zeros(c)
+    tail = np.cumsum(terms[:, :, ::-1], axis=2)[:, :, ::-1]  # tail[.., m] = sum over k >= m
+    csum = np.cumsum(a, axis=1)
+    for shift in _SHIFTS:
+        lag = np.arange(WINDOW)[None, :] - (GUARD + shift)  # frames since the repair point
+        on = lag >= 0
+        idx = np.clip(lag, 0, ORDER)
+        for g in (np.where(on, np.take_along_axis(csum, idx, axis=1), 0.0),  # a step's residual
+                  np.where(on & (lag <= ORDER), np.take_along_axis(a, idx, axis=1), 0.0)):  # an impulse's
+            gg = np.maximum((g * g).sum(axis=1), 1e-30)
+            amp = (e * g).sum(axis=1) / gg
+            left = e0 - amp * amp * gg
+            better = left < best
+            best, size = np.where(better, left, best), np.where(better, np.abs(amp), size)
+        # negated from the repair point on: the terms reaching back before it keep their sign
+        before = np.take_along_axis(tail, np.clip(lag + 1, 0, ORDER)[:, :, None], axis=2)[:, :, 0]
+        before = np.where(lag + 1 <= ORDER, before, 0.0)
+        flipped = np.where(on, 2 * before - e, e)
+        left = (flipped * flipped).sum(axis=1)
+        better = left < best
+        jump = 2 * np.abs(x[at + shift])
+        best, size = np.where(better, left, best), np.where(better, jump, size)
+    var = sigma * sigma
+    return (best <= REPAIRED * WINDOW * var) & (e0 - best >= OUTLIER**2 * var) & (size >= FLOOR)
