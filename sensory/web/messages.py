@@ -24,7 +24,7 @@ __all__ = ["ACTIONS", "MAX_MESSAGE_BYTES", "Command", "parse"]
 
 MAX_MESSAGE_BYTES = 4096
 MAX_INDEX = 4096          # layers and groups a message may name
-SLEEP_RANGE_MIN = (0.1, 24 * 60.0)
+SLEEP_RANGE_MIN = (0.01, 24 * 60.0)
 SLEEP_FADE_RANGE_S = (0.0, 600.0)
 
 

@@ -4,9 +4,9 @@ player's state out.
 Level and mute changes are held as the latest wanted value per control and handed to the
 player at most once per :meth:`Remote.apply` (the server calls it every 50 ms), so a page
 dragging a slider, or a flood of messages, costs the player one ramp per control and tick.
-The sleep timer is kept here too: at its time minus its fade the player is stopped with that
-fade, so it can be set, moved and cancelled until then. It counts playing time, as
-``play --timer`` does.
+The sleep timer is kept here too: when the player renders its time minus its fade, the
+player is stopped with that fade, so it can be set, moved and cancelled until then. It counts
+playing time, as ``play --timer`` does.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class Remote:
                 _, index, name = key
                 p.set_layer(index, **{name: value})
         if self.sleep_at is not None and not p.stopping:
-            left = self.sleep_at - p.position
+            left = self.sleep_at - p.mixer.frame / p.sample_rate  # from the next frame rendered
             if left <= self.sleep_fade:
                 self.sleep_at = None
                 p.stop(max(left, 0.0))

@@ -221,7 +221,7 @@ class MixerServer:
         return web.json_response(self.remote.state())
 
     async def _socket(self, request):
-        from aiohttp import WSMsgType, web
+        from aiohttp import WSCloseCode, WSMsgType, web
 
         if request.headers.get("Origin") not in self._origins():
             return _refusal(web, 403, "this page's origin may not connect to the mixer")
@@ -233,6 +233,8 @@ class MixerServer:
         await self._send(ws, json.dumps({"type": "state", **self.remote.state()}))
         try:
             async for msg in ws:
+                if msg.type == WSMsgType.BINARY:
+                    await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"JSON text messages only")
                 if msg.type != WSMsgType.TEXT:
                     break  # binary, oversized (aiohttp closes with 1009) or an error
                 try:
