@@ -18,12 +18,14 @@ J. R. Stat. Soc. B 20, 1958) with exponential gaps, all bursts of a frame at onc
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.signal import butter, fftconvolve, sosfilt
 
 from .grains import end_taper, onset_ramp
 
-__all__ = ["snap", "pop", "clustered"]
+__all__ = ["clustered", "pop", "snap"]
 
 
 def _modes(burst: np.ndarray, freqs, qs, sample_rate: int) -> np.ndarray:
@@ -31,12 +33,11 @@ def _modes(burst: np.ndarray, freqs, qs, sample_rate: int) -> np.ndarray:
     each mode's ring ``sin(2 pi f t) exp(-pi f t / Q)`` scaled to unit gain at its centre."""
     n = len(burst)
     t = np.arange(n) / sample_rate
-    out = np.zeros(n)
+    rings = np.zeros(n)  # the modes' impulse responses summed: one convolution rings them all
     for f, q in zip(freqs, qs):
         f = min(f, 0.45 * sample_rate)
-        ring = np.sin(2 * np.pi * f * t) * np.exp(-np.pi * f * t / q)
-        out += fftconvolve(burst, ring)[:n] * (2 * np.pi * f / sample_rate) / q
-    return out
+        rings += np.sin(2 * np.pi * f * t) * np.exp(-np.pi * f * t / q) * ((2 * np.pi * f / sample_rate) / q)
+    return fftconvolve(burst, rings)[:n]
 
 
 def _burst(g: np.random.Generator, n: int, sample_rate: int, attack_s: float, decay_s: float) -> np.ndarray:
@@ -46,10 +47,16 @@ def _burst(g: np.random.Generator, n: int, sample_rate: int, attack_s: float, de
     return g.standard_normal(n) * np.exp(-t / decay_s) * onset_ramp(n, sample_rate, attack_s)
 
 
-def _band(x: np.ndarray, low_hz: float, high_hz: float, sample_rate: int) -> np.ndarray:
+@lru_cache(maxsize=16)
+def _band_sos(low_hz: float, high_hz: float, sample_rate: int) -> np.ndarray:
+    """The 2nd-order Butterworth band-pass of :func:`_band` as second-order sections, designed
+    once for every grain of a bank."""
     high = min(high_hz, 0.45 * sample_rate)
-    sos = butter(2, [min(low_hz, 0.5 * high), high], "bandpass", fs=sample_rate, output="sos")
-    return sosfilt(sos, x)
+    return butter(2, [min(low_hz, 0.5 * high), high], "bandpass", fs=sample_rate, output="sos")
+
+
+def _band(x: np.ndarray, low_hz: float, high_hz: float, sample_rate: int) -> np.ndarray:
+    return sosfilt(_band_sos(float(low_hz), float(high_hz), int(sample_rate)), x)
 
 
 def snap(g: np.random.Generator, n: int, sample_rate: int, band_hz=(1500.0, 7000.0),

@@ -67,6 +67,7 @@ class _Lapping:
         self._leak = (np.convolve([1.0, -1.0], [1.0, -1.0]), np.convolve([1.0, -pole], [1.0, -pole]))
         self._leak_zi = np.zeros((2, channels))
         self._last = np.zeros(channels, np.float32)  # the last point of the previous call
+        self._fractions = ((np.arange(step) + 1) / step).astype(np.float32)[:, None]  # (step, 1)
 
     def take(self, gain: np.ndarray) -> np.ndarray:
         x, self._band_zi = sosfilt(self._band, self._white.take(len(gain)), axis=0, zi=self._band_zi)
@@ -78,11 +79,10 @@ class _Lapping:
         before[1:] = x[:-1]
         self._last = x[-1].copy()
         rise = x - before
-        out = np.empty((len(x) * self.step, x.shape[1]), np.float32)
-        for j in range(self.step):  # the points between two computed ones, a line at a time
-            np.multiply(rise, np.float32((j + 1) / self.step), out=out[j::self.step])
-            out[j::self.step] += before
-        return out
+        out = np.empty((len(x), self.step, x.shape[1]), np.float32)  # the points between two computed ones
+        np.multiply(rise[:, None, :], self._fractions, out=out)
+        out += before[:, None, :]
+        return out.reshape(len(x) * self.step, x.shape[1])
 
 
 @kind("fire", family="nature", params=FireParams)

@@ -173,11 +173,25 @@ class Rain(Texture):
         self._noise = WhiteSource(rng.spawn(1)[0], channels=2)
         self._pole = np.exp(-1.0 / (_IMPACT_S * sample_rate))
         self._envelope = np.zeros((1, 2))
+        self._shapes_for = None  # the distance the cached shapes were drawn for
 
     def _power(self, magnitude: np.ndarray) -> np.ndarray:
         """RMS of magnitudes (..., bins) as power per Hz over 0-24 kHz: the same at any sample rate."""
         width = self.sample_rate / (2.0 * self.hop)  # Hz per bin
         return np.sqrt((magnitude ** 2).sum(axis=-1) * width / 24000.0)
+
+    def _shapes_at(self, d: float) -> tuple[np.ndarray, np.ndarray]:
+        """At distance ``d``: the darkening of every impact, float32 (bins,), and the far drops'
+        magnitude, float64 (bins,) of unit power; kept while the distance holds."""
+        if self._shapes_for != d:
+            self._shapes_for = d
+            dark = 2.0 ** (-0.3 * d * np.maximum(self._log2f - 11, 0))  # distance takes the top off
+            # far drops: their spectrum, darker again, and the low rumble of rain on the ground
+            far = band(self._log2f, 1800.0 * 2.0 ** (-1.5 * d), 3.2) * dark * 2.0 ** (
+                -0.2 * d * np.maximum(self._log2f - 10, 0))
+            far = (far + 0.5 * band(self._log2f, 70.0, 1.2)) * self._tilt
+            self._shapes = dark.astype(np.float32), far / self._power(far)
+        return self._shapes
 
     def _impacts(self, starts: np.ndarray, gains: np.ndarray, pans: np.ndarray) -> np.ndarray:
         """The frame's impacts, float32 (size, 2): drop ``e`` a noise burst of unit energy per unit
@@ -202,14 +216,9 @@ class Rain(Texture):
         swell = (1.0 + 0.3 * self._slow.at(t)) * np.exp(0.35 * self._gusts.at(t))
         weights = np.stack([self.per_hop(p.leaves), self.per_hop(p.roof), 0.3 * self.per_hop(p.puddles)], axis=1)
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-3)
-        d = dist[k // 2]
-        dark = 2.0 ** (-0.3 * d * np.maximum(self._log2f - 11, 0))  # distance takes the top off
+        dark, far = self._shapes_at(dist[k // 2])
         level = (0.5 + 1.0 * inten) * swell  # RMS of the whole field, per hop
         wash = np.clip(0.2 + 0.2 * inten + 0.3 * dist, 0.0, 0.9)  # the far drops' share of the power
-        # far drops: their spectrum, darker again, as noise
-        far = band(self._log2f, 1800.0 * 2.0 ** (-1.5 * d), 3.2) * dark * 2.0 ** (-0.2 * d * np.maximum(self._log2f - 10, 0))
-        far = (far + 0.5 * band(self._log2f, 70.0, 1.2)) * self._tilt  # and the low rumble of rain on the ground
-        far = far / self._power(far)
         spectra = self._shaper.shaped(np.multiply.outer(level * np.sqrt(wash), far))
         # resolved drops: a Poisson train of impacts with Pareto amplitudes through the surfaces
         rate = (80.0 + 900.0 * inten ** 1.3) * np.sqrt(swell)
@@ -219,7 +228,7 @@ class Rain(Texture):
         gain = level * np.sqrt((1.0 - wash) * 48000.0 / (rate * _mean_square(largest))) * (sr / 48000.0)
         amp = _pareto(rng, largest[h]) * gain[h]
         train = self._impacts(starts, amp, rng.uniform(-1, 1, len(starts)))
-        shape = (weights[k // 2] @ self._surfaces) * dark.astype(np.float32)
+        shape = (weights[k // 2] @ self._surfaces) * dark
         impacts = self._shaper.impulse_spectra(train)
         impacts *= shape
         spectra += impacts
