@@ -280,20 +280,28 @@ def test_thunder_strikes_early_and_is_low():
     assert spec[f < 500].sum() > 20 * spec[f > 1000].sum()
 
 
-def test_thunder_rolls_move_all_bands_together_and_peals_start_bright():
-    """Recorded thunderstorms: band envelopes correlate at about 0.55 (noise 0.01) and the bands
-    above 3 kHz are sparse (envelope kurtosis 5-9): each peal rises in every band at once and
-    starts with the bright front of its N-waves."""
+def test_thunder_rolls_move_all_bands_together_and_churn():
+    """Recorded thunderstorms: band envelopes correlate at about 0.55 (noise 0.01): each swell
+    rises in every band at once. A roll is the N-waves of the channel's pieces arriving one after
+    another, so its loudness churns at a few hertz: the low band's level (10-ms means, in dB, less
+    its 2-s moving average) scatters more than twice as much as noise with the same spectrum's
+    (a roll of smooth swells alone: 1.5 times)."""
+    from scipy.ndimage import uniform_filter1d
+
     x = unit_render("thunder", 30.0, interval=8, rumble=0.9).mean(axis=1)
 
     def envelopes(y):
         return np.array([band_envelope(y, SR, lo, hi)[: len(y) // 160 * 160].reshape(-1, 160).mean(axis=1) ** 0.3
                          for lo, hi in ((80, 160), (300, 600), (1000, 2000))])
 
+    def churn(y):
+        level = 10 * np.log10(band_envelope(y, SR, 80, 160)[: len(y) // 160 * 160].reshape(-1, 160).mean(axis=1))
+        return float(np.std(level - uniform_filter1d(level, 200)))
+
     pairs = np.triu_indices(3, 1)
     assert np.corrcoef(envelopes(x))[pairs].min() > 0.6
     assert np.abs(np.corrcoef(envelopes(noise_like(x)))[pairs]).max() < 0.2
-    assert kurtosis(band_envelope(x, SR, 3000, 6000) ** 0.3) > 5
+    assert churn(x) > 2 * churn(noise_like(x))
 
 
 def test_thunderstorm_dominated_by_low_rumble():
@@ -309,14 +317,14 @@ def test_thunderstorm_dominated_by_low_rumble():
 def test_thunderstorm_has_rain_under_the_rolls():
     """A thunderstorm recording is steady rain with thunder rolls over it: the rain is heard
     beneath and between them. Above 3 kHz, where the thunder has little, the preset keeps more
-    than 1/1000 of its power (the rain at -24 dB gives about 1/200; with the rain under 1/1000,
-    YAMNet hears the rolls as blasts)."""
+    than 1/10000 of its power over its first 20 s, where a strike rolls (the rain at -27 dB gives
+    about 1/4000: the level at which YAMNet heard the storm best, docs/nature.md)."""
     import sensory
 
     x = render(sensory.load("thunderstorm"), seconds=20.0, sample_rate=SR)[4 * SR:].mean(axis=1)
     spec = np.abs(np.fft.rfft(x)) ** 2
     f = np.fft.rfftfreq(len(x), 1 / SR)
-    assert spec[f > 3000].sum() > 1e-3 * spec.sum()
+    assert spec[f > 3000].sum() > 1e-4 * spec.sum()
 
 
 def test_rain_has_salient_near_drops():

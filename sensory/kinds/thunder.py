@@ -1,8 +1,14 @@
-"""Thunder: strikes at random intervals, each a crack, a roll of peals and their echoes.
+"""Thunder: strikes at random intervals, each a long roll of churning swells, a crack when near,
+and its echoes; far rolls between them.
 
-Source: A. Farnell, *Designing Sound* (MIT Press, 2010), ch. 40 "Thunder" (strike, rumble of
-N-wave pulses, reflections, distance low-pass). docs/nature.md describes the storm and how it
-was measured against recordings.
+Sources: A. A. Few, "Power spectrum of thunder", J. Geophys. Res. 74, 1969, and "Lightning channel
+reconstruction from thunder measurements", J. Geophys. Res. 75, 1970 (every piece of a tortuous
+channel sends its N-wave; they arrive over seconds, ordered by distance, so thunder rolls);
+H. S. Ribner and D. Roy, "Acoustics of thunder: a quasilinear model for tortuous lightning",
+J. Acoust. Soc. Am. 72, 1982 (claps where the channel lies across the line of sight, the
+rumble of the rest); A. Farnell, *Designing Sound* (MIT Press, 2010), ch. 40 "Thunder" (strike,
+rumble of N-wave pulses, reflections, distance low-pass). docs/nature.md describes the storm
+and how it was measured against recordings.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.params import Automatable, Params, param
-from ..dsp.control import Drift
+from ..dsp.control import Drift, Wander
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
 from ..dsp.stereo import narrow
@@ -27,15 +33,16 @@ class ThunderParams(Params):
     width: Automatable = param(1.0, ge=0, le=1, help="stereo width")
 
 
-class _Peals:
-    """The peals of the thunder that is sounding: parallel float64 arrays, one entry per peal.
+class _Swells:
+    """The swells of the thunder that is sounding: parallel float64 arrays, one entry per swell.
 
-    A peal is one loud stretch of a roll (the sound of one part of the channel, Farnell ch. 40):
-    ``start`` (s), ``attack`` and ``decay`` (s, its envelope ``(1 - exp(-x/attack)) exp(-x/decay)``),
-    ``left`` and ``right`` (amplitude in each ear) and ``cutoff`` (Hz, its distance low-pass).
+    A swell is one loud stretch of a roll (the sound of one part of the channel, Farnell ch. 40):
+    ``start`` (s), ``attack`` and ``decay`` (s, its envelope ``(1 - exp(-x/attack))^2 exp(-x/decay)``),
+    ``left`` and ``right`` (amplitude in each ear), ``cutoff`` (Hz, its distance low-pass) and
+    ``front`` (the level of its bright N-wave front: a crack's, else 0).
     """
 
-    FIELDS = ("start", "attack", "decay", "left", "right", "cutoff")
+    FIELDS = ("start", "attack", "decay", "left", "right", "cutoff", "front")
 
     def __init__(self):
         for name in self.FIELDS:
@@ -52,94 +59,116 @@ class _Peals:
 
 @kind("thunder", family="nature", params=ThunderParams)
 class Thunder(Texture):
-    """Thunder: strikes at random intervals, each a crack, a roll of peals and their echoes.
+    """Thunder: strikes at random intervals, each a long roll of churning swells and its echoes.
 
-    After Farnell, *Designing Sound* ch. 40: a strike's sound is the N-wave
-    pulses of every part of its channel arriving one after another, so it
-    rolls for seconds as loud peals (the parts that lie across the line of
-    sight) over the rest, then comes back from hills and cloud bases as
-    echoes; distance low-passes it. Here a strike is about 0.6 peals a
-    second over a roll of 4-8 s (near) to 20 s (far), each peal a sharp rise
-    and a 0.15-0.8 s decay, falling in level and brightness along the roll;
-    a near strike opens with a crack (a bright peal of 0.1-0.3 s). One or
-    two reflections repeat the peals 0.5-3 s later, softer and darker. Each
-    peal starts with the steep front of its N-waves: a 20-ms burst of noise at
-    0.7-2 kHz, crisper the nearer the peal. The far storm (``rumble``) is a
-    stream of dull peals, about one every 0.9 s, its activity drifting over
-    minutes. All peals of a hop share one spectral shape (a 2nd-order
-    high-pass at 100 Hz, a 1st-order low-pass at the energy-weighted cutoff
-    of the sounding peals, air absorption above it), so every band rises and
-    falls together, as in recordings of thunderstorms (cross-band envelope
-    correlation about 0.55 against 0.01 for noise, in J. H. McDermott and
-    E. P. Simoncelli's texture statistics, Neuron 71, 2011). The first
-    strike comes within a few seconds, later ones after exponentially
-    distributed gaps around ``interval`` (at least 2 s).
+    A strike's sound is the N-waves of every piece of its channel arriving
+    one after another (Few 1969; Ribner and Roy 1982), so it rolls for 5 s
+    (overhead) to 25 s (far) and is never one sharp onset: a blast is one
+    onset and a quick decay, thunder keeps coming. Here a roll is about 1.6
+    swells a second, overlapping (each rising over 0.1-0.6 s with no sharp
+    edge and decaying over 0.7-2.6 s), loudest at first and thinning out,
+    darker along the roll (the far end of the channel), and the whole
+    thunder's loudness churns at 3-7 Hz, its own in each ear (the pieces'
+    N-waves arriving; +-8 dB). Distance low-passes it (900 Hz overhead, 80
+    Hz at the far end). A near strike (distance under 0.3) opens with a
+    crack six times in ten: 4-12 bright N-wave fronts tearing past within
+    half a second. One or two echoes off the landscape repeat the roll
+    1-4 s later, softer, darker and smeared. Between strikes the far storm
+    (``rumble``) rolls low, a few slow swells every 4 s or so, its activity
+    drifting over minutes. All swells of a hop share one spectral shape (a
+    2nd-order high-pass at 100 Hz, a 1st-order low-pass at the
+    energy-weighted cutoff of the sounding swells, air absorption above
+    it), so every band rises and falls together, as in recordings of
+    thunderstorms (cross-band envelope correlation about 0.55 against 0.01
+    for noise, in J. H. McDermott and E. P. Simoncelli's texture
+    statistics, Neuron 71, 2011). The first strike comes within a few
+    seconds, later ones after exponentially distributed gaps around
+    ``interval`` (at least 2 s).
     """
 
     cost = 2.5  # CPU per second of audio against a noise layer, measured at 48 kHz
-    makeup = 0.4  # make-up gain: a near strike's crack under full scale
+    makeup = 0.14  # make-up gain: the loudest moments of the rolls (1 in 10^4 samples) 2 dB under full scale
 
-    FRONT = 0.45  # level of a peal's bright front against its rumble
-    STORM = 1.0  # level of the far storm's peals at full ``rumble``
+    FRONT = 0.45  # level of a crack's bright fronts against its rumble
+    SWELLS = 1.6  # swells a second along a roll (they overlap: the roll never falls silent)
+    NEAR = 0.3  # strikes nearer than this may open with a crack
+    GRUMBLE = 1.0  # depth of the roll's churning (natural log of amplitude per unit of wander)
+    GRATE = 3.0  # slowest rate of the churning (Hz; a second at 2.3 times it)
+    STORM = 1.0  # level of the far storm's rolls at full ``rumble``
 
     def __init__(self, params: ThunderParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
         self._shaper = SpectralFrames(rng, self.hop, sample_rate)
         self._shape = _DistanceTable(self._shaper.freqs)
         f = np.maximum(self._shaper.freqs, 1.0)
-        # a peal's front: band-passed 0.7-2 kHz on the pink tilt, float32 (bins,)
+        # a crack's fronts: band-passed 0.7-2 kHz on the pink tilt, float32 (bins,)
         self._front = (pink(f) * (f / 700.0) ** 2 / (1.0 + (f / 700.0) ** 2) / (1.0 + (f / 2000.0) ** 2)).astype(np.float32)
         self._storm = Drift(rng, 0.02, 3)  # the far storm's activity
-        self._peals = _Peals()
+        self._grumble = Wander(rng, [self.GRATE, 2.3 * self.GRATE] * 2)  # the roll's churning, left and right
+        self._swells = _Swells()
         self._next_strike = rng.uniform(0.2, 2.0)
-        self._far = 0.0  # time of the next far-storm peal
+        self._far = 0.0  # time of the next far-storm roll
 
     def _strike(self, start: float) -> None:
-        """Add the peals of a strike at ``start`` seconds."""
+        """Add the swells of a strike at ``start`` seconds: its roll, a crack when near, its echoes."""
         p, rng = self.params, self.rng
         dist = float(np.clip(float(p.distance(start)) * rng.uniform(0.7, 1.2), 0.0, 1.0))
-        roll = 4.0 + 12.0 * dist + rng.uniform(0.0, 4.0)
-        n = max(2, rng.poisson(0.6 * roll))
-        t = np.concatenate([[0.0], np.sort(rng.uniform(0.0, roll, n - 1) * rng.uniform(0.0, 1.0, n - 1) ** 0.3)])
+        roll = 5.0 + 15.0 * dist + rng.uniform(0.0, 5.0)
+        n = max(3, rng.poisson(self.SWELLS * roll))
+        # the nearest parts of the channel are heard first and loudest; the swells thin out along the roll
+        t = np.sort(roll * rng.random(n) ** 1.5)
+        t[0] = 0.0
         size = rng.uniform(0.6, 1.0) * (1.0 - 0.6 * dist)
-        amp = size * np.exp(-t / (0.3 * roll)) * rng.lognormal(0.0, 1.0, n)
-        amp[0] = 1.5 * size
-        attack = rng.uniform(0.01, 0.03 + 0.06 * dist, n)
-        decay = rng.uniform(0.15, 0.4 + 0.4 * dist, n)
-        cutoff = 1100.0 * 2.0 ** (-4.0 * dist) * 2.0 ** (-t / roll) * rng.lognormal(0.0, 0.3, n)
-        pan = np.clip(rng.uniform(-0.7, 0.7) + rng.normal(0.0, 0.25, n), -1.0, 1.0)
-        if dist < 0.45:  # the crack of a near strike
-            t, amp = np.append(t, 0.0), np.append(amp, 2.0 * size * (1.0 - dist / 0.45))
-            attack, decay = np.append(attack, 0.01), np.append(decay, rng.uniform(0.1, 0.3))
-            cutoff, pan = np.append(cutoff, rng.uniform(4000.0, 6000.0)), np.append(pan, pan[0])
-        lag, gain = rng.uniform(0.5, 3.0, 2), rng.uniform(0.15, 0.35, 2)
-        gain[1] *= rng.integers(0, 2)  # one or two reflections
+        amp = size * np.exp(-t / (0.4 * roll)) * rng.lognormal(0.0, 0.6, n)
+        amp[0] = max(amp[0], size)
+        attack = rng.uniform(0.08, 0.25 + 0.35 * dist, n)
+        decay = rng.uniform(0.7, 1.4 + 1.2 * dist, n)
+        cutoff = 900.0 * 2.0 ** (-3.5 * dist) * 2.0 ** (-1.5 * t / roll) * rng.lognormal(0.0, 0.3, n)
+        pan = np.clip(rng.uniform(-0.7, 0.7) + rng.normal(0.0, 0.3, n), -1.0, 1.0)
+        front = np.zeros(n)
+        if dist < self.NEAR and rng.random() < 0.6:  # the crack of a near strike: its first N-waves tearing past
+            m = rng.integers(4, 12)
+            t = np.concatenate([np.sort(rng.uniform(0.0, 0.5, m)), t + 0.4])
+            near = 1.0 - dist / self.NEAR
+            amp = np.concatenate([near * size * rng.uniform(0.3, 0.8, m), amp])
+            attack = np.concatenate([np.full(m, 0.01), attack])
+            decay = np.concatenate([rng.uniform(0.05, 0.2, m), decay])
+            cutoff = np.concatenate([rng.uniform(2500.0, 5000.0, m), cutoff])
+            pan = np.concatenate([np.clip(pan[0] + rng.normal(0.0, 0.1, m), -1.0, 1.0), pan])
+            front = np.concatenate([np.full(m, near), front])
+        # echoes off the landscape: later, softer, darker and smeared
+        lag, gain = rng.uniform(1.0, 4.0, 2), rng.uniform(0.2, 0.4, 2)
+        gain[1] *= rng.integers(0, 2)
+        m = len(t)
         t = np.concatenate([t] + [t + d for d in lag])
         amp = np.concatenate([amp] + [amp * g for g in gain])
-        scale = np.repeat([1.0, 1.3, 1.3], len(attack))
-        attack, decay = np.tile(attack, 3) * scale, np.tile(decay, 3) * scale
-        cutoff = np.tile(cutoff, 3) * np.repeat([1.0, 0.6, 0.6], len(cutoff))
-        self._sound(start + t, attack, decay, amp, np.tile(pan, 3), cutoff)
+        attack = np.tile(attack, 3) * np.repeat([1.0, 2.0, 2.5], m)
+        decay = np.tile(decay, 3) * np.repeat([1.0, 1.5, 1.8], m)
+        cutoff = np.tile(cutoff, 3) * np.repeat([1.0, 0.6, 0.5], m)
+        front = np.concatenate([front, 0.0 * front, 0.0 * front])
+        self._sound(start + t, attack, decay, amp, np.tile(pan, 3), cutoff, front)
 
-    def _sound(self, start, attack, decay, amp, pan, cutoff) -> None:
-        """Add peals: float64 arrays of one length; ``amp`` the level, ``pan`` -1 .. 1 (see :class:`_Peals`)."""
+    def _sound(self, start, attack, decay, amp, pan, cutoff, front) -> None:
+        """Add swells: float64 arrays of one length; ``amp`` the level, ``pan`` -1 .. 1 (see :class:`_Swells`)."""
         keep = amp > 1e-4
         left, right = equal_power(pan[keep])
         a = amp[keep] * np.sqrt(2.0)
-        self._peals.add(start=start[keep], attack=attack[keep], decay=decay[keep], left=a * left,
-                        right=a * right, cutoff=cutoff[keep])
+        self._swells.add(start=start[keep], attack=attack[keep], decay=decay[keep], left=a * left,
+                        right=a * right, cutoff=cutoff[keep], front=front[keep])
 
     def _far_storm(self, until: float) -> None:
-        """Add the far storm's dull peals up to ``until`` seconds: about one every 0.9 s."""
+        """Add the far storm's low rolls up to ``until`` seconds: one every 4 s or so, each a few
+        slow swells over 3-9 s."""
         p, rng = self.params, self.rng
         while self._far < until:
             t = self._far
             level = float(p.rumble(t)) * self.STORM * np.exp(self._storm.at(t))
             if level > 0:
-                self._sound(np.array([t]), rng.uniform(0.03, 0.12, 1), rng.uniform(0.3, 1.0, 1),
-                            level * rng.lognormal(0.0, 0.8, 1), rng.uniform(-0.9, 0.9, 1),
-                            rng.uniform(150.0, 400.0, 1))
-            self._far = t + rng.exponential(0.9)
+                n = rng.integers(2, 6)
+                self._sound(t + np.sort(rng.uniform(0.0, 6.0, n)), rng.uniform(0.3, 0.9, n), rng.uniform(1.0, 3.0, n),
+                            level * rng.lognormal(0.0, 0.5, n), np.clip(rng.uniform(-0.9, 0.9) + rng.normal(0, 0.2, n), -1, 1),
+                            rng.uniform(150.0, 350.0, n), np.zeros(n))
+            self._far = t + rng.exponential(4.0)
 
     def _frame(self) -> np.ndarray:
         p, k = self.params, self.HOPS
@@ -149,22 +178,25 @@ class Thunder(Texture):
             self._strike(self._next_strike)
             self._next_strike += _gap(self.rng, float(p.interval(self._next_strike)))
         self._far_storm(end)
-        pl = self._peals
+        pl = self._swells
         if pl.start.size:
-            x = t[None, :] - pl.start[:, None]  # (peals, hops)
+            x = t[None, :] - pl.start[:, None]  # (swells, hops)
             xs = np.maximum(x, 0.0)
-            e = np.where(x >= 0, (1.0 - np.exp(-xs / pl.attack[:, None])) * np.exp(-xs / pl.decay[:, None]), 0.0)
+            rise = 1.0 - np.exp(-xs / pl.attack[:, None])
+            e = np.where(x >= 0, rise * rise * np.exp(-xs / pl.decay[:, None]), 0.0)  # no sharp onset
             env = np.stack([pl.left @ e, pl.right @ e], axis=1)  # (hops, 2)
             w = (e * (pl.left + pl.right)[:, None]) ** 2
             cut = 2.0 ** ((np.log2(pl.cutoff) @ w) / np.maximum(w.sum(axis=0), 1e-30))
-            # the steep front of each peal's N-waves: a short bright burst at its onset, the
-            # crisper the nearer (brighter) the peal
+            # the steep fronts of a crack's N-waves: short bright bursts at their onsets
             front = np.where(x >= 0, np.exp(-xs / 0.02), 0.0)
-            edge = np.sqrt(pl.cutoff / 2000.0) * np.stack([pl.left, pl.right])  # (2, peals)
+            edge = pl.front * np.stack([pl.left, pl.right])  # (2, swells)
             burst = (edge @ front).T  # (hops, 2)
-            pl.keep(pl.start + 8.0 * pl.decay > end)
+            pl.keep(pl.start + pl.attack + 8.0 * pl.decay > end)
         else:
             env, cut, burst = np.zeros((k, 2)), np.full(k, 200.0), np.zeros((k, 2))
+        # the roll grumbles: the N-waves of the channel's pieces arrive one after another, so
+        # the rumble's loudness churns at a few hertz, its own in each ear
+        env *= np.exp(self.GRUMBLE * self._grumble.at(t).reshape(2, 2, k).sum(axis=1).T)
         mag = self._shape.at(cut)[:, None, :] * env.astype(np.float32)[:, :, None]
         if burst.any():
             mag += self._front * (self.FRONT * burst).astype(np.float32)[:, :, None]
