@@ -1,7 +1,7 @@
 """Live-playback soak through a private PulseAudio null sink.
 
     python bench/live_soak.py [--preset alpha-drift] [--minutes 10] [--peer-minutes 1]
-                              [--block-size 1024] [--latency 0.2]
+                              [--block-size 1024] [--latency 0.2] [--load]
 
 Starts a private PulseAudio daemon with a float32 null sink (tests/pulse_server.py, as
 the tests do), plays the preset through sensory's Player at 48 kHz for --minutes (with the
@@ -10,14 +10,20 @@ callbacks that found the queue empty), the render thread's CPU load in % of one 
 (time.thread_time in the producer), the audio callback's worst-case time as % of its
 block's duration, and RSS at the start and end. The peer, measured in the same run for
 --peer-minutes, is a bare sounddevice stream whose callback only writes zeros: its worst
-case is the floor set by the machine's scheduling, not by sensory.
+case is the floor set by the machine's scheduling, not by sensory. The callback's work is its
+thread's CPU time; its wall time also holds the waits the machine imposes on the thread.
+
+``--load`` runs a 2-process export (thunderstorm, to a scratch file) beside the play and the
+peer for their whole length, so every core is busy.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -29,6 +35,13 @@ from tests.pulse_server import PulseServer  # noqa: E402
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def busy_cores(scratch: str) -> subprocess.Popen:
+    """A 2-process export of an hour of thunderstorm into the folder ``scratch``, beside the play."""
+    return subprocess.Popen([sys.executable, "-m", "sensory", "export", "thunderstorm", "-d", "1h", "-j", "2",
+                             "-o", os.path.join(scratch, "load.flac")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def soak(preset: str, seconds: float, block_size: int, latency: float) -> dict:
@@ -54,6 +67,7 @@ def soak(preset: str, seconds: float, block_size: int, latency: float) -> dict:
     s = player.stats
     return {"underruns": s.underruns, "underflows": s.output_underflows, "starved": s.starved_callbacks,
             "played_s": s.played_s, "wall_s": s.wall_s, "render_load": s.render_load,
+            "callback_work": s.callback_work_worst, "lead_s": s.lead_s,
             "callback_worst": s.callback_worst, "rss_start": rss[0], "rss_end": rss[-1],
             "rss_max": max(rss)}
 
@@ -86,15 +100,22 @@ def main() -> None:
     ap.add_argument("--peer-minutes", type=float, default=1.0)
     ap.add_argument("--block-size", type=int, default=1024)
     ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--load", action="store_true", help="a 2-process export runs beside the play")
     args = ap.parse_args()
 
     server = PulseServer().start()
+    scratch = tempfile.TemporaryDirectory(prefix="soak-load-")
+    load = busy_cores(scratch.name) if args.load else None
     try:
         print(f"soak: {args.preset}, {args.minutes:g} min at 48 kHz, block {args.block_size}, "
               f"latency {args.latency:g} s, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
         r = soak(args.preset, args.minutes * 60, args.block_size, args.latency)
         p = peer(args.peer_minutes * 60, args.block_size, args.latency) if args.peer_minutes > 0 else None
     finally:
+        if load:
+            load.kill()
+            load.wait()
+        scratch.cleanup()
         server.stop()
     block_ms = 1000 * args.block_size / 48000
     print()
@@ -105,6 +126,8 @@ def main() -> None:
     print(f"| render thread CPU, % of one core | {100 * r['render_load']:.2f} | - |")
     print(f"| callback worst case, % of a {block_ms:.1f} ms block | {100 * r['callback_worst']:.2f} | "
           f"{100 * p['callback_worst']:.2f} |" if p else f"| callback worst | {100 * r['callback_worst']:.2f} | - |")
+    print(f"| callback work (its thread's CPU), % of a block | {100 * r['callback_work']:.2f} | - |")
+    print(f"| render-ahead reached, s | {r['lead_s']:.2f} | - |")
     print(f"| played / wall s | {r['played_s']:.1f} / {r['wall_s']:.1f} | - |")
     print(f"| RSS start / end / max MB | {r['rss_start']:.1f} / {r['rss_end']:.1f} / {r['rss_max']:.1f} | - |")
 

@@ -27,8 +27,10 @@ class Feed:
     The producer calls :meth:`put` and :meth:`end` (and sets :attr:`idle` while it holds a
     paused stream, so an empty queue then is no underrun); PortAudio's thread calls
     :meth:`callback`, which raises ``stop`` (sounddevice's ``CallbackStop``) after the end.
-    ``stats`` (a :class:`~sensory.live.player.PlayStats`) gets the underruns and the
-    callback's worst time. :attr:`heard` is the content frame last copied out.
+    ``stats`` (a :class:`~sensory.live.player.PlayStats`) gets the underruns, the callback's
+    worst time (wall clock, which includes the waits the machine imposes on its thread) and its
+    worst work (its thread's CPU time). :attr:`heard` is the content frame last copied out;
+    :attr:`started` tells that the stream has called back at least once.
     """
 
     def __init__(self, block_size: int, sample_rate: int, stats, stop: type[BaseException]):
@@ -38,6 +40,7 @@ class Feed:
         self.idle = False
         self.heard = 0
         self.ended = False
+        self.started = False
         self.last_call = 0.0
         self._queue: collections.deque = collections.deque()
         self._chunk: memoryview | None = None
@@ -60,6 +63,8 @@ class Feed:
     def callback(self, outdata, frames: int, time_info, status) -> None:
         """Fill PortAudio's buffer (``frames`` float32 stereo frames, as bytes) from the queue."""
         t0 = time.perf_counter()
+        cpu = time.thread_time()
+        self.started = True
         self.last_call = time.monotonic()
         if status.output_underflow:
             self.stats.output_underflows += 1
@@ -90,9 +95,13 @@ class Feed:
                 if self._offset == len(self._chunk):
                     self._chunk = None
         finally:
-            used = (time.perf_counter() - t0) * self.sample_rate / frames
+            block_s = frames / self.sample_rate
+            used = (time.perf_counter() - t0) / block_s
             if used > self.stats.callback_worst:
                 self.stats.callback_worst = used
+            work = (time.thread_time() - cpu) / block_s
+            if work > self.stats.callback_work_worst:
+                self.stats.callback_work_worst = work
 
     def _fill_silence(self, outdata, start: int, end: int) -> None:
         if len(self._silence) < end - start:

@@ -47,7 +47,9 @@ LAYER_RANGE_DB = (-60.0, 12.0)
 
 @dataclass
 class PlayStats:
-    """What a playback did. Times in seconds; ``callback_worst`` is a fraction of one block's duration."""
+    """What a playback did. Times in seconds; ``callback_worst`` (wall clock) and
+    ``callback_work_worst`` (the callback thread's CPU time) are fractions of one block's
+    duration; ``lead_s`` is the largest render-ahead the producer reached."""
 
     played_s: float = 0.0
     wall_s: float = 0.0
@@ -55,6 +57,8 @@ class PlayStats:
     starved_callbacks: int = 0
     render_cpu_s: float = 0.0
     callback_worst: float = 0.0
+    callback_work_worst: float = 0.0
+    lead_s: float = 0.0
 
     @property
     def underruns(self) -> int:

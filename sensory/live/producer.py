@@ -17,15 +17,22 @@ from ..engine.context import rendering
 from ..engine.mix import Mixer
 from .feed import Feed
 
-__all__ = ["Producer", "AHEAD_S", "PAD_S"]
+__all__ = ["Producer", "AHEAD_S", "MAX_AHEAD_S", "PAD_S"]
 
-AHEAD_S = 0.4  # audio rendered ahead of the callback
-PAD_S = 0.5    # silence queued after the end: stopping drops about one latency of audio
+AHEAD_S = 0.4      # audio rendered ahead of the callback, to begin with
+MAX_AHEAD_S = 2.0  # the most it grows to when the machine is busy
+PAD_S = 0.5        # silence queued after the end: stopping drops about one latency of audio
 
 
 class Producer:
     """Renders ``mixer`` in blocks of at most ``block_size`` frames into ``feed``, about
     :data:`AHEAD_S` seconds ahead of the stream, on its own thread.
+
+    The lead grows when the machine is busy: whenever the stream has drained the queue to half
+    its length while playing (the thread got too little CPU for a while), the queue
+    doubles, up to :data:`MAX_AHEAD_S`. On a quiet machine controls are heard as soon as they
+    can be; beside a render on every core, the lead rides out the gaps (``stats.lead_s``: the
+    largest lead reached, in seconds).
 
     Controls are calls on the mixer (:meth:`ask`), made between blocks. While the mixer's
     live master gain holds at 0 (a pause has faded out), nothing is rendered: the mixer
@@ -44,6 +51,9 @@ class Producer:
         self.block_size = block_size
         self.stats = stats
         self.ahead = max(2, math.ceil(AHEAD_S * sr / block_size))  # queue length in blocks
+        self._most = max(self.ahead, math.ceil(MAX_AHEAD_S * sr / block_size))
+        self._block_s = block_size / sr
+        stats.lead_s = self.ahead * self._block_s
         self.stopping = False
         self.error: BaseException | None = None
         self._pad = math.ceil(max(PAD_S, 2 * latency) * sr)
@@ -97,6 +107,7 @@ class Producer:
 
     def _render_until_end(self) -> None:
         mixer = self.mixer
+        primed = False  # the queue has been full since the stream started or resumed
         while not self._closing:
             while self._asks:
                 self._asks.popleft()(mixer)
@@ -110,6 +121,7 @@ class Producer:
                 if self.stopping:
                     return  # already silent: no fade needed
                 self.feed.idle = True
+                primed = False
                 self._wake.wait(0.1)
                 self._wake.clear()
                 continue
@@ -121,8 +133,14 @@ class Producer:
             block = mixer.render(n)
             self.stats.render_cpu_s += time.thread_time() - cpu
             self._wait_for_room()
+            queued = len(self.feed)
+            if primed and queued <= self.ahead // 2 and self.ahead < self._most:
+                self.ahead = min(self._most, 2 * self.ahead)
+                self.stats.lead_s = self.ahead * self._block_s
+                primed = False  # judged again once the longer queue is full
             self.feed.put(start, block)
             self.feed.idle = False
+            primed = primed or (self.feed.started and queued + 1 >= self.ahead)
 
     def _pad_and_end(self) -> None:
         for i in range(0, self._pad, self.block_size):
