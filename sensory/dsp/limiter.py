@@ -1,4 +1,4 @@
-"""A lookahead peak limiter whose output never exceeds its ceiling.
+"""A lookahead peak limiter whose output never exceeds its ceiling, and its true-peak form.
 
 The gain needed at each frame, ``min(1, ceiling / peak)``, is held by a
 running minimum over ``hold`` frames and smoothed by a ``lookahead``-frame
@@ -10,6 +10,14 @@ points interpolated between each pair of samples (a 4x polyphase, 8-tap
 windowed-sinc estimate), so inter-sample overs are caught too: the limiter is
 true-peak aware to within a few tenths of a dB of a BS.1770 meter.
 
+With ``true_peak=True`` the peaks are those of a BS.1770-4 meter: each window of 48
+frames is read by the meter's own 4x interpolator (:mod:`sensory.dsp.truepeak`), exactly
+where it can reach the ceiling (proved unable elsewhere), so the output's true peak stays at
+or below the ceiling as the meter reads it. The delay then covers a window's 48 frames, so an
+isolated peak meets a gain that is flat over all of them and its interpolated points scale
+exactly. This costs more than the quick estimate where the signal comes near the ceiling;
+exports with a true-peak ceiling use it, the master stage the quick one.
+
 Blocks where nothing comes near the ceiling take a fast path that produces
 exactly what the full computation would (unity gain), so the output is the
 same whatever the block size.
@@ -19,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d
+
+from . import truepeak
 
 __all__ = ["Limiter"]
 
@@ -45,18 +55,21 @@ _BOUND = np.float32(max(1.0, np.abs(_PHASES).sum(axis=1).max()))  # |interpolate
 class Limiter:
     """Brick-wall limiter over (n, channels) float32 blocks.
 
-    ``ceiling_db`` in dBFS; ``process(x)`` returns the input delayed by
-    :attr:`latency` frames with the gain applied.
+    ``ceiling_db`` in dBFS (dBTP with ``true_peak``); ``process(x)`` returns the input
+    delayed by :attr:`latency` frames with the gain applied.
     """
 
     def __init__(self, ceiling_db: float, sample_rate: int, channels: int = 2,
-                 lookahead_s: float = 0.004, hold_s: float = 0.04):
+                 lookahead_s: float = 0.004, hold_s: float = 0.04, *, true_peak: bool = False):
         self.ceiling = np.float32(10 ** (ceiling_db / 20) * (1 - 1e-5))
-        self.lookahead = max(2, int(round(lookahead_s * sample_rate)))
-        self.hold = max(self.lookahead + _TAPS - 1, int(round(hold_s * sample_rate)))
-        self.latency = self.lookahead + _TAPS - 2
+        self.true_peak = true_peak
+        self.taps = truepeak.TAPS if true_peak else _TAPS  # frames in a window
+        self._bound = truepeak.BOUND if true_peak else _BOUND
+        self.lookahead = max(2, round(lookahead_s * sample_rate))
+        self.latency = self.lookahead + self.taps - 2
+        self.hold = max(self.latency + 1, round(hold_s * sample_rate))
         self._delay = np.zeros((self.latency, channels), np.float32)
-        self._tail = np.zeros((_TAPS - 1, channels), np.float32)  # last input frames
+        self._tail = np.zeros((self.taps - 1, channels), np.float32)  # last input frames
         self._req = np.ones(self.hold - 1, np.float32)  # recent needed gains
         self._gmin = np.ones(self.lookahead - 1, np.float32)  # recent held gains
         self._idle = True  # every recent needed and held gain is one
@@ -69,7 +82,7 @@ class Limiter:
         idle = self._idle
         loudest = max(float(x.max()), -float(x.min()), float(np.abs(self._tail).max()))
         req = gmin = gain = None
-        if not (idle and loudest * _BOUND <= self.ceiling):
+        if not (idle and loudest * self._bound <= self.ceiling):
             ext = np.concatenate([self._tail, x])
             req = self._needed_gain(ext)
             if req is not None or not idle:
@@ -82,7 +95,8 @@ class Limiter:
         out = self._delayed(x)
         if gain is not None:
             out *= gain[:, None]
-        self._tail = np.concatenate([self._tail, x])[1 - _TAPS:] if n < _TAPS else x[1 - _TAPS:].copy()
+        keep = self.taps - 1
+        self._tail = np.concatenate([self._tail, x])[-keep:] if n < keep else x[-keep:].copy()
         if gmin is not None:  # (while idle and nothing comes near, ones shift into ones)
             self._req = _shift_in(self._req, req, n)
             self._gmin = _shift_in(self._gmin, gmin, n)
@@ -106,8 +120,17 @@ class Limiter:
         Frame n needs room for itself and for the three points interpolated
         between frames n-4 and n-3; interpolation runs only on windows holding a
         sample loud enough for an interpolated point to reach the ceiling (computed over
-        stretches of windows: a loud peak costs its own length, not its block's).
+        stretches of windows: a loud peak costs its own length, not its block's). With
+        ``true_peak``, window n is frames n..n+47 of ``ext`` and its points those of
+        :func:`~sensory.dsp.truepeak.loud_windows`.
         """
+        if self.true_peak:
+            windows, peaks = truepeak.loud_windows(ext, float(self.ceiling))
+            if not len(windows):
+                return None
+            req = np.ones(len(ext) - self.taps + 1, np.float32)
+            req[windows] = (self.ceiling / peaks).astype(np.float32)
+            return req
         level = np.abs(ext[:, 0]) if ext.shape[1] == 1 else np.maximum(np.abs(ext[:, 0]), np.abs(ext[:, 1]))
         hot = level * _BOUND > self.ceiling
         if not hot.any():

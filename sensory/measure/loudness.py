@@ -25,14 +25,13 @@ import numpy as np
 from scipy import fft as sp_fft
 from scipy import signal
 
+from ..dsp.truepeak import PHASES, TAPS  # the interpolator the limiter watches too
+
 _GRID = 10  # sub-blocks per second: all loudness windows hop by 100 ms
 _MOMENTARY = 4  # 400 ms, in sub-blocks
 _SHORT_TERM = 30  # 3 s, in sub-blocks
 _ABSOLUTE_GATE = -70.0  # LUFS
-_OVERSAMPLING = 4
-_TAPS = 48  # interpolator taps per phase
-_CHUNK = 8192 - (_TAPS - 1)  # frames per step: one 8192-point FFT in the interpolator
-_KAISER_BETA = 8.0
+_CHUNK = 8192 - (TAPS - 1)  # frames per step: one 8192-point FFT in the interpolator
 
 
 def k_weighting_sos(sample_rate: int) -> np.ndarray:
@@ -62,40 +61,21 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
     return np.array([shelf, high_pass])
 
 
-def _interpolator() -> np.ndarray:
-    """Fractional phases of the 4x true-peak interpolator, shape (_TAPS, 3).
-
-    Kaiser-windowed sinc with its cut-off at the input Nyquist frequency: flat
-    within 0.001 dB to 0.44 fs, -0.1 dB at 0.46 fs, images below -60 dB.
-    Column p - 1 turns the last _TAPS input samples x[n - _TAPS + 1 .. n] into
-    x(n - _TAPS / 2 + p / 4). Phase 0 of such a
-    filter is the identity, so the input samples themselves stand for it.
-    """
-    half = _TAPS / 2
-    tau = np.arange(_TAPS)[:, None] - half + np.arange(1, _OVERSAMPLING) / _OVERSAMPLING
-    window = np.i0(_KAISER_BETA * np.sqrt(1.0 - (tau / half) ** 2)) / np.i0(_KAISER_BETA)
-    phases = np.sinc(tau) * window
-    return phases / phases.sum(axis=0)  # unity gain at DC
-
-
-_PHASES = _interpolator()
-
-
 @lru_cache(maxsize=8)
 def _interpolator_spectrum(nfft: int) -> np.ndarray:
     """rfft of the interpolator phases, shape (3, 1, nfft // 2 + 1)."""
-    return sp_fft.rfft(_PHASES.T, nfft)[:, None, :]
+    return sp_fft.rfft(PHASES.T, nfft)[:, None, :]
 
 
 def _interpolated_peak(history: np.ndarray) -> float:
     """Max |x| over the interpolated (fractional) samples of `history`.
 
-    `history` has shape (n + _TAPS - 1, channels); its last n frames are new.
-    Overlap-save FFT convolution: output frames _TAPS - 1 .. are exact.
+    `history` has shape (n + TAPS - 1, channels); its last n frames are new.
+    Overlap-save FFT convolution: output frames TAPS - 1 .. are exact.
     """
     nfft = sp_fft.next_fast_len(len(history), real=True)
     spectrum = sp_fft.rfft(history.T, nfft) * _interpolator_spectrum(nfft)
-    y = sp_fft.irfft(spectrum, nfft)[:, :, _TAPS - 1:len(history)]
+    y = sp_fft.irfft(spectrum, nfft)[:, :, TAPS - 1:len(history)]
     return max(y.max(), -y.min())
 
 
@@ -150,7 +130,7 @@ class LoudnessMeter:
         self._frames = 0
         self._partial = 0.0  # K-weighted sum of squares of the unfinished sub-block
         self._sub_blocks: list[float] = []  # per 100 ms, summed over channels
-        self._history = np.zeros((_TAPS - 1, channels))  # interpolator input
+        self._history = np.zeros((TAPS - 1, channels))  # interpolator input
         self._sample_peak = 0.0
         self._interpolated_peak = 0.0
 
@@ -167,7 +147,7 @@ class LoudnessMeter:
         self._accumulate(np.einsum("ij,ij->i", y, y))
         history = np.concatenate((self._history, x))
         self._interpolated_peak = max(self._interpolated_peak, _interpolated_peak(history))
-        self._history = history[1 - _TAPS:].copy()
+        self._history = history[1 - TAPS:].copy()
         self._sample_peak = max(self._sample_peak, x.max(), -x.min())
 
     def _accumulate(self, energy: np.ndarray) -> None:
@@ -223,7 +203,7 @@ class LoudnessMeter:
         """True peak in dBTP: max |x| over 4x-oversampled channels (BS.1770-4
         Annex 2), the signal taken as silent before and after; never below the
         sample peak; -inf for silence."""
-        tail = np.concatenate((self._history, np.zeros((_TAPS, self.channels))))
+        tail = np.concatenate((self._history, np.zeros((TAPS, self.channels))))
         return _db(max(self._sample_peak, self._interpolated_peak, _interpolated_peak(tail)))
 
     def sample_peak_db(self) -> float:
