@@ -63,11 +63,20 @@ class BubbleCloud:
         self.bins = self.hop  # the sub-rate spectrum without its Nyquist bin
         f = np.arange(self.bins) * sample_rate / (2 * hop)
         self._cross = (cross * np.exp(-2j * np.pi * f * delay)).astype(np.complex64)
+        # bubbles begun in the last frame: only they reach into this one (their tails, and the last
+        # hop the analysis keeps), when every bubble dies within a frame less a hop
+        self._ringing = 0
+        self._short = longest + self.hop <= self.size
 
-    def spectra(self, starts: np.ndarray, variant: np.ndarray, gain: np.ndarray, side: np.ndarray) -> np.ndarray:
+    def spectra(self, starts: np.ndarray, variant: np.ndarray, gain: np.ndarray,
+                side: np.ndarray) -> np.ndarray | None:
         """Spectra of the frame's bubbles: ``starts`` (sub-rate samples in the frame, int64),
         ``variant`` (int64), ``gain`` (float) and ``side`` (bool: the right half), all (events,);
-        complex64 (hops, 2, bins) at the full rate's scale."""
+        complex64 (hops, 2, bins) at the full rate's scale, or ``None`` when the cloud is silent
+        (no bubble in this frame, and none ringing on from the frames before)."""
+        if len(starts) == 0 and self._ringing == 0 and self._short:
+            return None
+        self._ringing = len(starts)
         for half, ola in zip((False, True), self._halves):
             mine = side == half
             ola.grains(starts[mine], self.bank, variant[mine], gain[mine, None], self.lengths)

@@ -37,6 +37,7 @@ _TIDE = 0.3  # depth of the slow tide (natural log units)
 _FIZZ = 2.0  # the fizz above 4 kHz: the spray and the smallest bubbles
 _SURGE_DEPTH = 0.6  # depth of the surges (natural log units per standard deviation)
 _R_SPLIT = 0.0016  # m: bubbles above ring below 2.7 kHz all their life
+_NEAR_ALL, _FAR_NONE = 0.5, 0.8  # distance up to which every small bubble is heard, and from which none
 _SMALL_RATE = 11000.0  # Hz: the least rate the small bubbles are overlap-added at
 _VOICES = 3  # bed voices with their own surge: the rush, the low gurgle, the fizz
 _SURGE_RATES = 2.0 ** np.arange(5)  # 1-16 Hz
@@ -122,13 +123,14 @@ class Stream(Texture):
         mag += weights @ self._fixed
         spectra = self._shaper.shaped(mag)
         for cloud, bubbles in zip(self._clouds, self._bubbles(flow, dist, size, surge[0])):
-            spectra[:, :, : cloud.bins] += bubbles * np.float32(_CLOUD)
+            if bubbles is not None:
+                spectra[:, :, : cloud.bins] += bubbles * np.float32(_CLOUD)
         out = self._shaper.synthesize(spectra)
         return narrow(out, self.per_sample(p.width))
 
     def _bubbles(self, flow, dist, size, swell) -> list[np.ndarray]:
         """The frame's bubbles as spectra to add to the rush, small then large ones: complex64
-        (hops, 2, bins) each."""
+        (hops, 2, bins) each, ``None`` for a cloud that is silent."""
         rng, k, sr = self.rng, self.HOPS, self.sample_rate
         rate = (_RATE[0] + _RATE[1] * flow) * (1.0 - 0.6 * dist) * swell ** 0.5  # per second, per hop
         counts = rng.poisson(rate * self.hop / sr)
@@ -145,7 +147,13 @@ class Stream(Texture):
         side = rng.random(e) < 0.5
         variant = variant.astype(np.int64)
         small = variant < self._split
+        large = ~small
+        # the small, high bubbles are the first lost with distance (the quietest, above 2.7 kHz,
+        # where leaves and air take the most): all heard up to _NEAR_ALL, none from _FAR_NONE
+        keep = np.clip((_FAR_NONE - dist[hop_of]) / (_FAR_NONE - _NEAR_ALL), 0.0, 1.0)
+        if keep.min() < 1.0:
+            small &= keep > (rng.random(e) if keep.max() > 0.0 else 1.0)
         out = []
-        for cloud, mine, first in zip(self._clouds, (small, ~small), (0, self._split)):
+        for cloud, mine, first in zip(self._clouds, (small, large), (0, self._split)):
             out.append(cloud.spectra(at[mine] // cloud.q, variant[mine] - first, gain[mine], side[mine]))
         return out
