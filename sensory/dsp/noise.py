@@ -14,14 +14,19 @@ Pink and brown pass through a one-pole DC blocker at 5 Hz folded into the same
 filter, so no infrasound wastes headroom.
 
 Every colour is scaled to unit RMS (within about 1 dB) at any sample rate.
+:class:`NoiseSource` is white noise through a colour, rendered a chunk ahead on a
+helper thread: drawing and filtering run without the interpreter lock, so a noise
+bed costs the thread that asks for it next to nothing when a second core is free.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.signal import lfilter
 
-__all__ = ["WhiteSource", "Colour", "COLOURS"]
+__all__ = ["COLOURS", "Colour", "NoiseSource", "WhiteSource"]
 
 COLOURS = ("white", "pink", "brown", "blue", "violet")
 
@@ -29,32 +34,25 @@ _PINK_B = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786])
 _PINK_A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
 
 
-class WhiteSource:
-    """Unit-variance uniform white noise, ``channels`` independent streams.
+class _Chunks:
+    """Serves ``take(n)`` as slices of fixed chunks, (CHUNK, channels) each, made in turn by
+    ``_next_chunk()``: what the caller gets never depends on the sizes it asks for."""
 
-    ``take(n)`` returns ``dtype`` (float32 or float64) of shape (n, channels); the
-    sequence is fixed by ``rng`` alone, independent of the sizes asked for.
-    """
+    CHUNK = 65536  # frames per chunk
 
-    CHUNK = 65536  # frames drawn per refill
-
-    def __init__(self, rng: np.random.Generator, channels: int = 1, dtype=np.float32):
-        self.rng = rng
+    def __init__(self, channels: int, dtype):
         self.channels = channels
-        self.dtype = np.dtype(dtype)
-        self._scale = self.dtype.type(np.sqrt(3.0) / 32768.0)  # int16 uniform -> unit variance
-        self._buf = np.empty((0, channels), self.dtype)
+        self._buf = np.empty((0, channels), dtype)
         self._pos = 0
+
+    def _next_chunk(self) -> np.ndarray:
+        raise NotImplementedError
 
     def take(self, n: int) -> np.ndarray:
         parts = []
         while n > 0:
             if self._pos == len(self._buf):
-                words = self.CHUNK * self.channels // 4
-                raw = self.rng.bit_generator.random_raw(words).view(np.int16)
-                buf = raw.astype(self.dtype)  # a plain cast, then an in-place scale: cheaper than a mixed-type multiply
-                buf *= self._scale
-                self._buf = buf.reshape(self.CHUNK, self.channels)
+                self._buf = self._next_chunk()
                 self._pos = 0
             k = min(n, len(self._buf) - self._pos)
             parts.append(self._buf[self._pos:self._pos + k])
@@ -62,7 +60,28 @@ class WhiteSource:
             n -= k
         if len(parts) == 1:
             return parts[0]
-        return np.concatenate(parts) if parts else np.empty((0, self.channels), self.dtype)
+        return np.concatenate(parts) if parts else self._buf[:0]
+
+
+class WhiteSource(_Chunks):
+    """Unit-variance uniform white noise, ``channels`` independent streams.
+
+    ``take(n)`` returns ``dtype`` (float32 or float64) of shape (n, channels); the
+    sequence is fixed by ``rng`` alone, independent of the sizes asked for.
+    """
+
+    def __init__(self, rng: np.random.Generator, channels: int = 1, dtype=np.float32):
+        super().__init__(channels, dtype)
+        self.rng = rng
+        self.dtype = np.dtype(dtype)
+        self._scale = self.dtype.type(np.sqrt(3.0) / 32768.0)  # int16 uniform -> unit variance
+
+    def _next_chunk(self) -> np.ndarray:
+        words = self.CHUNK * self.channels // 4
+        raw = self.rng.bit_generator.random_raw(words).view(np.int16)
+        buf = raw.astype(self.dtype)  # a plain cast, then an in-place scale: cheaper than a mixed-type multiply
+        buf *= self._scale
+        return buf.reshape(self.CHUNK, self.channels)
 
 
 class Colour:
@@ -86,6 +105,37 @@ class Colour:
             return white * np.float32(self._b[0])
         y, self._zi = lfilter(self._b, self._a, white.astype(np.float64, copy=False), axis=0, zi=self._zi)
         return y.astype(np.float32)
+
+
+# The one helper thread that renders every NoiseSource's next chunk, in the order asked (so each
+# source's chunks are made one after another); it starts on the first chunk asked for.
+_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sensory-noise")
+
+
+class NoiseSource(_Chunks):
+    """``colour`` noise (see :data:`COLOURS`) at RMS ``gain``, ``channels`` independent
+    streams: ``take(n)`` gives the next (n, channels) frames, float32 (float64 for white).
+
+    The samples are exactly ``Colour(...)(WhiteSource(rng, channels, float64).take(n))``,
+    made in chunks of :attr:`CHUNK` frames; while the caller uses one chunk, the next is
+    drawn and filtered on a helper thread shared by every source. ``rng`` is the source's
+    own from then on: nothing else may draw from it.
+    """
+
+    def __init__(self, colour: str, sample_rate: int, rng: np.random.Generator, *, channels: int = 1,
+                 gain: float = 1.0):
+        super().__init__(channels, np.float32)
+        self._white = WhiteSource(rng, channels, np.float64)
+        self._colour = Colour(colour, sample_rate, channels, gain)
+        self._ahead = _HELPER.submit(self._render_chunk)
+
+    def _render_chunk(self) -> np.ndarray:
+        return self._colour(self._white.take(self.CHUNK))
+
+    def _next_chunk(self) -> np.ndarray:
+        chunk = self._ahead.result()
+        self._ahead = _HELPER.submit(self._render_chunk)
+        return chunk
 
 
 def _design(colour: str, sample_rate: int) -> tuple[np.ndarray, np.ndarray, float]:

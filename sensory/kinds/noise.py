@@ -9,8 +9,9 @@ import numpy as np
 from ..core.levels import NOMINAL_RMS
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
-from ..dsp.noise import COLOURS, Colour, WhiteSource
+from ..dsp.noise import COLOURS, NoiseSource
 from . import kind
+
 
 class NoiseParams(Params):
     color: Literal[COLOURS] = param("pink", help="noise colour: white, pink (-3 dB/oct), brown (-6), blue (+3), violet (+6)")
@@ -32,11 +33,10 @@ class Noise(Unit):
 
     def __init__(self, params: NoiseParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
-        self._white = WhiteSource(rng, channels=2, dtype=np.float64)
-        self._colour = Colour(params.color, sample_rate, channels=2, gain=np.float32(self.nominal_level))
+        self._noise = NoiseSource(params.color, sample_rate, rng, channels=2, gain=np.float32(self.nominal_level))
 
     def _render(self, n: int) -> np.ndarray:
-        y = self._colour(self._white.take(n))
+        y = self._noise.take(n)
         width = self.value(self.params.width, n)
         if np.ndim(width) == 0 and width == 1:
             return y

@@ -37,17 +37,15 @@ def write_partial(blocks: Iterable[np.ndarray], path: Path, *, fmt: str, subtype
     except OSError as e:
         raise RenderError(f"{path}: cannot write in {path.parent}: {reason(e)}") from None
     try:
-        peak = 0.0
         frames = 0
-        sink = WriteBehind(_encoder(tmp, fmt, subtype, sample_rate, channels, tags))
+        sink = WriteBehind(_encoder(tmp, fmt, subtype, sample_rate, channels, tags), quantize=quantize)
         try:
             for block in blocks:
-                if len(block):
-                    peak = max(peak, float(block.max()), -float(block.min()))
-                sink.write(quantize(block) if quantize else block)
+                sink.write(block)
                 frames += len(block)
         finally:
             sink.close()
+        peak = sink.peak
         if fmt == "M4A":
             from .aac import write_tags
 
@@ -78,13 +76,21 @@ def _encoder(tmp: Path, fmt: str, subtype: str, sample_rate: int, channels: int,
 
 
 class WriteBehind:
-    """``sink`` written on a thread of its own while the next blocks render: libsndfile's
-    encoders (and PyAV's) run without the interpreter lock, so encoding a FLAC file costs
-    the render next to nothing. ``write`` raises the thread's error, if any; ``close``
-    writes what is queued, closes the sink and raises it too."""
+    """``sink`` written on a thread of its own while the next blocks render: each float32
+    (n, channels) block is measured (:attr:`peak`, the largest magnitude), turned into
+    samples by ``quantize`` if given (dither, rounding) and written there. libsndfile's
+    encoders (and PyAV's) and numpy's loops run without the interpreter lock, so this work
+    costs the render next to nothing on a second core. ``write`` raises the thread's error,
+    if any; ``close`` writes what is queued, closes the sink and raises it too.
 
-    def __init__(self, sink, depth: int = 2):
+    A block handed to ``write`` is read later, on the thread: it must not be written into
+    afterwards (the engine's blocks never are).
+    """
+
+    def __init__(self, sink, *, quantize: Callable[[np.ndarray], np.ndarray] | None = None, depth: int = 2):
         self.sink = sink
+        self.peak = 0.0
+        self._quantize = quantize
         self._queue: queue.Queue = queue.Queue(depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="sensory-writer", daemon=True)
@@ -94,9 +100,14 @@ class WriteBehind:
         while (block := self._queue.get()) is not None:
             if self._error is None:  # after an error the thread only drains the queue
                 try:
-                    self.sink.write(block)
+                    self._take(block)
                 except BaseException as e:
                     self._error = e
+
+    def _take(self, block: np.ndarray) -> None:
+        if len(block):
+            self.peak = max(self.peak, float(block.max()), -float(block.min()))
+        self.sink.write(self._quantize(block) if self._quantize else block)
 
     def write(self, block: np.ndarray) -> None:
         if self._error is not None:
