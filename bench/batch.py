@@ -1,5 +1,6 @@
-"""Batch catalog benchmark: 8 ten-minute tracks on 2 processes against 1, the cost of
-two-pass loudness against a single pass, and peak RSS.
+"""Batch catalog benchmark: 8 ten-minute tracks on 2 processes against 1 and on a Dask
+LocalCluster of 2 worker processes (``--cluster local:2``, its start-up included), the cost
+of two-pass loudness against a single pass, and peak RSS.
 
     python bench/batch.py [--minutes 10] [--tracks 8]
 
@@ -32,13 +33,13 @@ def catalog(folder: Path, tracks: int, minutes: float) -> Path:
     return path
 
 
-def timed_batch(jobs: int, tracks: int, minutes: float) -> float:
-    folder = OUT / f"jobs{jobs}"
+def timed_batch(jobs: int, tracks: int, minutes: float, cluster: str | None = None) -> float:
+    folder = OUT / (f"jobs{jobs}" if cluster is None else "cluster")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     path = catalog(folder, tracks, minutes)
     t = time.perf_counter()
-    rows = run(path, jobs=jobs)
+    rows = run(path, jobs=jobs, cluster=cluster)
     elapsed = time.perf_counter() - t
     assert all(r["status"] == "rendered" for r in rows), rows
     return elapsed
@@ -65,6 +66,9 @@ def main() -> None:
     two = sorted(timed_export(args.minutes, loudness=-18, true_peak=-1) for _ in range(args.repeat))[args.repeat // 2]
     sequential = timed_batch(1, args.tracks, args.minutes)
     parallel = timed_batch(2, args.tracks, args.minutes)
+    clustered = timed_batch(2, args.tracks, args.minutes, cluster="local:2")
+    same = all((OUT / "jobs2" / f"t{i}.flac").read_bytes() == (OUT / "cluster" / f"t{i}.flac").read_bytes()
+               for i in range(args.tracks))
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     audio = args.tracks * args.minutes * 60
@@ -76,6 +80,9 @@ def main() -> None:
     print(f"{'batch --jobs 1 (s)':<44}{sequential:>12.2f}")
     print(f"{'batch --jobs 2 (s)':<44}{parallel:>12.2f}")
     print(f"{'speed-up jobs 2 / jobs 1':<44}{sequential / parallel:>12.2f}")
+    print(f"{'batch --cluster local:2 (s, start-up included)':<44}{clustered:>12.2f}")
+    print(f"{'throughput cluster / jobs 2':<44}{parallel / clustered:>12.2f}")
+    print(f"{'cluster files identical to the pool':<44}{same!s:>12}")
     print(f"{'realtime factor, jobs 2':<44}{audio / parallel:>12.0f}")
     print(f"{'peak RSS, largest worker (MB)':<44}{child_rss:>12.0f}")
     print(f"{'peak RSS, parent (MB)':<44}{self_rss:>12.0f}")

@@ -3,8 +3,14 @@
 import csv
 import hashlib
 import json
+import logging
+import os
+import signal
+import threading
+import time
 
 import pyloudnorm
+import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
@@ -125,3 +131,80 @@ def test_invalid_manifest_names_file_and_track(tmp_path):
     assert result.exit_code == 2 and "track[0] (a.wav)" in result.output
     dup = make(tmp_path, '[[track]]\npreset = "pink"\nduration = 3\noutput = "a.wav"\n' * 2)
     assert "also written by track[0]" in run(dup).output
+
+
+CLUSTERED = """
+[defaults]
+sample_rate = 16000
+loudness = -20
+
+[[track]]
+preset = "forest"
+duration = 20
+output = "out/forest.flac"
+loop = true
+
+[[track]]
+preset = "tone.toml"
+duration = 3
+output = "out/tone.wav"
+seed = 3
+
+[[track]]
+preset = "brown"
+duration = 3
+output = "out/brown.ogg"
+mono = true
+"""
+
+
+@pytest.mark.slow
+def test_cluster_matches_the_pool_survives_a_dead_worker_and_resumes(tmp_path):
+    """On a Dask cluster the files are the pool's bits; a worker killed mid-track has its track
+    rendered again on another, its partial file swept; the state file lets a re-run skip the
+    tracks done and render a claimed one again."""
+    distributed = pytest.importorskip("distributed")
+    from sensory.batch.runner import run as run_catalog
+
+    (tmp_path / "pool").mkdir()
+    (tmp_path / "dask").mkdir()
+    pool = make(tmp_path / "pool", CLUSTERED)
+    dask = make(tmp_path / "dask", CLUSTERED)
+    assert [r["status"] for r in run_catalog(pool, jobs=2)] == ["rendered"] * 3
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                                  silence_logs=logging.ERROR) as cluster:
+        rows: list = []
+        thread = threading.Thread(target=lambda: rows.extend(run_catalog(dask, cluster=cluster.scheduler_address)))
+        thread.start()
+        killed = None
+        while thread.is_alive() and killed is None:  # the forest's partial file names its worker
+            for p in (tmp_path / "dask" / "out").glob(".forest.flac.sensory-partial-*"):
+                killed = int(p.name.split("sensory-partial-")[1].split("-")[0])
+                os.kill(killed, signal.SIGKILL)
+                break
+            time.sleep(0.005)
+        thread.join()
+        assert killed is not None
+        assert [r["status"] for r in rows] == ["rendered"] * 3, rows
+        for name in ("forest.flac", "tone.wav"):
+            assert (tmp_path / "dask" / "out" / name).read_bytes() == (tmp_path / "pool" / "out" / name).read_bytes()
+        ogg = [sf.read(tmp_path / folder / "out" / "brown.ogg")[0] for folder in ("dask", "pool")]
+        assert (ogg[0] == ogg[1]).all()  # the same samples (an Ogg stream's serial number is random)
+        assert sorted(p.name for p in (tmp_path / "dask" / "out").iterdir()) == ["brown.ogg", "forest.flac", "tone.wav"]
+
+        state_file = tmp_path / "dask" / ".catalog.toml.state.json"
+        state = json.loads(state_file.read_text())
+        tone = str(tmp_path / "dask" / "out" / "tone.wav")
+        state[tone] = {"key": state[tone]["key"], "claimed": True}  # as a run killed while rendering it leaves it
+        state_file.write_text(json.dumps(state))
+        (tmp_path / "dask" / "out" / "tone.wav").write_bytes(b"half")
+        again = run_catalog(dask, cluster=cluster.scheduler_address)
+        assert [r["status"] for r in again] == ["skipped", "rendered", "skipped"]
+        assert (tmp_path / "dask" / "out" / "tone.wav").read_bytes() == (tmp_path / "pool" / "out" / "tone.wav").read_bytes()
+
+
+def test_cluster_address_mistakes_are_one_line(tmp_path):
+    catalog = make(tmp_path, '[[track]]\npreset = "pink"\nduration = 1\noutput = "a.wav"\n')
+    bad = run(catalog, "--cluster", "local:zero")
+    assert bad.exit_code == 2 and "local:N" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / ".catalog.toml.state.json").exists()  # nothing claimed

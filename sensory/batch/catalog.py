@@ -46,7 +46,7 @@ from ..recipe.presets import is_name, is_recipe_path
 from ..version import __version__
 from .state import state_path
 
-__all__ = ["Track", "TrackEntry", "load_catalog", "MAX_TRACKS"]
+__all__ = ["MAX_TRACKS", "Track", "TrackEntry", "load_catalog"]
 
 MAX_TRACKS = 1000  # tracks in one manifest
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..destination import write_text
 
-__all__ = ["state_path", "read_state", "write_state", "stamp"]
+__all__ = ["read_state", "stamp", "state_path", "write_state"]
 
 
 def state_path(catalog: Path) -> Path:

@@ -14,6 +14,7 @@ import math
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from ..measure.analysis import measure_file
 from ..output.writer import export
 from ..recipe.library import load
 from .catalog import Track
+from .state import stamp
 
-__all__ = ["init_worker", "render_track", "Stopped"]
+__all__ = ["Stopped", "file_sha256", "init_worker", "render_track"]
 
 _progress_queue = None
 _rendering = False
@@ -40,8 +42,9 @@ def _on_sigterm(signum, frame) -> None:
 
 
 def init_worker(queue, parent: int) -> None:
-    """Worker set-up: ``queue`` receives the frames rendered (or None for no progress);
-    ``parent`` is the catalog's process id. See the module doc for the signals."""
+    """Worker set-up: ``queue`` receives ``(track index, frames)`` messages (see
+    :mod:`sensory.batch.progress`), or is None for no progress; ``parent`` is the catalog's
+    process id. See the module doc for the signals."""
     global _progress_queue
     _progress_queue = queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -55,11 +58,20 @@ def init_worker(queue, parent: int) -> None:
         os._exit(1)
 
 
-def render_track(track: Track) -> dict[str, Any]:
+def render_track(track: Track, post: Callable[[tuple[int, int | None]], None] | None = None) -> dict[str, Any]:
     """Export one track (overwriting: the parent decided) and measure it: the report row's
-    seconds, loudness_lufs, true_peak_dbtp, loudness_range_lu and sha256."""
+    seconds, loudness_lufs, true_peak_dbtp, loudness_range_lu and sha256, and the ``stamp``
+    of the file as this process saw it written. ``post`` (default: the pool's queue's put)
+    receives the progress messages of :mod:`sensory.batch.progress`."""
     global _rendering
-    report = _progress_queue.put if _progress_queue is not None else None
+    if post is None and _progress_queue is not None:
+        post = _progress_queue.put
+    report = None
+    if post is not None:
+        post((track.index, None))
+
+        def report(n: int) -> None:
+            post((track.index, n))
     _rendering = True
     try:  # one process per track: the pool already keeps the cores busy
         result = export(load(track.recipe_source), track.output, force=True, progress=report, processes=1,
@@ -72,14 +84,16 @@ def render_track(track: Track) -> dict[str, Any]:
     measured = result.measured or measure_file(track.output)
     return {"seconds": result.seconds, "loudness_lufs": _finite(measured.integrated_lufs),
             "true_peak_dbtp": _finite(measured.true_peak_dbtp),
-            "loudness_range_lu": _finite(measured.loudness_range_lu), "sha256": _sha256(track.output)}
+            "loudness_range_lu": _finite(measured.loudness_range_lu), "sha256": file_sha256(track.output),
+            "stamp": stamp(track.output)}
 
 
 def _finite(x: float) -> float | None:
     return round(x, 3) if math.isfinite(x) else None
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, as hex."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
