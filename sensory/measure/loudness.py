@@ -18,6 +18,7 @@ sample peak in dBFS. Every channel has weight 1.0 (L, R or mono).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,16 +68,20 @@ def _interpolator_spectrum(nfft: int) -> np.ndarray:
     return sp_fft.rfft(PHASES.T, nfft)[:, None, :]
 
 
-def _interpolated_peak(history: np.ndarray) -> float:
-    """Max |x| over the interpolated (fractional) samples of `history`.
+def _interpolated(history: np.ndarray) -> np.ndarray:
+    """The interpolated (fractional) points of `history`, shape (3, channels, n).
 
-    `history` has shape (n + TAPS - 1, channels); its last n frames are new.
-    Overlap-save FFT convolution: output frames TAPS - 1 .. are exact.
+    `history` has shape (n + TAPS - 1, channels); its last n frames are new, and column i
+    holds the points between frames i + 23 and i + 24 of `history`. Overlap-save FFT
+    convolution: output frames TAPS - 1 .. are exact.
     """
     nfft = sp_fft.next_fast_len(len(history), real=True)
     spectrum = sp_fft.rfft(history.T, nfft) * _interpolator_spectrum(nfft)
-    y = sp_fft.irfft(spectrum, nfft)[:, :, TAPS - 1:len(history)]
-    return max(y.max(), -y.min())
+    return sp_fft.irfft(spectrum, nfft)[:, :, TAPS - 1:len(history)]
+
+
+def _peak(y: np.ndarray) -> float:
+    return max(y.max(), -y.min()) if y.size else 0.0
 
 
 def _lufs(power):
@@ -116,15 +121,20 @@ class LoudnessMeter:
 
     Feed float blocks of shape (n, channels), n >= 0, with `add`; query at any
     time. Loudness windows are aligned to a 100-ms grid from the first sample.
+    `frames(energy, peak)`, if given, is called for every step with each frame's
+    K-weighted energy summed over the channels and its peak (the largest of its samples
+    and of the points interpolated 24 frames earlier), both float64 (n,).
     """
 
-    def __init__(self, sample_rate: int, channels: int = 2):
+    def __init__(self, sample_rate: int, channels: int = 2, *,
+                 frames: Callable[[np.ndarray, np.ndarray], None] | None = None):
         if sample_rate < 8000:
             raise ValueError(f"sample_rate must be at least 8000 Hz, got {sample_rate}")
         if channels not in (1, 2):
             raise ValueError(f"channels must be 1 or 2, got {channels}")
         self.sample_rate = int(sample_rate)
         self.channels = channels
+        self._frames_seen = frames
         self._sos = k_weighting_sos(self.sample_rate)
         self._zi = np.zeros((len(self._sos), 2, channels))
         self._frames = 0
@@ -144,9 +154,16 @@ class LoudnessMeter:
 
     def _add_chunk(self, x: np.ndarray) -> None:
         y, self._zi = signal.sosfilt(self._sos, x, axis=0, zi=self._zi)
-        self._accumulate(np.einsum("ij,ij->i", y, y))
+        energy = np.einsum("ij,ij->i", y, y)
+        self._accumulate(energy)
         history = np.concatenate((self._history, x))
-        self._interpolated_peak = max(self._interpolated_peak, _interpolated_peak(history))
+        points = _interpolated(history)
+        self._interpolated_peak = max(self._interpolated_peak, _peak(points))
+        if self._frames_seen is not None:
+            peak = np.abs(points).max(axis=(0, 1))
+            for ch in range(self.channels):
+                np.maximum(peak, np.abs(x[:, ch]), out=peak)
+            self._frames_seen(energy, peak)
         self._history = history[1 - TAPS:].copy()
         self._sample_peak = max(self._sample_peak, x.max(), -x.min())
 
@@ -204,7 +221,7 @@ class LoudnessMeter:
         Annex 2), the signal taken as silent before and after; never below the
         sample peak; -inf for silence."""
         tail = np.concatenate((self._history, np.zeros((TAPS, self.channels))))
-        return _db(max(self._sample_peak, self._interpolated_peak, _interpolated_peak(tail)))
+        return _db(max(self._sample_peak, self._interpolated_peak, _peak(_interpolated(tail))))
 
     def sample_peak_db(self) -> float:
         """Sample peak in dBFS: max |x| over all samples; -inf for silence."""

@@ -1,8 +1,9 @@
-"""The signal chain of an export and its search for the gain that meets a loudness target.
+"""The signal chain of an export and the gain that meets a loudness target.
 
 The engine's blocks, cut into a loop, downmixed, then gain (dB) and the true-peak
-limiter. Renders are deterministic, so every pass over the chain sees the same signal:
-measuring passes find the gain, and the write pass applies it.
+limiter. Renders are deterministic, so every pass over the chain sees the same signal: one
+measuring pass finds the gain (its loudness, true peak, and how its energy spreads over
+the limiter's held peaks, :mod:`sensory.output.headroom`), and the write pass applies it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from ..engine.stream import Plan, blocks
 from ..errors import RecipeError
 from ..measure.loudness import Loudness, LoudnessMeter
 from ..recipe.model import Recipe
+from .headroom import Headroom
 from .loop import LoopShape, loop_blocks
 from .options import LOOP_CROSSFADE_S, OPTIONS
 
-__all__ = ["Chain", "LOUDNESS_TOLERANCE"]
+__all__ = ["LOUDNESS_TOLERANCE", "Chain"]
 
 LOUDNESS_TOLERANCE = 0.1  # LU: a written file further than this from the target is off
-_SETTLE = 6  # measuring passes with the limiter engaged
 _EDGE_FRAMES = 1 << 14  # loop frames kept for the limiter: more than its hold + lookahead + latency
 
 
@@ -50,6 +51,7 @@ class Chain:
         self.recipe = recipe
         self.edges: tuple[np.ndarray, np.ndarray] | None = None  # loop: (first, last) frames
         self.unprocessed: Loudness | None = None  # the signal before gain and limiter, once measured
+        self.headroom: Headroom | None = None  # its energy by held peak, once measured
 
     def source(self) -> Iterator[np.ndarray]:
         """The signal before gain: float32 (n, channels) blocks."""
@@ -71,19 +73,27 @@ class Chain:
         it = (b * g for b in self.source()) if gain_db else self.source()
         if limit_db is None:
             return it
-        limiter = Limiter(limit_db, self.plan.sample_rate, self.channels)
+        limiter = self._limiter(limit_db)
         first = last = None
         if self.loop:  # the limiter runs round the circle: primed by the end, flushed by the start
             first, last = (e * g for e in self.edges)
         return _limited(it, limiter, self.channels, first, last)
 
-    def measure(self, gain_db: float = 0.0, limit_db: float | None = None) -> Loudness:
-        """Loudness of the mastered signal; the first pass also keeps the loop's edges."""
-        meter = LoudnessMeter(self.plan.sample_rate, self.channels)
+    def _limiter(self, limit_db: float) -> Limiter:
+        return Limiter(limit_db, self.plan.sample_rate, self.channels, true_peak=True)
+
+    def measure(self) -> Loudness:
+        """The measuring pass: loudness of the signal before gain and limiter, and its
+        :class:`~sensory.output.headroom.Headroom`; it also keeps the loop's edges."""
+        limiter = self._limiter(0.0)
+        # the limiter's gain at a frame follows the peaks from its hold before to its latency
+        # ahead (ramps counted whole); the meter's peaks come 24 frames late
+        self.headroom = Headroom(limiter.hold + limiter.lookahead - 1, limiter.latency + 24)
+        meter = LoudnessMeter(self.plan.sample_rate, self.channels, frames=self.headroom.add)
         keep = _EDGE_FRAMES if self.loop and self.edges is None else 0
         first = np.zeros((0, self.channels), np.float32)
         last = first
-        for b in self.mastered(gain_db, limit_db):
+        for b in self.source():
             meter.add(b)
             if keep:
                 if len(first) < keep:
@@ -91,45 +101,30 @@ class Chain:
                 last = np.concatenate([last, b])[-keep:]
         if keep:
             self.edges = (first, last)
-        return meter.result()
+        self.unprocessed = meter.result()
+        return self.unprocessed
 
     def settle(self, loudness: float | None, true_peak: float | None,
-               margin: float = 0.2) -> tuple[float, float | None]:
+               margin: float = 0.02) -> tuple[float, float | None]:
         """(gain dB, limiter ceiling dBFS or None) meeting ``loudness`` (LUFS) under
-        ``true_peak`` (dBTP), from measuring passes; the limiter, when needed, sits
-        ``margin`` dB below ``true_peak``."""
+        ``true_peak`` (dBTP), from the one measuring pass; the limiter, when needed, sits
+        ``margin`` dB below ``true_peak``, and the gain makes up what it takes away."""
         if loudness is None and true_peak is None:
             return 0.0, None
-        if self.unprocessed is None:
-            self.unprocessed = self.measure()
-        first = self.unprocessed
+        first = self.unprocessed or self.measure()
         if loudness is not None and not np.isfinite(first.integrated_lufs):
             raise RecipeError("the render is silent (below -70 LUFS); it cannot be normalized; "
                               "raise the layers' gain or drop --loudness")
         gain = 0.0 if loudness is None else loudness - first.integrated_lufs
-        if first.true_peak_dbtp + gain <= true_peak - margin / 4:
-            return gain, None  # the peaks stay below the ceiling: gain alone, loudness exact
         limit = true_peak - margin
+        if first.true_peak_dbtp + gain <= limit:
+            return gain, None  # the peaks stay below the ceiling: gain alone, loudness exact
         if loudness is None:
             return gain, limit
-        # Limiting takes loudness away, the more the higher the gain: find the gain by the
-        # secant method on measured passes (loudness rises monotonically with gain).
-        tried: list[tuple[float, float]] = []
-        for _ in range(_SETTLE):
-            level = self.measure(gain, limit).integrated_lufs
-            tried.append((gain, level))
-            if abs(loudness - level) <= 0.03:
-                return gain, limit
-            slope = 1.0
-            if len(tried) > 1 and tried[-1][0] != tried[-2][0]:
-                slope = (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0])
-            if slope < 0.05:
-                break
-            gain += min(12.0, (loudness - level) / slope)
-        best = max(level for _, level in tried)
-        if loudness - best > LOUDNESS_TOLERANCE:
+        gain = self.headroom.gain_for(loudness, first.integrated_lufs, limit)
+        if gain is None:
             raise RecipeError(f"loudness {loudness:g} LUFS cannot be reached under a {true_peak:g} dBTP ceiling "
-                              f"(limiting stops at about {best:.1f} LUFS); lower --loudness or raise --true-peak")
+                              "(limiting 24 dB deep does not reach it); lower --loudness or raise --true-peak")
         return gain, limit
 
 

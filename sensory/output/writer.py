@@ -6,9 +6,11 @@ destination (``os.replace``, atomic on one file system). Any error or
 interruption removes the partial file and leaves the destination as it was;
 see :mod:`sensory.destination` for what survives a ``SIGKILL``.
 
-With a loudness target or a true-peak ceiling, the written file is decoded and
-measured before it is renamed; a lossy encoder that moved its loudness or its
-peaks is written again with the difference compensated (:data:`WRITES` tries).
+With a loudness target or a true-peak ceiling, an export is one measuring pass and
+one writing pass, and the written file is measured before it is renamed: lossless
+files as their samples are written (the decoded file holds exactly those), lossy ones
+decoded. A lossy encoder that moved the loudness or the peaks past the targets has
+the file written again with the difference compensated (:data:`WRITES` tries).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..core.limits import MAX_PROCESSES
 from ..engine.stream import plan, processes_for
 from ..errors import RecipeError, RenderError
 from ..measure.analysis import measure_file
-from ..measure.loudness import Loudness
+from ..measure.loudness import Loudness, LoudnessMeter
 from ..recipe.model import Recipe
 from . import options
 from .chain import LOUDNESS_TOLERANCE, Chain
@@ -35,11 +37,13 @@ from .quantize import quantizer
 from .sink import reason, write_partial
 from .tags import track_tags
 
-__all__ = ["export", "Exported", "passes", "BLOCK_SIZE", "WRITES"]
+__all__ = ["BLOCK_SIZE", "WRITES", "Exported", "export", "passes"]
 
 BLOCK_SIZE = 65536  # frames per rendered block in exports: few Python calls, 512 KiB per block
 WRITES = 4  # write attempts before giving up on a ceiling
-_MARGIN_DB = 0.2  # limiter ceiling below the true-peak ceiling (its peak estimate is approximate)
+_MARGIN_DB = 0.02  # limiter ceiling below the true-peak ceiling: room for the dither's +-1 LSB
+_LOSSY_MARGIN_DB = 0.5  # the same for a lossy encoder, whose decoded peaks overshoot
+_FULL_SCALE = {"PCM_16": 32768.0, "PCM_24": 2.0 ** 31}  # the quantizers' integers per 1.0
 
 
 @dataclass(frozen=True)
@@ -106,19 +110,25 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
     chain = Chain(recipe, p, loop=loop, mono=mono, block_size=block_size, processes=processes, progress=progress)
     text = track_tags(recipe, p, loudness=loudness, true_peak=true_peak, loop=chain.loop is not None,
                       mono=mono, tags=tags)
-    margin, shift = _MARGIN_DB, 0.0
+    lossless = sub in ("PCM_16", "PCM_24", "FLOAT")
+    margin, shift = (_MARGIN_DB if lossless else _LOSSY_MARGIN_DB), 0.0
     for _ in range(WRITES):
         target = None if loudness is None else loudness + shift
         gain_db, limit_db = chain.settle(target, true_peak, margin)
+        quantize = quantizer(sub, p.seed)
+        meter = None
+        if true_peak is not None and lossless:
+            meter = LoudnessMeter(p.sample_rate, chain.channels)
+            quantize = _metered(quantize, meter, _FULL_SCALE.get(sub, 1.0))
         frames, peak, tmp = write_partial(chain.mastered(gain_db, limit_db), path, fmt=fmt, subtype=sub,
                                           sample_rate=p.sample_rate, channels=chain.channels, tags=text,
-                                          quantize=quantizer(sub, p.seed))
+                                          quantize=quantize)
         written = Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), chain.channels)
         try:
             if true_peak is None:
                 _commit(tmp, path)
                 return written
-            measured = measure_file(tmp, m4a=fmt == "M4A")
+            measured = meter.result() if meter else measure_file(tmp, m4a=fmt == "M4A")
             over = measured.true_peak_dbtp - true_peak
             off = 0.0 if loudness is None else loudness - measured.integrated_lufs
             if over <= 0 and abs(off) <= LOUDNESS_TOLERANCE:
@@ -127,11 +137,21 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
         finally:
             tmp.unlink(missing_ok=True)  # gone already when committed
         shift += off  # a lossy encoder moved the loudness: aim past it
-        if over > 0:  # the encoder's overshoot, or the limiter's estimate: more margin
+        if over > 0:  # the encoder's overshoot: more margin
             margin += over + 0.1
     raise RenderError(f"{path}: could not meet loudness {loudness} LUFS and true peak {true_peak} dBTP "
                       f"in {WRITES} tries (last: {measured.integrated_lufs:.2f} LUFS, "
                       f"{measured.true_peak_dbtp:.2f} dBTP)")
+
+
+def _metered(quantize: Callable[[np.ndarray], np.ndarray] | None, meter: LoudnessMeter,
+             full_scale: float) -> Callable[[np.ndarray], np.ndarray]:
+    """``quantize`` that also feeds ``meter`` with each block as the file will hold it."""
+    def metered(block: np.ndarray) -> np.ndarray:
+        out = quantize(block) if quantize else block
+        meter.add(out if quantize is None else out * (1 / full_scale))
+        return out
+    return metered
 
 
 def _commit(tmp: Path, path: Path) -> None:
