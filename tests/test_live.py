@@ -235,7 +235,7 @@ def test_unknown_device_is_a_user_error(pulse):
 def test_keys_map_to_player_controls(pulse):
     from sensory.live.console import Console, parse_keys
 
-    assert parse_keys("\x1b[A\x1b[B \x1b[C2+m") == ["up", "down", " ", "2", "+", "m"]
+    assert parse_keys("\x1b[A\x1b[B \x1b[C\x1b[H2+m") == ["up", "down", " ", "right", "2", "+", "m"]
     r = recipe(LAYERS, duration=60.0, sample_rate=SR,
                phases='[[phase]]\nname = "settle"\nduration = 30\ndescription = "breathe out slowly"\n'
                       '[[phase]]\nname = "listen"\nduration = 30\n')
@@ -345,3 +345,108 @@ def test_play_leaves_signal_handlers_alone_unless_asked(pulse):
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert seen[False] is mine and seen[True] is not mine
+
+
+def test_volume_above_zero_is_louder_and_the_limiter_holds_the_ceiling(pulse):
+    r = recipe(LAYERS, duration=3.0, sample_rate=SR)
+
+    def script(p):
+        time.sleep(0.6)
+        p.set_volume(+12)
+
+    player = Player(r, seed=4, sample_rate=SR, device=DEVICE)
+    out = play_recorded(pulse, player, script)
+    ref = sensory.render(r, seed=4, sample_rate=SR)
+    lag, corr = align(out[:SR], ref[:SR // 4])  # before the boost, which would outweigh the match
+    assert corr >= 0.99 and player.volume_db == 12
+    late = out[lag + 2 * SR:lag + int(2.8 * SR)]
+    assert rms_db(late) - rms_db(ref[2 * SR:int(2.8 * SR)]) > 8       # the limiter takes off the peaks only
+    assert np.abs(out).max() <= db_to_gain(r.session.ceiling_db) + 1e-6
+
+
+@pytest.fixture
+def user_presets(tmp_path, monkeypatch):
+    """A user preset folder of its own, with two presets: 'hum' (a 997-Hz tone) and 'hiss' (pink noise)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    folder = tmp_path / "sensory" / "presets"
+    folder.mkdir(parents=True)
+    head = f"[session]\ntype = 'soundscape'\nduration = 4\nsample_rate = {SR}\nfade_in = 0\nfade_out = 0\n"
+    (folder / "hiss.toml").write_text(head + "[[layer]]\nname = 'bed'\nkind = 'noise'\ncolor = 'pink'\ngain_db = -12\n")
+    (folder / "hum.toml").write_text(head + "[[layer]]\nname = 'tone'\nkind = 'tone'\nfreq = 997\ngain_db = -12\n")
+    return folder
+
+
+def band_db(x: np.ndarray, f: float) -> float:
+    """Level (dB) of the left channel's FFT near ``f`` Hz."""
+    spec = np.abs(np.fft.rfft(x[:, 0] * np.hanning(len(x))))
+    freqs = np.fft.rfftfreq(len(x), 1 / SR)
+    return 20 * np.log10(spec[(freqs > f - 20) & (freqs < f + 20)].max() + 1e-12)
+
+
+def test_a_mix_of_presets_plays_groups_a_group_muted_leaves_the_other_exactly(pulse, user_presets):
+    from sensory.recipe.library import mix
+
+    both = mix(["hiss", "hum"])
+    assert [layer.name for layer in both.layers] == ["hiss/bed", "hum/tone"]
+
+    def script(p):
+        time.sleep(1.0)
+        p.set_group(p.group_names.index("hum"), muted=True)
+
+    player = Player(both, seconds=4.0, seed=1, sample_rate=SR, device=DEVICE)
+    assert player.mix_state()["groups"][1] == {"name": "hum", "preset": "hum", "db": 0.0, "muted": False,
+                                               "layers": [1]}
+    out = play_recorded(pulse, player, script)
+    ref = sensory.render(both, seed=1, sample_rate=SR)
+    hiss = sensory.render(mix(["hiss"]), seed=1, sample_rate=SR)
+    lag, corr = align(out, ref[:SR // 2])
+    assert corr >= 0.99
+    assert np.array_equal(out[lag + int(2.5 * SR):lag + int(3.5 * SR)], hiss[int(2.5 * SR):int(3.5 * SR)])
+    assert player.mix_state()["groups"][1]["muted"]
+
+
+def test_a_preset_added_and_removed_while_playing_is_heard_then_gone(pulse, user_presets):
+    from sensory.recipe.library import load
+
+    seen = {}
+
+    def script(p):
+        time.sleep(0.5)
+        seen["index"] = p.add_group("hum")
+        seen["state"] = p.mix_state()
+        time.sleep(2.5)
+        p.remove_group(seen["index"])
+
+    player = Player(load("hiss"), seconds=6.0, seed=2, sample_rate=SR, device=DEVICE)
+    out = play_recorded(pulse, player, script)
+    assert [g["name"] for g in seen["state"]["groups"]] == ["hum"]
+    assert [layer["name"] for layer in seen["state"]["layers"]] == ["bed", "hum/tone"]
+    assert player.group_names == [] and player.layer_names == ["bed"]
+    ref = sensory.render(load("hiss"), seconds=6.0, seed=2, sample_rate=SR)
+    lag, corr = align(out, ref[:SR // 4])
+    assert corr >= 0.99
+    window = lambda t: out[lag + int(t * SR):lag + int((t + 0.5) * SR)]  # noqa: E731
+    assert band_db(window(2.5), 997) > band_db(window(0.1), 997) + 20      # in after its 2-s fade
+    assert band_db(window(5.3), 997) < band_db(window(2.5), 997) - 20      # out again
+    with pytest.raises(sensory.errors.RecipeError, match="already in the mix"):
+        player.add_group("hiss")
+
+
+def test_a_saved_mix_plays_back_its_levels_and_mutes(pulse, user_presets):
+    from sensory.recipe.library import load, mix
+
+    player = Player(mix(["hiss", "hum"]), seed=3, sample_rate=SR, device=DEVICE)
+    player.set_group(0, db=-6)
+    player.set_layer(player.layer_names.index("hum/tone"), muted=True)
+    player.set_volume(-3)
+    name, path = player.save_mix()
+    player.close()
+    assert name == "hiss-hum-mix" and path == str(user_presets / "hiss-hum-mix.toml")
+    assert player.save_mix()[0] == "hiss-hum-mix-2"                # never over a saved one
+    saved = load(name)
+    assert [g.name for g in saved.groups] == ["hiss", "hum"] and saved.session.seed == 3
+    expected = mix(["hiss", "hum"], gains={"hiss": -6})
+    got = sensory.render(saved, seconds=1.0, sample_rate=SR)
+    hiss = sensory.render(mix(["hiss"], gains={"hiss": -6}), seconds=1.0, seed=3, sample_rate=SR)
+    assert np.allclose(got, hiss * db_to_gain(-3.0), atol=1e-6)     # the tone muted, the volume as master gain
+    assert len(expected.layers) == len(saved.layers)

@@ -8,11 +8,13 @@ import click
 
 from ..core.limits import MAX_PROCESSES
 from ..core.timeparse import format_time
+from .play import GAIN, recipe_of
 from .program import cli, export_option, handled
 
 
 @cli.command()
-@click.argument("recipe")
+@click.argument("recipes", nargs=-1, required=True, metavar="RECIPE...")
+@GAIN
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="file to write; the extension picks the format: wav, flac, ogg, opus, mp3, m4a")
 @export_option("duration", "-d", "--duration")
@@ -32,14 +34,14 @@ from .program import cli, export_option, handled
               help="processes rendering the layers side by side; the same file either way "
                    f"(default: one per core, up to {MAX_PROCESSES}; one for renders under 2 minutes)")
 @handled
-def export(recipe, output, duration, seed, sample_rate, subtype, force, loudness, true_peak, loop, mono,
+def export(recipes, gains, output, duration, seed, sample_rate, subtype, force, loudness, true_peak, loop, mono,
            title, artist, album, genre, jobs):
-    """Render RECIPE (a preset name or file) into an audio file."""
+    """Render RECIPE (a preset name or file) into an audio file; several presets are mixed,
+    each a group with its own level (--gain rain=-6)."""
     from ..output.writer import export as write
     from ..output.writer import passes
-    from ..recipe.library import load
 
-    r = load(recipe)
+    r = recipe_of(recipes, gains)
     seconds = duration if duration is not None else r.duration
     sr = sample_rate or r.session.sample_rate
     frames = int(round(seconds * sr)) * passes(loudness, true_peak)

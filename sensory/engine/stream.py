@@ -91,7 +91,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
         for offload in offloads.values():
             offload.close()
         raise
-    return Mixer(mix, master, Space(sr, s.space) if has_space else None, list(offloads.values()))
+    return Mixer(mix, master, Space(sr, s.space) if has_space else None, list(offloads.values()), recipe.groups)
 
 
 # The parent's own work per block, in units of Unit.cost: master and writing; the space stage.

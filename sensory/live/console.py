@@ -15,6 +15,7 @@ import sys
 import time
 
 from ..core.timeparse import format_time
+from ..errors import RecipeError
 
 __all__ = ["Console", "RawKeys", "KEY_HELP"]
 
@@ -22,13 +23,15 @@ VOLUME_STEP_DB = 2.0
 LAYER_STEP_DB = 3.0
 REDRAW_S = 0.25        # live status line refresh
 PROGRESS_S = 60.0      # plain progress line interval without a terminal
-KEY_HELP = "space pause · ↑/↓ volume · 1-9 layer · +/- level · m mute · q quit"
+KEY_HELP = "space pause · ↑/↓ volume · 1-9 ←/→ pick · +/- level · m mute · s save · q quit"
 _HAS_TERMIOS = importlib.util.find_spec("termios") is not None  # POSIX terminals only
-_ARROWS = {"\x1b[A": "up", "\x1b[B": "down", "\x1bOA": "up", "\x1bOB": "down"}
+_ARROWS = {"\x1b[A": "up", "\x1b[B": "down", "\x1b[C": "right", "\x1b[D": "left",
+           "\x1bOA": "up", "\x1bOB": "down", "\x1bOC": "right", "\x1bOD": "left"}
+MIN_WIDTH = 40  # the status line fits any terminal this wide or wider
 
 
 class RawKeys:
-    """Key presses from the terminal on ``fd``; arrows come as ``"up"`` / ``"down"``."""
+    """Key presses from the terminal on ``fd``; arrows come as ``"up"``, ``"down"``, ``"left"``, ``"right"``."""
 
     def __init__(self, fd: int):
         self.fd = fd
@@ -61,7 +64,7 @@ class RawKeys:
 
 
 def parse_keys(text: str) -> list[str]:
-    """Split terminal input into keys: arrow escape sequences become ``"up"`` / ``"down"``."""
+    """Split terminal input into keys: arrow escape sequences become ``"up"``, ``"down"``...."""
     keys, i = [], 0
     while i < len(text):
         seq = text[i:i + 3]
@@ -107,8 +110,8 @@ class Console:
             self._say(f"playing {p.recipe.title} ({length}) on {p.output.name!r} at {p.sample_rate} Hz")
         if self.keys is not None:
             self.keys.__enter__()
-            layers = "  ".join(f"{i + 1} {name}" for i, name in enumerate(p.layer_names[:9]))
-            self._say(f"layers: {layers}\nkeys: {KEY_HELP}")
+            picks = "  ".join(f"{i + 1} {name}" for i, (_, _, name) in enumerate(self.items()[:9]))
+            self._say(f"groups and layers: {picks}\nkeys: {KEY_HELP}")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -128,8 +131,8 @@ class Console:
             return
         now = time.monotonic()
         if self.live and now - self._drawn >= REDRAW_S:
-            width = shutil.get_terminal_size().columns - 1
-            self.stream.write("\r" + self.line()[:width] + "\x1b[K")
+            width = max(MIN_WIDTH, shutil.get_terminal_size().columns) - 1
+            self.stream.write("\r" + self.line(width) + "\x1b[K")
             self.stream.flush()
             self._drawn = now
         elif not self.live:
@@ -141,48 +144,90 @@ class Console:
                 self._progress = now
                 self._say(self.clock())
 
-    def press(self, key: str) -> None:
-        """One key: space, up, down, 1-9, +, -, m, q."""
+    def items(self) -> list[tuple[str, int, str]]:
+        """What the keys pick from: ``("group", i, name)`` for each group, then
+        ``("layer", i, name)`` for each layer."""
         p = self.player
+        return ([("group", i, name) for i, name in enumerate(p.group_names)]
+                + [("layer", i, name) for i, name in enumerate(p.layer_names)])
+
+    def _picked(self) -> tuple[str, int, str] | None:
+        items = self.items()
+        if not items:
+            return None
+        self.selected = min(self.selected, len(items) - 1)
+        return items[self.selected]
+
+    def _level(self, what: str, i: int) -> tuple[float, bool]:
+        p = self.player
+        return (p.group_db[i], p.group_muted[i]) if what == "group" else (p.layer_db[i], p.layer_muted[i])
+
+    def press(self, key: str) -> None:
+        """One key: space, up, down, 1-9, left, right, +, -, m, s, q."""
+        p = self.player
+        picked = self._picked()
+        count = len(self.items())
         if key == " ":
             p.pause(not p.paused)
         elif key in ("up", "down"):
             p.set_volume(p.volume_db + (VOLUME_STEP_DB if key == "up" else -VOLUME_STEP_DB))
-        elif key.isdigit() and 1 <= int(key) <= len(p.layer_names):
+        elif key.isdigit() and 1 <= int(key) <= count:
             self.selected = int(key) - 1
-        elif key in ("+", "=", "-", "_") and p.layer_names:
-            step = LAYER_STEP_DB if key in ("+", "=") else -LAYER_STEP_DB
-            p.set_layer(self.selected, db=p.layer_db[self.selected] + step, muted=False)
-        elif key == "m" and p.layer_names:
-            p.set_layer(self.selected, muted=not p.layer_muted[self.selected])
+        elif key in ("left", "right") and count:
+            self.selected = (self.selected + (1 if key == "right" else -1)) % count
+        elif key in ("+", "=", "-", "_", "m") and picked is not None:
+            what, i, _ = picked
+            control = p.set_group if what == "group" else p.set_layer
+            db, muted = self._level(what, i)
+            if key == "m":
+                control(i, muted=not muted)
+            else:
+                control(i, db=db + (LAYER_STEP_DB if key in ("+", "=") else -LAYER_STEP_DB), muted=False)
+        elif key in ("s", "S"):
+            try:
+                name, path = p.save_mix()
+            except RecipeError as e:
+                self._say(f"not saved: {e}")
+            else:
+                self._say(f"saved the mix as {name} ({path}); play it with: sensory play {name}")
         elif key in ("q", "Q"):
             p.stop()
 
-    def clock(self) -> str:
-        """``elapsed / total`` (or ``elapsed`` for an endless soundscape)."""
+    def clock(self, *, short: bool = False) -> str:
+        """``elapsed / total (left)``, ``short``: ``elapsed (left)`` (or ``elapsed`` for an endless soundscape)."""
         p = self.player
         if p.end == float("inf"):
             return format_time(p.position)
-        return f"{format_time(p.position)} / {format_time(p.end)} ({format_time(p.end - p.position)} left)"
+        left = f"({format_time(p.end - p.position)} left)"
+        return f"{format_time(p.position)} {left}" if short else f"{format_time(p.position)} / {format_time(p.end)} {left}"
 
-    def line(self) -> str:
-        """The status line: preset, phase, time, volume, the selected layer, state."""
+    def line(self, width: int = 1000) -> str:
+        """The status line in at most ``width`` (at least :data:`MIN_WIDTH` - 1) characters: time
+        and what is left, volume and state first, then the picked group or layer if it fits
+        whole, then the preset and its phase, cut to fit."""
         p = self.player
-        parts = [p.recipe.name]
+        volume = f"vol {p.volume_db:+.0f} dB"
+        line = f"{self.clock()} · {volume}"
+        if len(line) > width:
+            line = f"{self.clock(short=True)} · {volume}"
+        state = " · fading out" if p.stopping else " · paused" if p.paused else ""
+        if len(line) + len(state) <= width:
+            line += state
+        picked = self._picked()
+        if picked is not None:
+            what, i, name = picked
+            db, muted = self._level(what, i)
+            pick = f" · [{self.selected + 1} {name} {'muted' if muted else f'{db:+.0f} dB'}]"
+            if len(line) + len(pick) <= width:
+                line += pick
         phase = p.recipe.phase_at(p.position)
-        if phase is not None:
-            parts.append(f"{phase.name}: {phase.description}" if phase.description else phase.name)
-        parts.append(self.clock())
-        parts.append(f"vol {p.volume_db:+.0f} dB")
-        if p.layer_names:
-            i = self.selected
-            level = "muted" if p.layer_muted[i] else f"{p.layer_db[i]:+.0f} dB"
-            parts.append(f"[{i + 1} {p.layer_names[i]} {level}]")
-        if p.stopping:
-            parts.append("fading out")
-        elif p.paused:
-            parts.append("paused")
-        return " · ".join(parts)
+        text = p.recipe.name if phase is None else (
+            f"{p.recipe.name} · {phase.name}: {phase.description}" if phase.description
+            else f"{p.recipe.name} · {phase.name}")
+        room = width - len(line) - 3
+        if room >= 2:
+            line += " · " + (text if len(text) <= room else text[:room - 1] + "…")
+        return line[:width]
 
     def finish(self) -> None:
         """The closing summary: how much was played and whether the output kept up."""

@@ -18,20 +18,24 @@ line) is :mod:`sensory.live.console`; :func:`play` puts the two together.
 from __future__ import annotations
 
 import math
-import signal
 import threading
 import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..core.levels import db_to_gain
 from ..engine import stream
+from ..engine.layers import layers
 from ..errors import RecipeError, RenderError
-from ..recipe.model import Recipe
-from . import devices
+from ..recipe.library import mix
+from ..recipe.model import Recipe, check_sample_rate
+from . import devices, saving
 from .feed import Feed
 from .producer import Producer
+from .signals import StopOnSignals
 
 __all__ = ["Player", "PlayStats", "play"]
 
@@ -41,7 +45,8 @@ STOP_FADE_S = 2.0       # fade on Ctrl-C, SIGTERM and q
 PAUSE_FADE_S = 0.25     # fade on pause and resume
 GLIDE_S = 0.1           # ramp of a volume or layer level change
 STALL_S = 2.0           # no callback for this long while playing: the device is gone
-VOLUME_RANGE_DB = (-60.0, 0.0)
+ADD_FADE_S = 2.0        # a preset brought in fades in over this, and out over it when taken out
+VOLUME_RANGE_DB = (-60.0, 12.0)   # above 0 dB the gain goes before the limiter, which holds the ceiling
 LAYER_RANGE_DB = (-60.0, 12.0)
 
 
@@ -100,13 +105,19 @@ class Player:
         # only the producer touches the mixer once it runs
         self.mixer = stream.build(recipe, seconds=self.plan.seconds, seed=self.plan.seed,
                                   sample_rate=self.sample_rate)
-        self.layer_names = [layer.name for layer in self.mixer.layers]
         self.stats = PlayStats()
-        # what the controls asked for, as the status line shows it
+        # what the controls asked for, as the status line shows it (changed under _lock)
+        self._lock = threading.RLock()
         self.paused = False
         self.volume_db = 0.0
+        self.layer_names = [layer.name for layer in self.mixer.layers]
         self.layer_db = [0.0] * len(self.layer_names)
         self.layer_muted = [False] * len(self.layer_names)
+        self.group_names = [g.name for g in self.mixer.groups if "/" not in g.name]
+        self.group_presets = [g.preset for g in self.mixer.groups if "/" not in g.name]
+        self.group_db = [0.0] * len(self.group_names)
+        self.group_muted = [False] * len(self.group_names)
+        self._group_gains = {g.name: g.gain_db for g in recipe.groups}  # their own, for saving
         self.stopping = False
         self._closing = False
         self._finished = threading.Event()
@@ -143,22 +154,101 @@ class Player:
 
     def pause(self, paused: bool = True) -> None:
         """Fade out and hold the stream (``True``), or fade back in where it stopped (``False``)."""
-        self.paused = bool(paused)
-        self._set_master(PAUSE_FADE_S)
+        with self._lock:
+            self.paused = bool(paused)
+            self._set_master(PAUSE_FADE_S)
 
     def set_volume(self, db: float) -> None:
-        """Master volume in dB, clamped to -60..0 (0 = the recipe's level); ramps, no clicks."""
-        self.volume_db = float(np.clip(db, *VOLUME_RANGE_DB))
-        self._set_master(GLIDE_S)
+        """Master volume in dB, clamped to -60..+12 (0 = the recipe's level; above it the gain goes
+        before the limiter, which still holds the ceiling); ramps, no clicks."""
+        with self._lock:
+            self.volume_db = float(np.clip(db, *VOLUME_RANGE_DB))
+            self._set_master(GLIDE_S)
 
     def set_layer(self, index: int, db: float | None = None, muted: bool | None = None) -> None:
         """Layer ``index``'s live level in dB (clamped to -60..+12, before the limiter) or mute."""
-        if db is not None:
-            self.layer_db[index] = float(np.clip(db, *LAYER_RANGE_DB))
-        if muted is not None:
-            self.layer_muted[index] = bool(muted)
-        gain = 0.0 if self.layer_muted[index] else float(db_to_gain(self.layer_db[index]))
-        self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=GLIDE_S, layer=index))
+        with self._lock:
+            if db is not None:
+                self.layer_db[index] = float(np.clip(db, *LAYER_RANGE_DB))
+            if muted is not None:
+                self.layer_muted[index] = bool(muted)
+            gain = 0.0 if self.layer_muted[index] else float(db_to_gain(self.layer_db[index]))
+            name = self.layer_names[index]
+            self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=GLIDE_S, layer=name))
+
+    def set_group(self, index: int, db: float | None = None, muted: bool | None = None) -> None:
+        """Group ``index``'s live level in dB (clamped to -60..+12, before the limiter) or mute:
+        on all its layers together, over their own levels."""
+        with self._lock:
+            if db is not None:
+                self.group_db[index] = float(np.clip(db, *LAYER_RANGE_DB))
+            if muted is not None:
+                self.group_muted[index] = bool(muted)
+            gain = 0.0 if self.group_muted[index] else float(db_to_gain(self.group_db[index]))
+            name = self.group_names[index]
+            self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=GLIDE_S, group=name))
+
+    def add_group(self, preset: str, *, gain_db: float = 0.0) -> int:
+        """Bring preset ``preset`` into the mix while playing, as a group named after it at its
+        own level plus ``gain_db``; it fades in over 2 s, its own time starting now. Returns its
+        index; :class:`RecipeError` if it is playing already or cannot be loaded."""
+        with self._lock:
+            if preset in self.group_names or preset == self.recipe.name:
+                raise RecipeError(f"{preset!r} is already in the mix; change its level instead")
+            part = mix([preset], gains={preset: gain_db})
+            check_sample_rate(part, self.sample_rate)
+            new = layers(part.layers, self.plan.seed, self.sample_rate)
+            space_s = self.recipe.session.space
+            self._producer.ask(lambda mixer: mixer.add_group(part.groups, new, seconds=ADD_FADE_S, space_s=space_s))
+            self.layer_names += [layer.name for layer in new]
+            self.layer_db += [0.0] * len(new)
+            self.layer_muted += [False] * len(new)
+            self.group_names.append(preset)
+            self.group_presets.append(preset)
+            self.group_db.append(0.0)
+            self.group_muted.append(False)
+            self._group_gains[preset] = part.groups[0].gain_db
+            return len(self.group_names) - 1
+
+    def remove_group(self, index: int) -> None:
+        """Fade group ``index`` out over 2 s and take it out of the mix."""
+        with self._lock:
+            name = self.group_names[index]
+            keep = [i for i, layer in enumerate(self.layer_names) if not layer.startswith(name + "/")]
+            for values in (self.layer_names, self.layer_db, self.layer_muted):
+                values[:] = [values[i] for i in keep]
+            for values in (self.group_names, self.group_presets, self.group_db, self.group_muted):
+                del values[index]
+            self._producer.ask(lambda mixer: mixer.remove_group(name, seconds=ADD_FADE_S))
+
+    def mix_state(self) -> dict:
+        """A snapshot of the mix, JSON-ready: the recipe's ``name`` and ``title``, ``position``
+        and ``end`` (s, ``None`` when endless), ``paused``, ``stopping``, ``volume_db``, the
+        current ``phase`` (``name``, ``description``) or ``None``, ``groups`` (``name``,
+        ``preset``, ``db``, ``muted``, ``layers``: indices) and ``layers`` (``name``, ``db``,
+        ``muted``, ``group``: an index or ``None``), in the order the controls index them."""
+        with self._lock:
+            position = self.position
+            phase = self.recipe.phase_at(position)
+            top = {name: i for i, name in enumerate(self.group_names)}
+            of = [top.get(name.split("/", 1)[0]) if "/" in name else None for name in self.layer_names]
+            return {
+                "name": self.recipe.name, "title": self.recipe.title,
+                "position": position, "end": None if math.isinf(self.end) else self.end,
+                "paused": self.paused, "stopping": self.stopping, "volume_db": self.volume_db,
+                "phase": None if phase is None else {"name": phase.name, "description": phase.description},
+                "groups": [{"name": name, "preset": self.group_presets[i], "db": self.group_db[i],
+                            "muted": self.group_muted[i], "layers": [k for k, g in enumerate(of) if g == i]}
+                           for i, name in enumerate(self.group_names)],
+                "layers": [{"name": name, "db": self.layer_db[i], "muted": self.layer_muted[i], "group": of[i]}
+                           for i, name in enumerate(self.layer_names)],
+            }
+
+    def save_mix(self, name: str | None = None) -> tuple[str, str]:
+        """Save the mix as it now is (groups, layer levels, mutes, master volume) as a recipe in
+        the user preset folder, as ``name`` or a new name; returns (name, path). See
+        :mod:`sensory.live.saving`."""
+        return saving.save(self.recipe, self.mix_state(), seed=self.plan.seed, gains=self._group_gains, name=name)
 
     def stop(self, fade: float = STOP_FADE_S) -> None:
         """Fade out over ``fade`` seconds, then end (silence is padded so the fade is heard)."""
@@ -265,7 +355,8 @@ class Player:
 def play(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
          sample_rate: int | None = None, device: str | int | None = None, latency: float | None = None,
          block_size: int | None = None, timer: float | None = None, fade: float = 60.0,
-         status: bool = False, keys: bool | None = None, handle_signals: bool = False) -> PlayStats:
+         status: bool = False, keys: bool | None = None, handle_signals: bool = False,
+         remotes: Sequence[Callable[[Player], AbstractContextManager]] = ()) -> PlayStats:
     """Play ``recipe`` on an audio output until it ends; returns the :class:`PlayStats`.
 
     - ``seconds``: how long (default: a session's timeline; a soundscape plays until stopped).
@@ -281,6 +372,9 @@ def play(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
       over 2 s and a second one stops at once; the handlers before are put back at the end.
       Without it the process's handlers are left alone (Ctrl-C raises ``KeyboardInterrupt``
       and stops the output at once).
+    - ``remotes``: other ways in to the controls, each ``remote(player)`` a context manager
+      entered before the sound starts and left after it ends (:class:`~sensory.live.mpris.MediaKeys`,
+      the web mixer's server).
 
     Raises :class:`RenderError` if PortAudio or an output device is missing, or the device
     goes away while playing.
@@ -290,34 +384,11 @@ def play(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
     player = Player(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate, device=device,
                     latency=latency, block_size=block_size, timer=timer, fade=fade)
     console = Console(player, status=status, keys=keys)
-    with _StopOnSignals(player, handle_signals), console, player:
+    with ExitStack() as stack:  # the remotes are ready before the sound starts
+        for context in (StopOnSignals(player, handle_signals, fade=STOP_FADE_S), console,
+                        *(remote(player) for remote in remotes), player):
+            stack.enter_context(context)
         while not player.wait(console.interval):
             console.update()
     console.finish()
     return player.stats
-
-
-class _StopOnSignals:
-    """While playing, SIGINT and SIGTERM fade ``player`` out; a second one stops it at once
-    (when ``active``, and in the main thread only: Python runs handlers there)."""
-
-    def __init__(self, player: Player, active: bool):
-        self.player = player
-        self.active = active and threading.current_thread() is threading.main_thread()
-        self.previous: dict = {}
-
-    def _handle(self, signum, frame) -> None:
-        if self.player.stopping:
-            self.player.abort()
-        else:
-            self.player.stop(STOP_FADE_S)
-
-    def __enter__(self) -> _StopOnSignals:
-        if self.active:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)

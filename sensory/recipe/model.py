@@ -302,8 +302,15 @@ def _layers(where: Problems, raw: Any, marks: dict[str, float], resolve) -> tupl
                 where.note(f"{place}.preset", "a preset resolves only in a recipe loaded by name or path "
                                               "(sensory.load); give the recipe as a file")
             elif spec is not None:
-                more, inner = included(spec.name, spec.preset, spec.gain_db, spec.pan, resolve(spec.preset),
-                                       len(out))
+                try:
+                    sub = resolve(spec.preset)
+                except RecipeError as e:
+                    where.note(f"{place}.preset", str(e))
+                    continue
+                for unknown in sorted(set(spec.levels) - {layer.name for layer in sub.layers}):
+                    where.note(f"{place}.levels", f"preset {spec.preset!r} has no layer {unknown!r}"
+                                                  f"{did_you_mean(unknown, [layer.name for layer in sub.layers])}")
+                more, inner = included(spec, sub, len(out))
                 out += more
                 groups += inner
             continue

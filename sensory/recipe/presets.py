@@ -1,9 +1,10 @@
 """Preset names and where presets live: the packaged presets and the user's folder.
 
 A preset name is lower-case letters, digits, ``-`` and ``_`` (``forest``,
-``alpha-drift``); it names ``NAME.toml`` among the packaged presets, or else in
-``<user config dir>/sensory/presets``. The listing reads only each file's title
-facts, so it stays quick and light (no validation, no kinds loaded).
+``alpha-drift``); it names ``NAME.toml`` or ``NAME.sbg`` in
+``<user config dir>/sensory/presets``, or else ``NAME.toml`` among the packaged presets:
+a user preset named like a packaged one overrides it. The listing reads only each file's
+title facts, so it stays quick and light (no validation, no kinds loaded).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from ..core.timeparse import TimeError, parse_time
 from .files import MAX_FILE_BYTES
 
-__all__ = ["is_name", "is_recipe_path", "packaged_dir", "user_preset_dir", "presets", "PresetEntry",
+__all__ = ["is_name", "is_recipe_path", "packaged_dir", "user_preset_dir", "presets", "find", "PresetEntry",
            "summary", "Summary"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -48,25 +49,49 @@ def user_preset_dir() -> Path:
 
 @dataclass(frozen=True)
 class PresetEntry:
-    """A preset in a listing: ``origin`` is "built-in" or "user"."""
+    """A preset in a listing: ``origin`` is "built-in" or "user"; ``overrides``: a user preset
+    named like a packaged one, which it replaces."""
 
     name: str
     origin: str
     path: str
+    overrides: bool = False
+
+    @property
+    def file(self) -> Traversable | Path:
+        """The preset's file, to read."""
+        return packaged_dir() / f"{self.name}.toml" if self.origin == "built-in" else Path(self.path)
 
 
 def presets() -> list[PresetEntry]:
-    """Every packaged preset, then the user's (a user preset with a packaged name is shadowed)."""
+    """Every packaged preset, then the user's own (``.toml`` and ``.sbg``, a ``.toml`` first
+    when both are there); a user preset named like a packaged one takes its place."""
     found: dict[str, PresetEntry] = {}
     for item in sorted(packaged_dir().iterdir(), key=lambda p: p.name):
         if item.name.endswith(".toml"):
             found[item.name[:-5]] = PresetEntry(item.name[:-5], "built-in", str(item))
     folder = user_preset_dir()
     if folder.is_dir():
-        for path in sorted(folder.glob("*.toml")):
-            if is_name(path.stem) and path.stem not in found:
-                found[path.stem] = PresetEntry(path.stem, "user", str(path))
+        mine: dict[str, Path] = {}
+        for path in sorted(folder.iterdir(), key=lambda p: (p.stem, p.suffix != ".toml")):
+            if path.suffix in (".toml", ".sbg") and is_name(path.stem) and path.is_file():
+                mine.setdefault(path.stem, path)
+        for name, path in mine.items():
+            overrides = found.get(name, PresetEntry(name, "user", "")).origin == "built-in"
+            found[name] = PresetEntry(name, "user", str(path), overrides)
     return list(found.values())
+
+
+def find(name: str) -> PresetEntry | None:
+    """The preset ``name`` resolves to (the user's first), or ``None``."""
+    folder = user_preset_dir()
+    for suffix in (".toml", ".sbg"):
+        path = folder / f"{name}{suffix}"
+        if path.is_file():
+            return PresetEntry(name, "user", str(path), (packaged_dir() / f"{name}.toml").is_file())
+    if (packaged_dir() / f"{name}.toml").is_file():
+        return PresetEntry(name, "built-in", str(packaged_dir() / f"{name}.toml"))
+    return None
 
 
 @dataclass(frozen=True)
