@@ -135,3 +135,19 @@ def test_export_and_catalog_refuse_the_same_values_alike(tmp_path, noise_and_ton
 def test_loop_crossfade_out_of_range(tmp_path, noise_and_tone):
     with pytest.raises(RecipeError, match=re.escape("loop 61 s is out of range; use more than 0 and at most 60 s")):
         sensory.export(noise_and_tone, tmp_path / "x.wav", loop=61)
+
+
+def test_a_limited_loudness_export_is_two_passes_and_meets_its_ceiling(tmp_path):
+    """Hot white noise at -7 LUFS needs the limiter: one measuring pass and one writing pass
+    (frames rendered, counted by progress), the decoded file at the target and under -1 dBTP."""
+    from sensory.measure.loudness import measure
+
+    r = recipe("[[layer]]\nname = 'n'\nkind = 'noise'\ncolor = 'white'\n", duration=4, sample_rate=SR, fades=True)
+    rendered = []
+    out = sensory.export(r, tmp_path / "x.flac", loudness=-7, true_peak=-1, progress=rendered.append)
+    data, rate = sf.read(out.path, dtype="float64")
+    m = measure(data, rate)
+    assert sum(rendered) == 2 * out.frames
+    assert m.true_peak_dbtp <= -1.0 and abs(m.integrated_lufs + 7) <= 0.3
+    plain = measure(render(r), SR)
+    assert plain.true_peak_dbtp + (-7 - plain.integrated_lufs) > -0.5  # the limiter really worked

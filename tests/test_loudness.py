@@ -281,3 +281,41 @@ def test_rejects_bad_shapes_and_rates():
         LoudnessMeter(48000, channels=6)
     with pytest.raises(ValueError):
         LoudnessMeter(4000)
+
+
+@pytest.mark.parametrize("kind", ["pink", "white", "sines"])
+def test_true_peak_limiter_meets_the_meter_and_passes_quiet_signals_bit_identical(kind):
+    """Hot signals come out at or under the ceiling as this meter reads them, whatever the
+    block sizes; a signal under the ceiling leaves exactly as it came, after the delay."""
+    from sensory.dsp.limiter import Limiter
+
+    fs, rng = 16000, np.random.default_rng(12)
+    n = np.arange(2 * fs)
+    x = {"pink": pink_noise(2, fs, 13), "white": rng.standard_normal((2 * fs, 2)),
+         "sines": np.stack([np.sin(2 * np.pi * 3001.3 / fs * n + 0.3), np.sin(2 * np.pi * 7000.1 / fs * n)], 1)}[kind]
+    x = x / np.abs(x).max()
+
+    def limited(y, sizes):
+        lim = Limiter(-1.0, fs, 2, true_peak=True)
+        cuts = np.cumsum(sizes)[:-1]
+        out = [lim.process(b) for b in np.split(y, cuts)] + [lim.process(np.zeros((lim.latency, 2), np.float32))]
+        return np.concatenate(out)[lim.latency:]
+
+    sizes = [len(x)], list(rng.integers(1, 3000, size=40)) + [len(x)]
+    for gain in (0.8, 4.0):
+        y = (gain * x).astype(np.float32)
+        whole, parts = (limited(y, s if sum(s) == len(y) else _fit(s, len(y))) for s in sizes)
+        assert np.array_equal(whole, parts)
+        if gain < 1 and measure(y, fs).true_peak_dbtp < -1.1:
+            assert np.array_equal(whole, y)
+        assert measure(whole, fs).true_peak_dbtp <= -1.0
+
+
+def _fit(sizes, total):
+    out, left = [], total
+    for s in sizes:
+        if left <= 0:
+            break
+        out.append(min(s, left))
+        left -= out[-1]
+    return out + ([left] if left > 0 else [])
