@@ -1,14 +1,15 @@
-"""Guided-session benchmark: every session preset rendered for 1 h at 48 kHz, and SoX as the peer.
+"""SBaGen schedules rendered by sensory and by SBaGen 1.4.4 itself, side by side.
 
-    python bench/sessions.py [--repeat 3] [--duration 1h] [--presets reawaken,focus]
+    python bench/sessions.py [--repeat 3] [--sbagen PATH] [--schedules slide,descent,tones]
 
-Each session preset is exported by `sensory export PRESET -d 1h --subtype PCM_16` to a
-16-bit stereo WAV at 48 kHz, run as a child process (start-up and file writing
-included). In the same run, interleaved, SoX renders a steady 200 Hz / 210 Hz stereo
-tone pair of the same length (`sox -n -r 48000 -c 2 -b 16 out.wav synth 3600 sine 200
-sine 210`). Prints per preset the median wall and CPU seconds, times real time (target
->= 300x), peak RSS and the ratio of its wall time to SoX's. Output files go to a
-temporary folder and are deleted.
+Each schedule (below, one hour long) is written to a temporary folder as a `.sbg` file and
+rendered to a 16-bit stereo WAV at 44.1 kHz twice per round, alternating: by
+`sensory export FILE.sbg -o out.wav --subtype PCM_16 --sample-rate 44100` and by
+`sbagen -Q -Wo out.wav FILE.sbg` (SBaGen's own output format), each run as a child process
+(start-up and file writing included). SBaGen is built from ../shared/peers/sbagen/build.sh
+into the temporary folder unless ``--sbagen`` names a binary. Prints a table: medians of the
+rounds' wall and CPU seconds, peak RSS, and the ratio of sensory's wall time to SBaGen's
+(target <= 1.0). Output files are deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,58 +25,61 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _measure import Run, run  # noqa: E402
 
-from sensory.core.timeparse import parse_time  # noqa: E402
-from sensory.recipe.library import load  # noqa: E402
-from sensory.recipe.presets import presets  # noqa: E402
-
 SENSORY = [sys.executable, "-m", "sensory"]
-TARGET = 300.0
+BUILD = Path(__file__).resolve().parents[2] / "shared" / "peers" / "sbagen" / "build.sh"
+TARGET = 1.0
 
-
-def session_presets() -> list[str]:
-    """Built-in presets of type "session" that have a timeline."""
-    return [p.name for p in presets() if p.origin == "built-in" and load(p.name).type == "session"
-            and load(p.name).phases]
+SCHEDULES = {
+    # the issue's job: pink noise and a binaural beat sliding from 10 to 6 Hz
+    "slide": ("-SE\na10: pink/20 200+10/30\na6: pink/20 200+6/30\noff: -\n"
+              "NOW <= a10\nNOW+00:02:00 == a10 ->\nNOW+00:58:00 == a6\nNOW+01:00:00 => off\n"),
+    # pink noise under two beats descending in three steps, each change over SBaGen's 60-s window
+    "descent": ("-SE\nd1: pink/30 150+10/20 400+4/10\nd2: pink/30 150+6/20 400+3/10\n"
+                "d3: pink/30 150+2/20 400+1.5/10\noff: -\n"
+                "NOW <= d1\nNOW+00:20:00 == d2\nNOW+00:40:00 == d3\nNOW+01:00:00 => off\n"),
+    # tones alone, no noise: four tone-sets crossfading every 15 minutes
+    "tones": ("-SE\nt1: 200+10/40\nt2: 180+8/40 90/10\nt3: 160+6/40\nt4: 140+4/40 70/10\noff: -\n"
+              "NOW <= t1\nNOW+00:15:00 t2\nNOW+00:30:00 t3\nNOW+00:45:00 t4\nNOW+01:00:00 => off\n"),
+}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--duration", default="1h")
-    ap.add_argument("--presets", default="")
+    ap.add_argument("--sbagen", help="an SBaGen binary (default: build one from ../shared/peers/sbagen)")
+    ap.add_argument("--schedules", default=",".join(SCHEDULES))
     args = ap.parse_args()
-    seconds = parse_time(args.duration)
-    names = args.presets.split(",") if args.presets else session_presets()
     tmp = Path(tempfile.mkdtemp(prefix="sensory-bench-"))
-    sox_cmd = ["sox", "-n", "-r", "48000", "-c", "2", "-b", "16", str(tmp / "sox.wav"),
-               "synth", str(seconds), "sine", "200", "sine", "210"]
-    sox: list[Run] = []
-    rows = []
     try:
-        for name in names:
-            ours = []
-            for _ in range(args.repeat):  # interleaved with SoX, so both see the same machine load
-                sox.append(run(sox_cmd))
-                (tmp / "sox.wav").unlink(missing_ok=True)
-                ours.append(run([*SENSORY, "export", name, "-d", str(seconds), "-o", str(tmp / "s.wav"),
-                                 "--subtype", "PCM_16", "--sample-rate", "48000", "--force"]))
+        sbagen = args.sbagen
+        if sbagen is None:
+            sbagen = str(tmp / "sbagen")
+            subprocess.run(["bash", str(BUILD), sbagen], check=True)
+        rows = []
+        for name in args.schedules.split(","):
+            sbg = tmp / f"{name}.sbg"
+            sbg.write_text(SCHEDULES[name])
+            ours: list[Run] = []
+            peer: list[Run] = []
+            for _ in range(args.repeat):  # alternating, so both see the same machine load
+                ours.append(run([*SENSORY, "export", str(sbg), "-o", str(tmp / "s.wav"), "--subtype", "PCM_16",
+                                 "--sample-rate", "44100", "--force"]))
                 (tmp / "s.wav").unlink(missing_ok=True)
-            wall = statistics.median(r.wall for r in ours)
-            rows.append((name, wall, statistics.median(r.cpu for r in ours), max(r.rss_mb for r in ours)))
-            print(f"  {name}: {wall:.2f} s", file=sys.stderr, flush=True)
-        s_wall = statistics.median(r.wall for r in sox)
-        s_cpu = statistics.median(r.cpu for r in sox)
-        length = f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds / 60:g} min"
-        print(f"\n{length} at 48 kHz stereo, 16-bit WAV; medians of {args.repeat} runs\n")
-        print(f"| {'preset':<20} | {'wall s':>7} | {'cpu s':>7} | {'x real':>7} | {'RSS MB':>6} | {'/ SoX':>6} |")
-        print(f"|{'-' * 22}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 8}|")
-        for name, wall, cpu, rss in rows:
-            flag = "" if seconds / wall >= TARGET else "*"
-            print(f"| {name:<20} | {wall:>7.2f} | {cpu:>7.2f} | {seconds / wall:>6.0f}{flag:<1} | {rss:>6.0f} | "
-                  f"{wall / s_wall:>6.2f} |")
-        print(f"| {'SoX 200/210 Hz sines':<20} | {s_wall:>7.2f} | {s_cpu:>7.2f} | {seconds / s_wall:>7.0f} | "
-              f"{max(r.rss_mb for r in sox):>6.0f} | {1:>6.2f} |")
-        print(f"\n* below the {TARGET:.0f}x target")
+                peer.append(run([sbagen, "-Q", "-Wo", str(tmp / "p.wav"), str(sbg)]))
+                (tmp / "p.wav").unlink(missing_ok=True)
+            rows.append((name, ours, peer))
+            print(f"  {name}: {statistics.median(r.wall for r in ours):.2f} s against "
+                  f"{statistics.median(r.wall for r in peer):.2f} s", file=sys.stderr, flush=True)
+        print(f"\n1-h SBaGen schedules, 44.1 kHz stereo 16-bit WAV; medians of {args.repeat} alternating pairs\n")
+        print("| schedule | sensory wall s | cpu s | RSS MB | SBaGen wall s | cpu s | RSS MB | sensory / SBaGen |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, ours, peer in rows:
+            o, p = (statistics.median(r.wall for r in runs) for runs in (ours, peer))
+            flag = "" if o / p <= TARGET else " *"
+            print(f"| {name} | {o:.2f} | {statistics.median(r.cpu for r in ours):.2f} | "
+                  f"{max(r.rss_mb for r in ours):.0f} | {p:.2f} | {statistics.median(r.cpu for r in peer):.2f} | "
+                  f"{max(r.rss_mb for r in peer):.0f} | {o / p:.2f}{flag} |")
+        print(f"\n* above the {TARGET:.1f} target")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
