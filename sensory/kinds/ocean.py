@@ -122,15 +122,17 @@ class Ocean(Texture):
     impulse train shaped by the hiss, about 10000 a second in the uprush,
     thinning to 2000 in the backwash). At the turn the water drains back: a
     quieter, higher hiss that fades until the next wave. The breakers
-    further along the beach roar underneath (a broadband roar under 2.5
-    kHz pulsing at 0.5-2 Hz, partly together in both ears), the wash
+    further along the beach roar under it all, as loud as a crash at the
+    nearest waterline (a broadband roar under 2.5 kHz pulsing at 0.5-2 Hz,
+    partly together in both ears): a beach is heard as that roar, with the
+    nearest waves breaking out of it and draining back into it. The wash
     churns at 0.7-1.5 Hz, its own in each ear. Everything falls off below
     150 Hz, as in recorded surf (ESC-50 sea waves: -22 dB at 100 Hz against
     the 1-kHz band). docs/nature.md gives the measurements.
     """
 
     cost = 4.5  # CPU per second of audio against a noise layer, measured at 48 kHz
-    makeup = 0.22  # make-up gain: crashes mostly peak under full scale, the troughs well below the level
+    makeup = 0.085  # make-up gain: crashes mostly peak under full scale, the troughs well below the level
 
     def __init__(self, params: OceanParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -244,7 +246,7 @@ class Ocean(Texture):
             1.5 * churn * back_lr * foam).astype(np.float32)[:, :, None]
         sg = self._surge.at(t).reshape(3, 3, k).sum(axis=1)  # (3, hops)
         surge = np.exp(np.clip(0.9 * (sg[0][:, None] + 0.5 * sg[1:].T), -2.0, 1.3) - 0.4)  # (hops, 2): -21 .. +8 dB
-        far = 0.5 * np.exp(0.4 * self._far.at(t).sum(axis=0)) * (0.6 + 0.4 * inten)
+        far = 2.5 * np.exp(0.4 * self._far.at(t).sum(axis=0)) * (0.6 + 0.4 * inten)
         # the breakers further along the beach: a roar pulsing as they crash, together and in each ear,
         # and the shapes that move only with distance, read at the frame's middle hop: the rising
         # face, the thump of the falling lip, the roar
