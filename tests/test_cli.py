@@ -143,3 +143,91 @@ def test_help_is_quick_to_start():
     assert done.returncode == 0 and "export" in done.stdout
     heavy = [m for m in ("numpy", "scipy", "pydantic") if f"| {m}\n" in done.stderr]
     assert heavy == [], f"--help imports {heavy}"
+
+
+@pytest.fixture
+def user_folder(tmp_path, monkeypatch):
+    """An empty user preset folder of the test's own."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    folder = tmp_path / "config" / "sensory" / "presets"
+    folder.mkdir(parents=True)
+    return folder
+
+
+TONE = """[session]
+type = "soundscape"
+duration = "1h"
+sample_rate = 16000
+fade_in = 0
+fade_out = 0
+
+[[layer]]
+name = "tone"
+kind = "tone"
+freq = {freq}
+gain_db = -12
+"""
+
+
+def peak_db(x: np.ndarray, sr: int, f: float) -> float:
+    spec = np.abs(np.fft.rfft(x[:, 0] * np.hanning(len(x))))
+    freqs = np.fft.rfftfreq(len(x), 1 / sr)
+    return 20 * np.log10(spec[(freqs > f - 10) & (freqs < f + 10)].max() + 1e-12)
+
+
+def test_export_mixes_presets_each_at_its_own_level(runner, user_folder, tmp_path):
+    (user_folder / "low.toml").write_text(TONE.format(freq=300))
+    (user_folder / "high.toml").write_text(TONE.format(freq=1100))
+    out = tmp_path / "x.wav"
+    result = runner.invoke(cli, ["export", "low", "high", "--gain", "high=-6", "-d", "2", "-o", str(out),
+                                 "--subtype", "FLOAT"])
+    assert result.exit_code == 0, result.output
+    x, sr = sf.read(out, dtype="float32")
+    assert sr == 16000 and len(x) == 2 * sr
+    assert abs(peak_db(x, sr, 300) - peak_db(x, sr, 1100) - 6.0) < 0.1
+    bad = runner.invoke(cli, ["export", "low", "high", "--gain", "rain=-6", "-d", "2", "-o", str(tmp_path / "y.wav")])
+    assert bad.exit_code == 2 and "'rain' is not one of the presets mixed (low, high)" in bad.output
+    assert not (tmp_path / "y.wav").exists()
+
+
+def test_a_recipe_layer_may_be_a_preset_with_curves_and_loops_are_refused(runner, user_folder, tmp_path):
+    from sensory.engine.stream import render
+    from sensory.recipe.library import load
+
+    (user_folder / "low.toml").write_text(TONE.format(freq=300))
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[session]\nduration = 4\nsample_rate = 16000\nfade_in = 0\nfade_out = 0\n'
+                    '[[layer]]\nname = "under"\npreset = "low"\ngain_db = [[0, -60], [2, 0, "lin"]]\npan = -1\n')
+    r = load(mine)
+    assert [layer.name for layer in r.layers] == ["under/tone"] and r.groups[0].preset == "low"
+    x = render(r, sample_rate=16000)
+    assert np.abs(x[:, 1]).max() == 0                                   # panned hard left
+    early, late = x[int(0.4 * 16000):int(0.6 * 16000), 0], x[3 * 16000:int(3.2 * 16000), 0]
+    assert 20 * np.log10(np.abs(late).max() / np.abs(early).max()) > 40  # the gain curve ramps up
+    assert np.array_equal(x, render(load(mine), sample_rate=16000))      # the same generators every time
+    (user_folder / "a.toml").write_text(TONE.format(freq=300) + '[[layer]]\nname = "b"\npreset = "b"\n')
+    (user_folder / "b.toml").write_text(TONE.format(freq=300) + '[[layer]]\nname = "a"\npreset = "a"\n')
+    result = runner.invoke(cli, ["validate", "a"])
+    assert result.exit_code == 2
+    assert "presets include each other in a loop (a -> b -> a)" in result.output
+    mine.write_text('[session]\nduration = 4\n[[layer]]\nname = "x"\npreset = "../low"\n')
+    result = runner.invoke(cli, ["validate", str(mine)])
+    assert result.exit_code == 2 and "layer[0] 'x'.preset" in result.output and "Traceback" not in result.output
+
+
+def test_user_presets_override_are_listed_when_invalid_and_sbg_plays(runner, user_folder, tmp_path):
+    (user_folder / "pink.toml").write_text(TONE.format(freq=300))
+    (user_folder / "broken.toml").write_text("[session]\nduration = '1m'\n[[layer]]\nname = 'x'\nkind = 'noize'\n")
+    (user_folder / "alpha.sbg").write_text("a: 200+10/40\noff: -\nNOW a\nNOW+00:00:30 off\n")
+    result = runner.invoke(cli, ["list"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines()}
+    assert "(user, overrides built-in)" in lines["pink"]
+    assert "invalid" in lines["broken"] and "unknown kind 'noize'" in lines["broken"]
+    assert "(user)" in lines["alpha"] and "session" in lines["alpha"]
+    out = tmp_path / "p.wav"
+    assert runner.invoke(cli, ["export", "pink", "-d", "1", "-o", str(out)]).exit_code == 0
+    x, sr = sf.read(out)
+    assert abs(peak_db(x, sr, 300) - peak_db(x, sr, 1000)) > 40       # the user's tone, not pink noise
+    result = runner.invoke(cli, ["export", "alpha", "-d", "2", "-o", str(tmp_path / "s.wav")])
+    assert result.exit_code == 0, result.output

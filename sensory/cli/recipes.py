@@ -15,17 +15,29 @@ from .program import cli, handled
 @cli.command("list")
 @handled
 def list_presets():
-    """List the built-in and user presets."""
+    """List the built-in and user presets; a user preset is checked whole, and an invalid one
+    listed with its first problem."""
+    from ..recipe.library import load
     from ..recipe.presets import presets, summary
 
     rows = []
     for entry in presets():
-        info = summary(entry.path)
-        rows.append((entry.name, info.type, format_time(info.duration) if info.duration else "?",
-                     ("(user) " if entry.origin == "user" else "") + info.description))
+        if entry.origin == "built-in":
+            info = summary(entry.path)
+            rows.append((entry.name, info.type, format_time(info.duration) if info.duration else "?", "",
+                         info.description))
+            continue
+        origin = "user, overrides built-in" if entry.overrides else "user"
+        try:
+            r = load(entry.name)
+        except RecipeError as e:
+            first = str(e).splitlines()[0]
+            rows.append((entry.name, "invalid", "?", origin, f"{first} (`sensory validate {entry.path}`)"))
+        else:
+            rows.append((entry.name, r.type, format_time(r.duration), origin, r.session.description or r.title))
     width = max(len(r[0]) for r in rows) if rows else 4
-    for name, kind, duration, description in rows:
-        click.echo(f"{name:<{width}}  {kind:<10}  {duration:>7}  {description}")
+    for name, kind, duration, origin, description in rows:
+        click.echo(f"{name:<{width}}  {kind:<10}  {duration:>7}  " + (f"({origin}) " if origin else "") + description)
 
 
 @cli.command()
