@@ -450,3 +450,29 @@ def test_a_saved_mix_plays_back_its_levels_and_mutes(pulse, user_presets):
     hiss = sensory.render(mix(["hiss"], gains={"hiss": -6}), seconds=1.0, seed=3, sample_rate=SR)
     assert np.allclose(got, hiss * db_to_gain(-3.0), atol=1e-6)     # the tone muted, the volume as master gain
     assert len(expected.layers) == len(saved.layers)
+
+
+def test_the_status_line_fits_every_width_from_40_columns_figures_first():
+    from types import SimpleNamespace
+
+    from sensory.live.console import MIN_WIDTH, Console
+
+    long = "Arrive. Let the soft sound around you settle; there is nothing to do yet, nothing at all. " * 3
+    r = recipe(LAYERS, duration=8 * 3600.0, phases=f'[[phase]]\nname = "arrive"\nduration = "8h"\n'
+                                                    f'description = "{long}"\n')
+    player = SimpleNamespace(recipe=r, position=3725.0, end=8 * 3600.0, volume_db=12.0, paused=True, stopping=False,
+                             group_names=["rain"], group_db=[-6.0], group_muted=[False],
+                             layer_names=["rain/drops", "bed"], layer_db=[0.0, 3.0], layer_muted=[True, False])
+    console = Console(player, status=False, keys=False)
+    for width in [*range(MIN_WIDTH - 1, 90), 120, 200]:
+        line = console.line(width)
+        assert len(line) <= width
+        assert line.startswith("1:02:05") and "6:57:55 left" in line and "vol +12 dB" in line
+    assert console.line(79).startswith("1:02:05 / 8:00:00 (6:57:55 left) · vol +12 dB · paused · [1 rain -6 dB]")
+    assert "test · arrive: Arrive. Let the soft" in console.line(120) and console.line(120).endswith("…")
+    calls = []
+    player.set_layer = lambda i, **kw: calls.append(("layer", i, kw))
+    player.set_group = lambda i, **kw: calls.append(("group", i, kw))
+    for key in ["right", "m", "1", "-"]:  # groups first, then layers
+        console.press(key)
+    assert calls == [("layer", 0, {"muted": False}), ("group", 0, {"db": -9.0, "muted": False})]
