@@ -74,21 +74,21 @@ async def talk(server, messages: list, *, origin: str | None = None, replies: in
     the JSON messages received after them until ``replies`` refusals came or 1 s passed."""
     origin = origin or f"http://127.0.0.1:{server.port}"
     got = []
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(f"{base(server)}/ws?token={server.token}", origin=origin) as ws:
-            got.append(json.loads((await ws.receive(timeout=2)).data))
-            for m in messages:
-                if isinstance(m, bytes):
-                    await ws.send_bytes(m)
-                else:
-                    await ws.send_str(m if isinstance(m, str) else json.dumps({"token": server.token, **m}))
-            deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline and sum(g["type"] == "refused" for g in got) < replies:
-                msg = await ws.receive(timeout=max(0.01, deadline - time.monotonic()))
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    got.append({"type": "closed", "code": ws.close_code})
-                    break
-                got.append(json.loads(msg.data))
+    url = f"{base(server)}/ws?token={server.token}"
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, origin=origin) as ws:
+        got.append(json.loads((await ws.receive(timeout=2)).data))
+        for m in messages:
+            if isinstance(m, bytes):
+                await ws.send_bytes(m)
+            else:
+                await ws.send_str(m if isinstance(m, str) else json.dumps({"token": server.token, **m}))
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and sum(g["type"] == "refused" for g in got) < replies:
+            msg = await ws.receive(timeout=max(0.01, deadline - time.monotonic()))
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                got.append({"type": "closed", "code": ws.close_code})
+                break
+            got.append(json.loads(msg.data))
     return got
 
 
@@ -104,7 +104,7 @@ async def talk(server, messages: list, *, origin: str | None = None, replies: in
     ('{"token": "T", "do": "volume", "db": NaN}', "not JSON"),
     ('{"token": "T", "do": "volume", "db": Infinity}', "not JSON"),
     ('{"token": "T", "do": "volume", "db": 1e400}', "out of range"),
-    ('{"token": "T", "do": "volume", "db": 13}', "out of range"),
+    ('{"token": "T", "do": "volume", "db": 12.5}', "out of range"),
     ('{"token": "T", "do": "volume", "db": true}', "give a number"),
     ('{"token": "T", "do": "volume", "db": "-6"}', "give a number"),
     ('{"token": "T", "do": "volume"}', "missing"),
@@ -154,7 +154,7 @@ def test_every_request_needs_the_token(served, path):
 
 
 def test_with_the_token_the_page_and_its_files_are_served_and_nothing_else(served):
-    player, server = served
+    _, server = served
     with urllib.request.urlopen(server.url, timeout=5) as r:
         page = r.read().decode()
         assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
@@ -182,7 +182,7 @@ def test_hostile_requests_get_a_4xx_and_change_nothing(served, capfd):
         s.sendall(b"\x16\x03\x01 hello, this is not HTTP\r\n\r\n")
         assert s.recv(100).split(b" ")[1] == b"400"
     status, state = get(f"{base(server)}/state?token={server.token}")
-    assert status == 200 and state["volume"]["db"] == -6 == player.volume_db
+    assert status == 200 and state["volume_db"] == -6 == player.volume_db
     assert "Traceback" not in capfd.readouterr().err
 
 
@@ -264,21 +264,22 @@ def test_moving_a_slider_in_the_browser_is_heard(pulse, browser):
     bed_only = recipe(LAYERS.split("[[layer]]\nname = \"tone\"")[0], duration=3.0, sample_rate=SR)
     tone_only = recipe("[[layer]]" + LAYERS.split("[[layer]]")[2], duration=3.0, sample_rate=SR)
     player = Player(r, seed=4, sample_rate=SR, device=DEVICE)
-    rec = pulse.record()
-    with player, MixerServer(player) as server:
-        page, errors = open_page(browser, server.url)
-        page.locator("input[aria-label=tone]").fill("-60")
-        while not player.wait(0.05):
-            pass
+    with MixerServer(player) as server:
+        page, errors = open_page(browser, server.url)  # before playing: a loaded machine opens pages slowly
+        rec = pulse.record()
+        with player:
+            page.locator("input[aria-label=tone]").fill("-60")
+            while not player.wait(0.05):
+                pass
+        out = rec.stop()
         page.close()
-    out = rec.stop()
     assert player.layer_db == [0.0, -60.0] and not errors
     ref = sensory.render(r, seed=4, sample_rate=SR)
-    lag, corr = align(out, ref[:SR // 2])
+    _, corr = align(out, ref[:SR // 3])
     assert corr >= 0.99  # at first the mix as rendered
-    # the move was sent within about 1 s and heard 0.7 s later; the bed alone is found in the
+    # the move was sent as playing began and heard 0.7 s later; the bed alone is found in the
     # recording where it lies (on a loaded machine an underrun may have moved it)
-    late = slice(int(2.2 * SR), int(2.8 * SR))
+    late = slice(int(2.0 * SR), int(2.8 * SR))
     bed = sensory.render(bed_only, seed=4, sample_rate=SR)[late]
     tone = sensory.render(tone_only, seed=4, sample_rate=SR)[late]
     where, corr = align(out, bed)
@@ -330,3 +331,97 @@ def test_the_sleep_timer_fades_out_and_stops(pulse):
     # it faded: the last half second before the end is far quieter than the second before that
     end = loud[-1]
     assert rms_db(out[end - SR // 4:end]) < rms_db(out[end - int(1.5 * SR):end - SR]) - 10
+
+
+# -- presets added, removed and saved; the command ------------------------------------------------
+
+
+def test_presets_are_added_removed_and_saved_from_the_page(pulse, browser, tmp_path, monkeypatch):
+    from playwright.sync_api import expect
+
+    from sensory.recipe.library import load, mix
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # the user preset folder, for the saved mix
+    player = Player(mix(["pink"]), sample_rate=SR, device=DEVICE)
+    with player, MixerServer(player) as server:
+        page, errors = open_page(browser, server.url)
+        assert page.locator(".group-head .name").all_inner_texts() == ["pink"]
+        page.locator("#preset").select_option("brown")
+        page.locator("#add").click()
+        expect(page.locator(".group-head .name")).to_have_text(["pink", "brown"], timeout=5000)
+        assert player.group_names == ["pink", "brown"]
+        page.locator(".group-head input").nth(1).fill("-6")
+        expect(page.locator(".group-head output").nth(1)).to_have_text("-6.0 dB", timeout=3000)
+        page.locator("#save-name").fill("evening")
+        page.locator("#save").click()
+        expect(page.locator("#note")).to_have_text("saved as evening: sensory play evening", timeout=3000)
+        page.locator(".group-head button", has_text="remove").nth(0).click()
+        expect(page.locator(".group-head .name")).to_have_text(["brown"], timeout=3000)
+        page.locator("#save").click()  # no name: a new one
+        expect(page.locator("#note")).to_contain_text("saved as brown-mix", timeout=3000)
+        assert command(server, {"do": "add", "preset": "no-such-preset"})[0] == 400
+        assert command(server, {"do": "add", "preset": "brown"})[1]["error"].endswith("change its level instead")
+        page.close()
+    saved = load("evening")
+    assert [(g.name, g.preset) for g in saved.groups] == [("pink", "pink"), ("brown", "brown")]
+    assert "gain_db = -6" in (tmp_path / "sensory" / "presets" / "evening.toml").read_text()
+    assert [g.preset for g in load("brown-mix").groups] == ["brown"]
+    assert not errors
+
+
+@pytest.mark.skipif(not os.environ.get("SENSORY_MIXER_SCREENSHOT"), reason="set SENSORY_MIXER_SCREENSHOT=docs/mixer.png")
+def test_screenshot_for_the_docs(pulse, browser):
+    from sensory.recipe.library import mix
+
+    player = Player(mix(["reawaken", "rain"], gains={"rain": -9}), sample_rate=SR, device=DEVICE)
+    with player, MixerServer(player) as server:
+        player.set_volume(-4)
+        player.set_group(1, db=-3)
+        player.set_layer(player.layer_names.index("reawaken/pacer"), muted=True)
+        player.set_layer(player.layer_names.index("reawaken/warm-drone"), db=-7.5)
+        command(server, {"do": "sleep", "minutes": 45, "fade": 120})
+        page, _ = open_page(browser, server.url)
+        time.sleep(1.5)
+        page.screenshot(path=os.environ["SENSORY_MIXER_SCREENSHOT"], full_page=True)
+        page.close()
+
+
+def test_the_command_prints_the_address_and_serves_until_stopped(pulse, tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "sensory", "mixer", "pink", "--no-open", "--device", DEVICE],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("open http://127.0.0.1:") and "/?token=" in line, line
+        url = line.split(" ", 1)[1]
+        root, token = url.split("/?token=")
+        assert get(f"{root}/state")[0] == 403
+        status, state = get(f"{root}/state?token={token}")
+        assert status == 200 and state["groups"] == [] and state["layers"][0]["name"]
+        body = json.dumps({"token": token, "do": "stop"}).encode()
+        assert get(f"{root}/command?token={token}", data=body)[0] == 200
+        assert proc.wait(timeout=10) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_command_refuses_in_one_line(pulse):
+    from click.testing import CliRunner
+
+    from sensory.cli import cli
+
+    runner = CliRunner()
+    for args, code, why in ((["no-such-preset"], 2, "no-such-preset"), (["pink", "--port", "99999"], 2, "99999")):
+        done = runner.invoke(cli, ["mixer", *args, "--no-open", "--device", DEVICE])
+        assert done.exit_code == code and why in done.output and "Traceback" not in done.output, done.output
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = runner.invoke(cli, ["mixer", "pink", "--no-open", "--device", DEVICE, "--port", str(port)])
+    assert done.exit_code == 1 and f"error: cannot listen on 127.0.0.1:{port}" in done.output, done.output
+    assert "open http" not in done.output

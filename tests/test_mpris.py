@@ -20,9 +20,9 @@ from .helpers import recipe
 from .test_live import DEVICE, LAYERS, SR, rms_db
 
 jeepney = pytest.importorskip("jeepney")
-from jeepney import DBusAddress, MatchRule, Properties, message_bus, new_method_call  # noqa: E402
-from jeepney.io.blocking import Proxy, open_dbus_connection  # noqa: E402
-from jeepney.wrappers import DBusErrorResponse, unwrap_msg  # noqa: E402
+from jeepney import DBusAddress, MatchRule, Properties, message_bus, new_method_call
+from jeepney.io.blocking import Proxy, open_dbus_connection
+from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
 PLAYER = "org.mpris.MediaPlayer2.Player"
 
@@ -138,3 +138,29 @@ def test_without_a_bus_it_plays_without_media_keys(pulse):
     player = Player(soundscape(), sample_rate=SR, device=DEVICE)
     with MediaKeys(player, address="unix:path=/nonexistent/bus") as keys:
         assert keys.name is None
+
+
+def test_sensory_play_answers_media_keys(pulse, bus):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus)
+    proc = subprocess.Popen([sys.executable, "-m", "sensory", "play", "pink", "--device", DEVICE],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        watcher = open_dbus_connection(bus=bus)
+        deadline = time.monotonic() + 30
+        while not Proxy(message_bus, watcher).NameHasOwner(BUS_NAME)[0]:
+            assert time.monotonic() < deadline and proc.poll() is None, "sensory play never took the name"
+            time.sleep(0.1)
+        watcher.close()
+        client = Client(bus)
+        client.call("PlayPause")
+        assert client.get("PlaybackStatus") == "Paused"
+        client.call("Stop")
+        assert proc.wait(timeout=10) == 0
+        assert "Traceback" not in proc.stderr.read()
+        client.close()
+    finally:
+        proc.kill()
+        proc.wait()

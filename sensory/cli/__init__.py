@@ -5,7 +5,7 @@ error. User mistakes print one clear line, never a traceback. Heavy modules
 load inside the commands that need them.
 """
 
-from . import batch, export, files, play, recipes  # noqa: F401  (each registers its commands)
+from . import batch, export, files, mixer, play, recipes  # noqa: F401  (each registers its commands)
 from .program import cli, main
 
 __all__ = ["cli", "main"]

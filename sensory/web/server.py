@@ -5,7 +5,8 @@
     GET  /?token=T                  the page (static/index.html, the token written in)
     GET  /mixer.js, .css, /icon.svg the page's script, style and icon (the only other files served)
     GET  /state?token=T             the player's state as JSON
-    POST /command?token=T           one message (sensory.web.messages) as the body: 200 and the state, or 400
+    POST /command?token=T           one message (sensory.web.messages) as the body: 200, the state and
+                                    ``reply`` (what a WebSocket would be told), or 400
     GET  /ws?token=T                a WebSocket: the state on connecting and on every change; messages in
 
 Every request needs the run's token (a query ``token`` or an ``X-Sensory-Token`` header;
@@ -149,6 +150,7 @@ class MixerServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), 1.0)
         await runner.cleanup()
+        await asyncio.get_running_loop().shutdown_default_executor()
 
     async def _broadcast(self, force: bool = False) -> None:
         text = json.dumps({"type": "state", **self.remote.state()})
@@ -212,13 +214,12 @@ class MixerServer:
     async def _command(self, request):
         from aiohttp import web
 
-        body = await request.read()
         try:
-            self.remote.submit(parse(body, self.token))
+            reply = await self._do(await request.read())
         except RecipeError as e:
             return web.json_response({"error": str(e)}, status=400)
         self.remote.apply()
-        return web.json_response(self.remote.state())
+        return web.json_response({"type": "state", **self.remote.state(), "reply": reply})
 
     async def _socket(self, request):
         from aiohttp import WSCloseCode, WSMsgType, web
@@ -238,12 +239,22 @@ class MixerServer:
                 if msg.type != WSMsgType.TEXT:
                     break  # binary, oversized (aiohttp closes with 1009) or an error
                 try:
-                    self.remote.submit(parse(msg.data, self.token))
+                    reply = await self._do(msg.data)
                 except RecipeError as e:
-                    await self._send(ws, json.dumps({"type": "refused", "why": str(e)}))
+                    reply = {"type": "refused", "why": str(e)}
+                if reply is not None:
+                    await self._send(ws, json.dumps(reply))
         finally:
             self._sockets.discard(ws)
         return ws
+
+
+    async def _do(self, text: str | bytes) -> dict | None:
+        """Check and do the message ``text``; what to tell its sender, if anything."""
+        command = parse(text, self.token)
+        if command.action == "add":  # builds layers: off the loop, so the other pages go on
+            return await asyncio.get_running_loop().run_in_executor(None, self.remote.add, command.args["preset"])
+        return self.remote.submit(command)
 
 
 def _refusal(web, status: int, why: str):

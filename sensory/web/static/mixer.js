@@ -25,7 +25,11 @@ function connect() {
     const message = JSON.parse(event.data);
     if (message.type === "state") draw(message);
     else if (message.type === "refused") note(`refused: ${message.why}`);
-    else if (message.type === "saved") note(`saved as ${message.name}: sensory play ${message.name}`);
+    else if (message.type === "saved") {
+      note(`saved as ${message.name}: sensory play ${message.name}`);
+      $("save-name").value = "";
+    }
+    else if (message.type === "added") note(`${message.preset} fades in`);
   };
   socket.onclose = () => {
     connection("not connected: the mixer has stopped, or is starting again", true);
@@ -120,7 +124,7 @@ function build(state) {
     head.classList.add("group-head");
     const members = document.createElement("div");
     members.className = "members";
-    for (const i of group.members) {
+    for (const i of group.layers) {
       grouped.add(i);
       members.append(controlLine("layer", i, state.layers[i].name.split("/").pop(), range));
     }
@@ -138,7 +142,9 @@ function build(state) {
 
 function update(line, control) {
   set(line.querySelector("input"), control.db);
-  line.querySelector("button").classList.toggle("on", control.muted);
+  const mute = line.querySelector("button");
+  mute.classList.toggle("on", control.muted);
+  mute.setAttribute("aria-pressed", control.muted);
   line.classList.toggle("muted", control.muted);
 }
 
@@ -157,7 +163,7 @@ function draw(state) {
   const master = $("master");
   master.min = state.ranges.volume[0];
   master.max = state.ranges.volume[1];
-  set(master, state.volume.db);
+  set(master, state.volume_db);
 
   const names = JSON.stringify([state.layers.map((l) => l.name), (state.groups || []).map((g) => g.name)]);
   if (names !== layout) {
@@ -169,11 +175,11 @@ function draw(state) {
     update(line, list[Number(line.dataset.index)]);
   }
 
-  $("picker").hidden = !state.presets;
-  if (state.presets && $("preset").options.length !== state.presets.length) {
+  $("picker").hidden = !state.presets.length;
+  const offered = [...$("preset").options].map((o) => o.value);
+  if (JSON.stringify(offered) !== JSON.stringify(state.presets)) {
     $("preset").replaceChildren(...state.presets.map((name) => new Option(name, name)));
   }
-  $("saver").hidden = !state.can_save;
   $("sleep").textContent = state.sleep ? "cancel" : "set";
   $("sleep").dataset.on = Boolean(state.sleep);
   $("sleep-left").textContent = state.sleep ? `sleeping in ${clock(state.sleep.left)}` : "";
