@@ -28,25 +28,27 @@ __all__ = ["load", "load_file", "mix"]
 
 def load(name_or_path: str | Path) -> Recipe:
     """The recipe named ``name_or_path`` (a preset name or a file path); see the module doc."""
-    return _load(name_or_path, ())
+    return _load(name_or_path, (), {})
 
 
-def _load(name_or_path: str | Path, chain: tuple[str, ...]) -> Recipe:
-    """:func:`load`, inside the presets ``chain`` that include this one."""
+def _load(name_or_path: str | Path, chain: tuple[str, ...], memo: dict) -> Recipe:
+    """:func:`load`, inside the presets ``chain`` that include this one; ``memo`` holds what
+    the presets of one load gave (a recipe or its error) by name and chain, so that a preset
+    named by many layers, at any depth, is read once."""
     text_arg = str(name_or_path)
     if "\0" in text_arg:
         raise RecipeError(f"{text_arg!r}: a name or path holds no NUL character")
     if isinstance(name_or_path, Path) or is_recipe_path(text_arg):
-        return _read(Path(text_arg), None, chain)
+        return _read(Path(text_arg), None, chain, memo)
     if not is_name(text_arg):
         raise RecipeError(f"{text_arg!r} is not a preset name (lower-case letters, digits, '-' and '_'); "
                           "to read a recipe file, give its path ending in .toml or .sbg, e.g. ./my-recipe.toml")
     entry = find(text_arg)
     if entry is not None and entry.origin == "built-in":
         return parse_text(entry.file.read_text(encoding="utf-8"), f"{text_arg}.toml", name=text_arg,
-                          resolve=_resolver(chain + (text_arg,)))
+                          resolve=_resolver(chain + (text_arg,), memo))
     if entry is not None:
-        return _read(entry.file, text_arg, chain + (text_arg,))
+        return _read(entry.file, text_arg, chain + (text_arg,), memo)
     names = [p.name for p in presets()]
     close = difflib.get_close_matches(text_arg, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -56,17 +58,17 @@ def _load(name_or_path: str | Path, chain: tuple[str, ...]) -> Recipe:
 def load_file(path: Path, *, name: str | None = None) -> Recipe:
     """The recipe in the file at ``path``: SBaGen if it ends in ``.sbg``, else TOML;
     named ``name``, or else the file's stem."""
-    return _read(path, name, ())
+    return _read(path, name, (), {})
 
 
-def _read(path: Path, name: str | None, chain: tuple[str, ...]) -> Recipe:
+def _read(path: Path, name: str | None, chain: tuple[str, ...], memo: dict) -> Recipe:
     text = read_text(path)
     if path.suffix.lower() == ".sbg":
         return load_sbg(text, str(path), name=name or path.stem)
-    return parse_text(text, str(path), name=name or path.stem, resolve=_resolver(chain))
+    return parse_text(text, str(path), name=name or path.stem, resolve=_resolver(chain, memo))
 
 
-def _resolver(chain: tuple[str, ...]):
+def _resolver(chain: tuple[str, ...], memo: dict):
     """The ``resolve`` of a recipe that the presets ``chain`` include: a preset by name, never
     one already in the chain, at most :data:`~.groups.MAX_DEPTH` deep."""
     def resolve(name: str) -> Recipe:
@@ -75,7 +77,15 @@ def _resolver(chain: tuple[str, ...]):
             raise RecipeError(f"presets include each other in a loop ({loop}); remove one of these preset layers")
         if len(chain) > MAX_DEPTH:
             raise RecipeError(f"presets nest at most {MAX_DEPTH} deep ({' -> '.join(chain + (name,))})")
-        return _load(name, chain)
+        key = (name, chain)
+        if key not in memo:
+            try:
+                memo[key] = _load(name, chain, memo)
+            except RecipeError as e:
+                memo[key] = e
+        if isinstance(memo[key], RecipeError):
+            raise memo[key]
+        return memo[key]
     return resolve
 
 

@@ -304,8 +304,10 @@ def _layers(where: Problems, raw: Any, marks: dict[str, float], resolve) -> tupl
             elif spec is not None:
                 try:
                     sub = resolve(spec.preset)
-                except RecipeError as e:
-                    where.note(f"{place}.preset", str(e))
+                except RecipeError as e:  # its first problem; `sensory validate` on it lists them all
+                    first, *rest = str(e).split("\n")
+                    more = f" (and {len(rest)} more: `sensory validate {spec.preset}`)" if rest else ""
+                    where.note(f"{place}.preset", first + more)
                     continue
                 for unknown in sorted(set(spec.levels) - {layer.name for layer in sub.layers}):
                     where.note(f"{place}.levels", f"preset {spec.preset!r} has no layer {unknown!r}"

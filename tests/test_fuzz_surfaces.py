@@ -1,0 +1,79 @@
+"""Hostile input on the newer surfaces: recipes with preset layers (loops, deep nesting, fan-out,
+names that try to be paths), the SBaGen language's blocks, -p programs and waveforms, and
+catalogs for cluster runs. Each gets a clear error naming its file, in bounded time, or loads and
+renders safely (tests/fuzz_inputs.py's property)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sensory.errors import RecipeError
+from sensory.recipe.library import load
+
+from . import fuzz_inputs as fz
+
+HEAD = '[session]\ntype = "soundscape"\nduration = "1m"\n'
+
+
+def preset_layer(name: str, preset, **extra) -> str:
+    more = "".join(f"{k} = {v}\n" for k, v in extra.items())
+    return f'[[layer]]\nname = "{name}"\npreset = {preset!r}\n{more}'.replace("'", '"')
+
+
+@pytest.fixture
+def user_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    folder = tmp_path / "sensory" / "presets"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def refused(name: str, folder, *, seconds: float = fz.DEADLINE_S) -> str:
+    with fz.deadline(seconds), pytest.raises(RecipeError) as e:
+        load(name)
+    fz.assert_names_place(e.value, str(folder / f"{name}.toml"))
+    return str(e.value)
+
+
+def test_a_user_preset_that_includes_itself_is_refused_with_the_chain(user_folder):
+    (user_folder / "selfy.toml").write_text(HEAD + preset_layer("me", "selfy"))
+    assert "loop (selfy -> selfy)" in refused("selfy", user_folder)
+
+
+def test_presets_that_include_each_other_are_refused_with_the_chain(user_folder):
+    (user_folder / "ay.toml").write_text(HEAD + preset_layer("b", "bee"))
+    (user_folder / "bee.toml").write_text(HEAD + preset_layer("a", "ay"))
+    assert "loop (ay -> bee -> ay)" in refused("ay", user_folder)
+
+
+def test_deep_nesting_is_refused_at_the_limit(user_folder):
+    for depth in range(40):
+        (user_folder / f"deep{depth}.toml").write_text(HEAD + preset_layer("next", f"deep{depth + 1}"))
+    (user_folder / "deep40.toml").write_text(HEAD + preset_layer("rain", "rain"))
+    assert "nest at most" in refused("deep0", user_folder)
+
+
+def test_a_fan_of_presets_is_read_once_per_name_not_once_per_path(user_folder):
+    # 32 layers of the next, four deep: a million paths through the tree, a handful of files
+    for depth in range(4):
+        layers = "".join(preset_layer(f"g{i}", f"fan{depth + 1}" if depth < 3 else "pink") for i in range(32))
+        (user_folder / f"fan{depth}.toml").write_text(HEAD + layers)
+    assert "more than the limit of" in refused("fan0", user_folder, seconds=5.0)
+
+
+@pytest.mark.parametrize("value", ["../../etc/passwd", "/etc/passwd", "rain.toml", "", "RAIN", 5, "x" * 300])
+def test_a_preset_layer_names_a_preset_never_a_file(user_folder, value):
+    (user_folder / "pathy.toml").write_text(HEAD + preset_layer("x", value))
+    assert "'x'.preset" in refused("pathy", user_folder)
+
+
+def test_a_preset_layer_with_a_kind_too_or_levels_for_no_layer_is_refused(user_folder):
+    (user_folder / "both.toml").write_text(HEAD + preset_layer("x", "rain", kind='"noise"'))
+    assert "'x'" in refused("both", user_folder)
+    (user_folder / "levels.toml").write_text(HEAD + preset_layer("x", "rain", levels="{ nope = -3 }"))
+    assert "has no layer 'nope'" in refused("levels", user_folder)
+
+
+def test_a_hostile_preset_layer_that_loads_renders_safely(user_folder):
+    (user_folder / "loud.toml").write_text(HEAD + preset_layer("x", "thunderstorm", gain_db=12, pan="[[0, -1], [1, 1]]"))
+    assert fz.check_recipe_text(user_folder, "loud2.toml", HEAD + preset_layer("x", "loud", gain_db=12)) == "ok"
