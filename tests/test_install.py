@@ -59,7 +59,9 @@ def test_wheel_installs_and_runs_from_the_venv(tmp_path):
     shipped = {p.stem for p in (ROOT / "presets").glob("*.toml")}
     with zipfile.ZipFile(wheel) as z:  # the presets link resolved into files
         in_wheel = {Path(n).stem for n in z.namelist() if n.startswith("sensory/presets/") and n.endswith(".toml")}
+        page = {Path(n).name for n in z.namelist() if n.startswith("sensory/web/static/")}
     assert in_wheel == shipped
+    assert {"index.html", "mixer.js", "mixer.css", "icon.svg"} == page  # the mixer's page, as package data
 
     probe = subprocess.run([str(py), "-c", "import sensory; print(sensory.__file__); "
                             "print(len(sensory.load('forest').layers))"], **run)

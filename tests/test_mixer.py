@@ -360,6 +360,12 @@ def test_presets_are_added_removed_and_saved_from_the_page(pulse, browser, tmp_p
         page.locator("#save").click()  # no name: a new one
         expect(page.locator("#note")).to_contain_text("saved as brown-mix", timeout=3000)
         assert command(server, {"do": "add", "preset": "no-such-preset"})[0] == 400
+        (tmp_path / "sensory" / "presets").rename(tmp_path / "saved")
+        (tmp_path / "sensory" / "presets").write_text("a file where the folder belongs")
+        status, reply = command(server, {"do": "save", "name": "elsewhere"})
+        assert status == 503 and reply["error"].startswith("cannot save the mix: ")
+        (tmp_path / "sensory" / "presets").unlink()
+        (tmp_path / "saved").rename(tmp_path / "sensory" / "presets")
         assert command(server, {"do": "add", "preset": "brown"})[1]["error"].endswith("change its level instead")
         page.close()
     saved = load("evening")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 
-from ..errors import RecipeError
+from ..errors import RecipeError, RenderError
 from ..live.player import LAYER_RANGE_DB, VOLUME_RANGE_DB
 from ..recipe.presets import presets
 from .messages import Command
@@ -62,7 +62,11 @@ class Remote:
             self.apply()  # the indices after it move: what was asked goes to the layers it was meant for
             p.remove_group(args["index"])
         elif action == "save":
-            name, path = p.save_mix(args["name"])
+            try:
+                name, path = p.save_mix(args["name"])
+            except OSError as e:  # the world outside: a full disk, a read-only folder
+                where = f"{e.filename}: " if e.filename else ""
+                raise RenderError(f"cannot save the mix: {where}{e.strerror or e}") from None
             return {"type": "saved", "name": name, "path": path}
         elif action == "stop" and not p.stopping:
             p.stop()

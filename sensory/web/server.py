@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from importlib import resources
 
-from ..errors import RecipeError, RenderError
+from ..errors import RecipeError, RenderError, SensoryError
 from .messages import MAX_MESSAGE_BYTES, parse
 from .remote import Remote
 
@@ -216,8 +216,8 @@ class MixerServer:
 
         try:
             reply = await self._do(await request.read())
-        except RecipeError as e:
-            return web.json_response({"error": str(e)}, status=400)
+        except SensoryError as e:
+            return web.json_response({"error": str(e)}, status=400 if isinstance(e, RecipeError) else 503)
         self.remote.apply()
         return web.json_response({"type": "state", **self.remote.state(), "reply": reply})
 
@@ -240,7 +240,7 @@ class MixerServer:
                     break  # binary, oversized (aiohttp closes with 1009) or an error
                 try:
                     reply = await self._do(msg.data)
-                except RecipeError as e:
+                except SensoryError as e:
                     reply = {"type": "refused", "why": str(e)}
                 if reply is not None:
                     await self._send(ws, json.dumps(reply))
