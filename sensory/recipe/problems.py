@@ -28,6 +28,9 @@ def pydantic_problem(place: str, model: type[BaseModel], err: dict) -> tuple[str
         return place, f"unknown {what} {loc[-1]!r}{did_you_mean(loc[-1], known)}"
     if err["type"] == "missing":
         return path, "missing; add it"
+    field = model.model_fields.get(loc[0]) if loc else None
+    if err["type"] in ("string_pattern_mismatch", "string_too_short", "string_too_long") and field and field.description:
+        return path, f"{err['input']!r} will not do: give {field.description}"
     msg = err["msg"].removeprefix("Value error, ")
     if msg.startswith("["):  # a curve point: path[i] message
         index, _, msg = msg.partition("] ")
