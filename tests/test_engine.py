@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 
 import sensory
+from sensory.core.seeding import layer_rng
+from sensory.dsp.noise import Colour, NoiseSource, WhiteSource
 from sensory.engine.context import keep_heap
 from sensory.engine.stream import blocks, build, render
 
@@ -163,3 +166,32 @@ def test_fading_out_now_ends_the_render_smoothly():
     assert mixer.fade_out(0.5) == end  # a later end never replaces a sooner one
     tail = mixer.render(end - 2000 + 100)
     assert np.abs(tail[end - 2000:]).max() < 1e-6
+
+
+def _coloured(colour: str, frames: int) -> np.ndarray:
+    """White noise and its colour filter as the engine had them before rendering ahead: the reference."""
+    white = WhiteSource(layer_rng(5, "bed"), 2, np.float64)
+    filt = Colour(colour, 16000, 2, 0.1)
+    return np.concatenate([filt(white.take(k)) for k in (1000, frames - 1000)])
+
+
+def test_noise_rendered_ahead_is_its_white_stream_through_its_colour_at_any_block_size():
+    frames = 3 * NoiseSource.CHUNK + 123
+    sizes = np.random.default_rng(1).integers(1, 20000, 200)
+    sizes = np.append(sizes[np.cumsum(sizes) < frames], 0)
+    sizes[-1] = frames - sizes.sum()
+    for colour in ("pink", "brown", "white"):
+        source = NoiseSource(colour, 16000, layer_rng(5, "bed"), channels=2, gain=0.1)
+        got = np.concatenate([source.take(int(k)) for k in sizes])
+        assert np.array_equal(got, _coloured(colour, frames)), colour
+
+
+def test_noise_rendered_ahead_in_a_forked_process_has_a_helper_of_its_own():
+    frames = NoiseSource.CHUNK + 5000
+    NoiseSource("pink", 16000, layer_rng(1, "parent"), channels=2).take(10)  # the parent's helper runs
+    pid = os.fork()
+    if pid == 0:  # a batch worker: forked after the parent rendered
+        same = np.array_equal(NoiseSource("pink", 16000, layer_rng(5, "bed"), channels=2, gain=0.1).take(frames),
+                              _coloured("pink", frames))
+        os._exit(0 if same else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0

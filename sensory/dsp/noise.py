@@ -21,6 +21,7 @@ bed costs the thread that asks for it next to nothing when a second core is free
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -107,11 +108,6 @@ class Colour:
         return y.astype(np.float32)
 
 
-# The one helper thread that renders every NoiseSource's next chunk, in the order asked (so each
-# source's chunks are made one after another); it starts on the first chunk asked for.
-_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sensory-noise")
-
-
 class NoiseSource(_Chunks):
     """``colour`` noise (see :data:`COLOURS`) at RMS ``gain``, ``channels`` independent
     streams: ``take(n)`` gives the next (n, channels) frames, float32 (float64 for white).
@@ -119,7 +115,8 @@ class NoiseSource(_Chunks):
     The samples are exactly ``Colour(...)(WhiteSource(rng, channels, float64).take(n))``,
     made in chunks of :attr:`CHUNK` frames; while the caller uses one chunk, the next is
     drawn and filtered on a helper thread shared by every source. ``rng`` is the source's
-    own from then on: nothing else may draw from it.
+    own from then on: nothing else may draw from it. A source is used in the process that
+    built it (not across a fork).
     """
 
     def __init__(self, colour: str, sample_rate: int, rng: np.random.Generator, *, channels: int = 1,
@@ -127,15 +124,28 @@ class NoiseSource(_Chunks):
         super().__init__(channels, np.float32)
         self._white = WhiteSource(rng, channels, np.float64)
         self._colour = Colour(colour, sample_rate, channels, gain)
-        self._ahead = _HELPER.submit(self._render_chunk)
+        self._ahead = _helper().submit(self._render_chunk)
 
     def _render_chunk(self) -> np.ndarray:
         return self._colour(self._white.take(self.CHUNK))
 
     def _next_chunk(self) -> np.ndarray:
         chunk = self._ahead.result()
-        self._ahead = _HELPER.submit(self._render_chunk)
+        self._ahead = _helper().submit(self._render_chunk)
         return chunk
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None  # (process id, its helper)
+
+
+def _helper() -> ThreadPoolExecutor:
+    """The one helper thread of this process that renders every :class:`NoiseSource`'s next
+    chunk, in the order asked (so each source's chunks are made one after another). A process
+    forked from one that had it (a batch's workers) starts its own: threads do not survive a fork."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sensory-noise"))
+    return _pool[1]
 
 
 def _design(colour: str, sample_rate: int) -> tuple[np.ndarray, np.ndarray, float]:
