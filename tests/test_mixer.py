@@ -236,6 +236,40 @@ def test_a_flood_of_slider_moves_is_one_ramp_per_tick_and_stays_in_range(pulse):
     assert player.stats.underruns == 0
 
 
+def test_floods_of_pages_and_of_presets_to_add_are_refused(pulse):
+    from sensory.recipe.library import mix
+    from sensory.web.server import MAX_SOCKETS
+
+    player = Player(mix(["pink"]), sample_rate=SR, device=DEVICE)
+
+    async def flood(server):
+        origin = f"http://127.0.0.1:{server.port}"
+        url = f"{base(server)}/ws?token={server.token}"
+        async with aiohttp.ClientSession() as session:
+            pages = [await session.ws_connect(url, origin=origin) for _ in range(MAX_SOCKETS)]
+            with pytest.raises(aiohttp.WSServerHandshakeError) as e:
+                await session.ws_connect(url, origin=origin)
+            assert e.value.status == 503
+            add = json.dumps({"token": server.token, "do": "add", "preset": "brown"})
+            await asyncio.gather(*(ws.send_str(add) for ws in pages))
+            replies = []
+            for ws in pages:
+                while (m := json.loads((await ws.receive(timeout=10)).data))["type"] == "state":
+                    pass
+                replies.append(m)
+                await ws.close()
+        return replies
+
+    with player, MixerServer(player) as server:
+        replies = asyncio.run(flood(server))
+        assert player.group_names == ["pink", "brown"]  # added once
+        assert sum(r["type"] == "added" for r in replies) == 1
+        assert {r["why"] for r in replies if r["type"] == "refused"} <= {
+            "add: a preset is being added; try again when it plays",
+            "'brown' is already in the mix; change its level instead"}
+        assert get(f"{base(server)}/state?token={server.token}")[0] == 200
+
+
 # -- in the browser --------------------------------------------------------------------------------
 
 
