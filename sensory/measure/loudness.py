@@ -160,7 +160,7 @@ class LoudnessMeter:
         points = _interpolated(history)
         self._interpolated_peak = max(self._interpolated_peak, _peak(points))
         if self._frames_seen is not None:
-            peak = np.abs(points).max(axis=(0, 1))
+            peak = np.abs(points).reshape(-1, len(x)).max(axis=0)
             for ch in range(self.channels):
                 np.maximum(peak, np.abs(x[:, ch]), out=peak)
             self._frames_seen(energy, peak)
@@ -180,14 +180,12 @@ class LoudnessMeter:
         self._frames += n
 
     def _window_power(self, size: int) -> np.ndarray:
-        """Channel-summed mean square of each window of `size` sub-blocks,
-        hopping by 100 ms; shape (max(0, sub-blocks - size + 1),)."""
-        sums = np.asarray(self._sub_blocks)
-        if len(sums) < size:
-            return np.empty(0)
-        first = np.arange(len(sums) - size + 1)
-        frames = (first + size) * self.sample_rate // _GRID - first * self.sample_rate // _GRID
-        return np.convolve(sums, np.ones(size), "valid") / frames
+        return _window_power(np.asarray(self._sub_blocks), size, self.sample_rate)
+
+    def sub_blocks(self) -> np.ndarray:
+        """K-weighted energy (summed over the channels) of each complete 100-ms sub-block:
+        element k covers frames [k * fs // 10, (k + 1) * fs // 10)."""
+        return np.asarray(self._sub_blocks)
 
     def momentary(self) -> np.ndarray:
         """Momentary loudness in LUFS, shape (windows,): element i covers
@@ -202,9 +200,7 @@ class LoudnessMeter:
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS (BS.1770-4); -inf for silence or
         for less than 400 ms of signal."""
-        power = self._window_power(_MOMENTARY)
-        mask = _gated(power, -10.0)
-        return float(_lufs(power[mask].mean())) if mask.any() else -np.inf
+        return integrated_loudness(self.sub_blocks(), self.sample_rate)
 
     def loudness_range(self) -> float:
         """Loudness range in LU (EBU Tech 3342): 95th minus 10th percentile of
@@ -231,6 +227,25 @@ class LoudnessMeter:
         """All measurements of the signal so far."""
         return Loudness(self.integrated(), self.true_peak_db(),
                         self.sample_peak_db(), self.loudness_range())
+
+
+def _window_power(sums: np.ndarray, size: int, sample_rate: int) -> np.ndarray:
+    """Channel-summed mean square of each window of `size` sub-blocks of energies `sums`,
+    hopping by 100 ms; shape (max(0, sub-blocks - size + 1),)."""
+    if len(sums) < size:
+        return np.empty(0)
+    first = np.arange(len(sums) - size + 1)
+    frames = (first + size) * sample_rate // _GRID - first * sample_rate // _GRID
+    return np.convolve(sums, np.ones(size), "valid") / frames
+
+
+def integrated_loudness(sub_blocks: np.ndarray, sample_rate: int) -> float:
+    """Gated integrated loudness (LUFS, BS.1770-4) of a signal given as the K-weighted
+    energies of its 100-ms sub-blocks (as :meth:`LoudnessMeter.sub_blocks`); -inf for
+    silence or for less than 400 ms."""
+    power = _window_power(sub_blocks, _MOMENTARY, sample_rate)
+    mask = _gated(power, -10.0)
+    return float(_lufs(power[mask].mean())) if mask.any() else -np.inf
 
 
 def measure(array, sample_rate: int) -> Loudness:

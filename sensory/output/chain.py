@@ -52,6 +52,7 @@ class Chain:
         self.edges: tuple[np.ndarray, np.ndarray] | None = None  # loop: (first, last) frames
         self.unprocessed: Loudness | None = None  # the signal before gain and limiter, once measured
         self.headroom: Headroom | None = None  # its energy by held peak, once measured
+        self.sub_blocks = np.zeros(0)  # its K-weighted energy per 100 ms, once measured
 
     def source(self) -> Iterator[np.ndarray]:
         """The signal before gain: float32 (n, channels) blocks."""
@@ -86,9 +87,9 @@ class Chain:
         """The measuring pass: loudness of the signal before gain and limiter, and its
         :class:`~sensory.output.headroom.Headroom`; it also keeps the loop's edges."""
         limiter = self._limiter(0.0)
-        # the limiter's gain at a frame follows the peaks from its hold before to its latency
-        # ahead (ramps counted whole); the meter's peaks come 24 frames late
-        self.headroom = Headroom(limiter.hold + limiter.lookahead - 1, limiter.latency + 24)
+        # the limiter's gain at a frame follows the peaks of its hold, ending in the middle of
+        # its ramp, its latency less half the lookahead ahead; the meter's peaks come 24 frames late
+        self.headroom = Headroom(self.plan.sample_rate, limiter.hold, limiter.latency - limiter.lookahead // 2 + 24)
         meter = LoudnessMeter(self.plan.sample_rate, self.channels, frames=self.headroom.add)
         keep = _EDGE_FRAMES if self.loop and self.edges is None else 0
         first = np.zeros((0, self.channels), np.float32)
@@ -102,6 +103,7 @@ class Chain:
         if keep:
             self.edges = (first, last)
         self.unprocessed = meter.result()
+        self.sub_blocks = meter.sub_blocks()
         return self.unprocessed
 
     def settle(self, loudness: float | None, true_peak: float | None,
@@ -121,7 +123,7 @@ class Chain:
             return gain, None  # the peaks stay below the ceiling: gain alone, loudness exact
         if loudness is None:
             return gain, limit
-        gain = self.headroom.gain_for(loudness, first.integrated_lufs, limit)
+        gain = self.headroom.gain_for(loudness, self.sub_blocks, limit)
         if gain is None:
             raise RecipeError(f"loudness {loudness:g} LUFS cannot be reached under a {true_peak:g} dBTP ceiling "
                               "(limiting 24 dB deep does not reach it); lower --loudness or raise --true-peak")

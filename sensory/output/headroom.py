@@ -1,13 +1,14 @@
 """What a true-peak limiter would leave of a signal's loudness, at any gain, from one pass.
 
 The limiter's gain at a frame is, but for its short ramps, ``min(1, threshold / H)``, where
-``H`` is the largest peak over the ``hold`` frames before it (:mod:`sensory.dsp.limiter`):
-its running minimum of needed gains is the running maximum of peaks. So one pass that
-records how the signal's K-weighted energy spreads over ``H`` (a histogram in 0.05-dB
-bins, with each bin's energy and its energy over ``H**2``) gives the energy any threshold
-takes away, and with it the loudness after gain and limiting: the integrated loudness less
-the removed fraction of the energy. Memory is the
-histogram's, whatever the length.
+``H`` is the largest peak over the frames around it that its hold and lookahead cover
+(:mod:`sensory.dsp.limiter`): its running minimum of needed gains is a running maximum of
+peaks. So one pass that records, for each 100-ms sub-block of the loudness meter, how its
+K-weighted energy spreads over ``H`` (in 0.25-dB bins: each bin's energy and its energy
+over ``H**2``) gives the energy any threshold takes from each sub-block, and with the
+meter's sub-blocks the gated loudness after gain and limiting, its gates moved as the
+limiter moves them. Memory: a few entries per sub-block where the signal is loud
+(about 3 MB an hour), none where it is more than 40 dB under full scale.
 """
 
 from __future__ import annotations
@@ -15,63 +16,98 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
+from ..measure.loudness import integrated_loudness
+
 __all__ = ["Headroom"]
 
-_STEP_DB = 0.05
+_STEP_DB = 0.25
 _LOW_DB, _HIGH_DB = -40.0, 12.0  # bin range of H, dBFS (H below the range is never limited)
 _BINS = round((_HIGH_DB - _LOW_DB) / _STEP_DB)
+_GRID = 10  # the meter's sub-blocks per second
+_GROUP = 16  # frames taken together: their energies summed, their peaks' largest
 
 
 class Headroom:
-    """Energy by held peak, fed frame by frame (``add(energy, peak)``, float64 (n,)): a
-    frame's H is the largest peak over the ``hold`` peaks ending ``lead`` frames after it
-    (the limiter's lookahead, centred in its ramp, and the peaks' own delay)."""
+    """Energy by held peak and sub-block, fed as the meter's ``frames`` callback
+    (``add(energy, peak)``, float64 (n,)): a frame's H is the largest peak of the
+    ``window`` peaks ending ``lead`` frames after it (both rounded to groups of 16 frames,
+    which the energies and peaks are taken in)."""
 
-    def __init__(self, hold: int, lead: int):
-        self.hold = hold
-        self._recent = np.zeros(hold - 1)  # the last peaks
-        self._waiting = np.zeros(lead)  # energies of the frames whose H is not yet known
-        self.energy = np.zeros(_BINS)  # K-weighted energy of the frames whose H is in each bin
-        self.scaled = np.zeros(_BINS)  # the same over H**2
-        self.total = 0.0
+    def __init__(self, sample_rate: int, window: int, lead: int):
+        self.sample_rate = sample_rate
+        self.window = max(2, round(window / _GROUP))  # in groups
+        lead = round(lead / _GROUP)
+        self._pending = (np.zeros(0), np.zeros(0))  # energies and peaks of frames short of a group
+        self._recent = np.zeros(self.window - 1)  # the last groups' peaks
+        self._waiting = np.zeros(lead)  # energies of the groups whose H is not yet known
+        self._frame = -lead * _GROUP  # frame of the first waiting group
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._entries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def add(self, energy: np.ndarray, peak: np.ndarray) -> None:
+        energy, peak = np.concatenate([self._pending[0], energy]), np.concatenate([self._pending[1], peak])
+        whole = len(energy) // _GROUP * _GROUP
+        self._pending = energy[whole:], peak[whole:]
+        energy, peak = energy[:whole].reshape(-1, _GROUP).sum(axis=1), peak[:whole].reshape(-1, _GROUP).max(axis=1)
         joined = np.concatenate([self._recent, peak])
-        held = maximum_filter1d(joined, self.hold, origin=(self.hold - 1) // 2)[self.hold - 1:]
-        self._recent = joined[len(joined) - (self.hold - 1):]
+        held = maximum_filter1d(joined, self.window, origin=(self.window - 1) // 2)[self.window - 1:]
+        self._recent = joined[len(joined) - (self.window - 1):]
         waiting = np.concatenate([self._waiting, energy])
         energy, self._waiting = waiting[:len(peak)], waiting[len(peak):]
-        self.total += float(energy.sum())
+        frames = self._frame + _GROUP * np.arange(len(energy))
+        self._frame += _GROUP * len(energy)
         with np.errstate(divide="ignore"):
-            bins = np.floor((20 * np.log10(np.maximum(held, 1e-12)) - _LOW_DB) / _STEP_DB)
-        inside = bins >= 0
-        bins = np.minimum(bins[inside], _BINS - 1).astype(np.intp)
-        e, h = energy[inside], held[inside]
-        self.energy += np.bincount(bins, weights=e, minlength=_BINS)
-        self.scaled += np.bincount(bins, weights=e / (h * h), minlength=_BINS)
+            bins = np.floor((20 * np.log10(held) - _LOW_DB) / _STEP_DB)
+        keep = (bins >= 0) & (frames >= 0) & (energy > 0)
+        if not keep.any():
+            return
+        frames, bins, energy, held = frames[keep], np.minimum(bins[keep], _BINS - 1).astype(np.int64), \
+            energy[keep], held[keep]
+        sub = (_GRID * frames) // self.sample_rate
+        sub += (sub + 1) * self.sample_rate // _GRID <= frames  # sub-block k: [k fs // 10, (k + 1) fs // 10)
+        keys = sub * _BINS + bins
+        base = int(keys[0]) - int(bins[0])  # keys rise with the sub-block: bincount over the few in reach
+        keys -= base
+        e = np.bincount(keys, energy)
+        present = np.flatnonzero(e)
+        scaled = np.bincount(keys, energy / (held * held))[present]
+        self._parts.append((present + base, e[present], scaled))
+        self._entries = None
 
-    def loss_db(self, threshold: float) -> float:
-        """Loudness (LU, <= 0) a limiter at ``threshold`` (linear, in the signal's scale) takes away."""
-        if self.total <= 0:
-            return 0.0
+    def _table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(sub-block, bin, energy, energy over H**2) of every entry."""
+        if self._entries is None:
+            if self._parts:
+                keys, e, s = (np.concatenate(a) for a in zip(*self._parts))
+            else:
+                keys, e, s = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+            self._parts = [(keys, e, s)]
+            self._entries = keys // _BINS, keys % _BINS, e, s
+        return self._entries
+
+    def loudness(self, sub_blocks: np.ndarray, threshold: float) -> float:
+        """Integrated loudness (LUFS) of the signal whose sub-block energies are
+        ``sub_blocks`` (:meth:`~sensory.measure.loudness.LoudnessMeter.sub_blocks`) after a
+        limiter at ``threshold`` (linear, in the signal's scale)."""
+        sub, bins, e, s = self._table()
         first = int(np.ceil((20 * np.log10(threshold) - _LOW_DB) / _STEP_DB))
-        first = min(max(first, 0), _BINS)
-        removed = self.energy[first:].sum() - threshold ** 2 * self.scaled[first:].sum()
-        return float(10 * np.log10(max(1e-9, 1 - max(0.0, removed) / self.total)))
+        limited = (bins >= first) & (sub < len(sub_blocks))
+        removed = np.bincount(sub[limited], e[limited] - threshold ** 2 * s[limited], minlength=len(sub_blocks))
+        return integrated_loudness(np.maximum(sub_blocks - removed, 0.0), self.sample_rate)
 
-    def gain_for(self, loudness: float, unlimited: float, ceiling: float) -> float | None:
-        """Gain (dB) that brings the signal of integrated loudness ``unlimited`` (LUFS) to
-        ``loudness`` (LUFS) through a limiter at ``ceiling`` (dBFS), or None if no gain up
-        to 24 dB past the plain one does."""
-        low = loudness - unlimited
+    def gain_for(self, loudness: float, sub_blocks: np.ndarray, ceiling: float) -> float | None:
+        """Gain (dB) that brings the signal of sub-block energies ``sub_blocks`` to ``loudness``
+        (LUFS) through a limiter at ``ceiling`` (dBFS), or None if no gain up to 24 dB past
+        the plain one does."""
+        low = loudness - integrated_loudness(sub_blocks, self.sample_rate)
         high = low + 24.0
 
         def level(gain_db: float) -> float:
-            return unlimited + gain_db + self.loss_db(10 ** ((ceiling - gain_db) / 20))
+            return gain_db + self.loudness(sub_blocks, 10 ** ((ceiling - gain_db) / 20))
 
         if level(high) < loudness:
             return None
-        for _ in range(40):  # bisection: the level rises with the gain
+        for _ in range(30):  # bisection: the level rises with the gain
             mid = (low + high) / 2
             low, high = (mid, high) if level(mid) < loudness else (low, mid)
         return high
