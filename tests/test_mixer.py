@@ -440,8 +440,9 @@ def test_the_command_prints_the_address_and_serves_until_stopped(pulse, tmp_path
         assert get(f"{root}/state")[0] == 403
         status, state = get(f"{root}/state?token={token}")
         assert status == 200 and state["groups"] == [] and state["layers"][0]["name"]
-        body = json.dumps({"token": token, "do": "stop"}).encode()
-        assert get(f"{root}/command?token={token}", data=body)[0] == 200
+        for message in ({"do": "pause", "paused": True}, {"do": "stop"}):  # paused, the stop needs no fade
+            body = json.dumps({"token": token, **message}).encode()
+            assert get(f"{root}/command?token={token}", data=body)[0] == 200
         assert proc.wait(timeout=10) == 0
         assert "Traceback" not in proc.stderr.read()
     finally:

@@ -69,6 +69,7 @@ class Remote:
                 raise RenderError(f"cannot save the mix: {where}{e.strerror or e}") from None
             return {"type": "saved", "name": name, "path": path}
         elif action == "stop" and not p.stopping:
+            self.apply()  # what was asked before it goes first (a pause makes the stop quick)
             p.stop()
         return None
 
