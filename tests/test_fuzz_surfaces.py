@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from click.testing import CliRunner
+
+from sensory.batch.cluster import parse_cluster
+from sensory.cli import cli
 from sensory.errors import RecipeError
 from sensory.recipe.library import load
 
@@ -77,3 +81,20 @@ def test_a_preset_layer_with_a_kind_too_or_levels_for_no_layer_is_refused(user_f
 def test_a_hostile_preset_layer_that_loads_renders_safely(user_folder):
     (user_folder / "loud.toml").write_text(HEAD + preset_layer("x", "thunderstorm", gain_db=12, pan="[[0, -1], [1, 1]]"))
     assert fz.check_recipe_text(user_folder, "loud2.toml", HEAD + preset_layer("x", "loud", gain_db=12)) == "ok"
+
+
+@pytest.mark.parametrize("address", ["", " ", "local:", "local:0", "local:-1", "local:257", "local:abc", "local:2:3",
+                                     "tcp://", "http://scheduler:8786", "file:///etc/passwd", ":8786", "\x00",
+                                     "local:" + "9" * 400])
+def test_cluster_addresses_that_cannot_be_are_refused_before_connecting(address):
+    with fz.deadline(1.0), pytest.raises(RecipeError, match="--cluster"):
+        parse_cluster(address)
+
+
+def test_a_hostile_cluster_address_is_one_line_and_exit_2(tmp_path):
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text('[defaults]\nduration = "1s"\n[[track]]\npreset = "pink"\noutput = "pink.wav"\n')
+    result = CliRunner().invoke(cli, ["batch", str(catalog), "--cluster", "http://scheduler:8786"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: --cluster http://scheduler:8786: give a scheduler address")
+    assert not (tmp_path / "pink.wav").exists()

@@ -31,6 +31,9 @@ __all__ = ["cluster_track", "on_cluster", "parse_cluster"]
 _POLL_S = 0.2
 
 
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")  # the transports a Dask scheduler listens on
+
+
 def parse_cluster(address: str) -> tuple[str, int | None]:
     """(scheduler address, None) or ("local", N) for ``local:N``; RecipeError naming the fix."""
     if address.startswith("local:"):
@@ -38,8 +41,10 @@ def parse_cluster(address: str) -> tuple[str, int | None]:
         if not count.isdigit() or not 1 <= int(count) <= 256:
             raise RecipeError(f"--cluster {address}: give local:N with N from 1 to 256 worker processes, e.g. local:4")
         return "local", int(count)
-    if "://" not in address and ":" not in address:
-        raise RecipeError(f"--cluster {address}: give a scheduler address such as tcp://scheduler:8786, or local:N")
+    scheme, sep, rest = address.partition("://")
+    if not (sep and scheme in SCHEMES and rest) and not (not sep and ":" in address and address[0] != ":"):
+        raise RecipeError(f"--cluster {address}: give a scheduler address such as tcp://scheduler:8786 "
+                          f"(schemes: {', '.join(SCHEMES)}), or local:N")
     return address, None
 
 
@@ -70,7 +75,7 @@ def _client(address: str):
     try:
         try:
             client = Client(target, timeout="10s")
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, ValueError) as e:  # unreachable, or an address Dask cannot read
             raise RecipeError(f"--cluster {address}: cannot reach the scheduler ({e}); start one with "
                               "`dask scheduler` and workers with `dask worker ADDRESS`") from None
         try:
