@@ -39,6 +39,11 @@ def describe(recipe: Recipe) -> str:
             start = recipe.marks[p.name]
             lines.append(f"  {format_time(start):>7} - {format_time(start + p.duration):>7}  {p.name}"
                          + (f": {p.description}" if p.description else ""))
+    if recipe.groups:
+        lines.append("groups (presets):")
+        for g in recipe.groups:
+            lines.append(f"  {g.name} = preset {g.preset}: gain {_value(g.gain_db)} dB over its level "
+                         f"{_value(g.level_db)} dB, pan {_value(g.pan)}, {len(g.members)} layers")
     lines.append("layers:")
     common = set(LayerBase.model_fields)
     for layer in recipe.layers:

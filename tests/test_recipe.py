@@ -121,3 +121,22 @@ def test_schema_comes_from_the_declarations():
     assert session["ceiling_db"]["minimum"] == -20 and session["ceiling_db"]["maximum"] == 0
     assert "did" not in str(schema)
     assert set(schema["properties"]) == {"session", "phase", "layer"}
+
+
+def test_a_preset_layer_resolves_by_name_only_and_its_levels_name_its_layers():
+    import numpy as np
+
+    from sensory.engine.stream import render
+    from sensory.recipe.library import mix
+
+    text = HEAD + "[[layer]]\nname = 'under'\npreset = 'pink'\ngain_db = -6\n"
+    assert "a preset resolves only in a recipe loaded by name or path" in error(text)
+    r = parse_text(text, "my.toml", resolve=load)
+    assert [layer.name for layer in r.layers] == ["under/pink"] and r.groups[0].members == (0,)
+    with pytest.raises(RecipeError) as e:
+        parse_text(text + "levels = {pnik = -3}\n", "my.toml", resolve=load)
+    assert "layer[0] 'under'.levels: preset 'pink' has no layer 'pnik' (did you mean 'pink'?)" in str(e.value)
+    # a group's layers have generators of their own, by their full names, the same every time
+    a = render(mix(["pink"]), seconds=0.5, sample_rate=16000)
+    assert np.array_equal(a, render(mix(["pink"]), seconds=0.5, sample_rate=16000))
+    assert not np.array_equal(a, render(load("pink"), seconds=0.5, sample_rate=16000))
