@@ -272,6 +272,20 @@ def test_birds_same_song_however_syllables_are_grouped(monkeypatch):
     assert np.abs(together - alone).max() < 1e-5 * np.abs(together).max()
 
 
+def test_a_birds_song_keeps_no_strict_tempo():
+    """A bird's rests scatter around its own pace and its phrases speed up or slow down, so the
+    times between one chip caller's syllable onsets (within phrases, under 0.5 s) vary with a
+    coefficient of variation above 0.18 (0.26 measured; rests drawn within +-25 % of the
+    species' gap gave 0.11)."""
+    x = unit_render("birds", 30.0, species="chip", birds=1, distance=0.0, density=1.0).mean(axis=1)
+    e = np.sqrt(np.mean(x[: len(x) // 80 * 80].reshape(-1, 80) ** 2, axis=1))  # 5-ms RMS
+    on = np.flatnonzero((e[1:] > 0.3 * e.max()) & (e[:-1] <= 0.3 * e.max()))
+    gaps = np.diff(on) * 0.005
+    gaps = gaps[gaps < 0.5]
+    assert len(gaps) > 20
+    assert gaps.std() / gaps.mean() > 0.18
+
+
 def test_thunder_strikes_early_and_is_low():
     x = unit_render("thunder", 10.0).mean(axis=1)
     assert rms_db(x[: 4 * SR]) > -50

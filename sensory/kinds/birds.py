@@ -58,6 +58,17 @@ class BirdsParams(Params):
         return species
 
 
+def _individual(rng: np.random.Generator, syllables) -> np.ndarray:
+    """One bird's version of its species' ``syllables`` (a list of the six-number syllables of
+    ``_SPECIES``): float64 (syllables, 6), each pitch point drawn about the species' (lognormal,
+    4 %), each syllable 0.85-1.2 times as long, its trill 0.85-1.15 times as fast."""
+    s = np.array(syllables, np.float64)
+    s[:, :3] *= rng.lognormal(0.0, 0.04, (len(s), 3))
+    s[:, 3] *= rng.uniform(0.85, 1.2, len(s))
+    s[:, 4] *= rng.uniform(0.85, 1.15, len(s))
+    return s
+
+
 def _wanted(species: str) -> list[str]:
     """The species names a ``species`` value asks for."""
     return [s[0] for s in _SPECIES] if species.strip() == "all" else [w.strip() for w in species.split(",")]
@@ -101,12 +112,13 @@ class Birds(Texture):
         self._pitch = rng.uniform(0.92, 1.08, count)
         self._place = rng.uniform(-0.9, 0.9, count)
         self._ears = np.stack([np.cos((self._place + 1) * np.pi / 4), np.sin((self._place + 1) * np.pi / 4)], axis=1)
-        self._syllables = [np.array(sp[1], np.float64) for sp in self._species]  # (syllables, 6) per bird
+        self._syllables = [_individual(rng, sp[1]) for sp in self._species]  # (syllables, 6) per bird
+        self._tempo = rng.uniform(0.75, 1.35, count)  # each bird's own pace: its rests' scale
         self._depth = rng.uniform(-0.5, 0.3, count)
         self._pause = rng.uniform(1.0, 4.0, count)
         self._next_phrase = rng.uniform(0.0, 1.5, count) * np.linspace(0.2, 3.0, count)
         self._pending = np.empty((0, self._COLUMNS))
-        longest = max(syl[3] for sp in _SPECIES for syl in sp[1]) * 1.1 * 1.08 * 1.02
+        longest = max(syl[3] for sp in _SPECIES for syl in sp[1]) * 1.2 * 1.1 * 1.02  # individual, syllable, margin
         # syllables last whole steps; their phase is a cubic in the sample index j (one matrix
         # product with the powers j, j^2, j^3), their loudness is interpolated between steps
         self._step = max(self.hop // _STEPS_PER_HOP, 1)
@@ -139,11 +151,13 @@ class Birds(Texture):
         m = len(shapes)
         dur = shapes[:, 3] * rng.uniform(0.9, 1.1, m)
         n = np.maximum(np.rint(dur * sr / self._step), 1).astype(np.int64) * self._step
-        rest = (gap * rng.uniform(0.8, 1.25, m) * sr).astype(np.int64)
+        # rests scattered around the bird's pace, the phrase speeding up or slowing down as it goes
+        pace = 1.0 + rng.uniform(-0.3, 0.3) * np.arange(m) / m
+        rest = (gap * self._tempo[i] * pace * rng.lognormal(0.0, 0.25, m) * sr).astype(np.int64)
         ends = np.cumsum(n + rest)
         m = min(m, int(np.searchsorted(ends, (_MAX_PHRASE_S - 0.5) * sr, side="right")) + 1)
         begin = int(at * sr) + np.concatenate([[0], ends[:m - 1]])
-        k = self._pitch[i] * rng.uniform(0.98, 1.02, m)
+        k = self._pitch[i] * rng.uniform(0.97, 1.03) * rng.uniform(0.985, 1.015, m)  # the phrase's key, each syllable's
         d = min(max(distance + float(self._depth[i]), 0.05), 1.0)
         level = 0.6 / (0.4 + 2.0 * d) * (0.5 if syllables[0][0] < 1000 else 1.0)  # low callers sit further off
         rows = np.empty((m, self._COLUMNS))
@@ -165,7 +179,8 @@ class Birds(Texture):
         powers of ``j`` in single precision (no running sum). The slow parts are computed at
         every step and interpolated linearly between steps (one more matrix product): the
         envelope ``sin(pi x)^1.5``, zero at both ends, the trill, the distance low-pass and the
-        cut of partials at or above 0.45 of the sample rate. Syllables of similar length are
+        fade of partials gliding towards 0.45 of the sample rate (over its last tenth: a partial
+        switched off within a step would splatter). Syllables of similar length are
         synthesized side by side as the rows of a matrix, up to ``_CHUNK`` samples at once.
         """
         sr, f32, step, bins = self.sample_rate, np.float32, self._step, self._canopy.bins
@@ -189,8 +204,9 @@ class Birds(Texture):
         env *= 1 - per[:, 4] * (0.5 + 0.5 * np.cos(per[:, 5] * k))  # the trill
         ratio = freq * freq * per[:, 6]  # (f / cutoff)^2 of the distance low-pass
         top = f32(0.45 * sr)
-        grid = np.stack([env * (freq < top) / np.sqrt(1 + ratio),
-                         env * (f32(0.3) * (freq < top / 2)) / np.sqrt(1 + 4 * ratio)])
+        fade = f32(10) / top  # partials fade out over the last tenth below the cut, never switched off
+        grid = np.stack([env * np.clip((top - freq) * fade, 0, 1) / np.sqrt(1 + ratio),
+                         env * (f32(0.3) * np.clip((top / 2 - freq) * 2 * fade, 0, 1)) / np.sqrt(1 + 4 * ratio)])
         offset = np.maximum(rows[:, 0].astype(np.int64) - self.start, 0)
         ears = rows[:, 7:9].astype(f32)
         first = 0
