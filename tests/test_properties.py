@@ -5,6 +5,7 @@ output. Kinds and their parameter declarations come from the registry."""
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,13 +23,27 @@ KINDS = sorted(load_all())
 SR = 16000
 RATES = (16000, 48000)  # the space stage groups 2 samples at 16 kHz, 6 at 48 kHz
 SECONDS = {16000: 2.5, 48000: 1.0}
+
+
+def _soundtrack_file() -> str:
+    """A user's file for the soundtrack kind to play: 3 s of a tone."""
+    import tempfile
+
+    import soundfile as sf
+
+    path = Path(tempfile.mkdtemp(prefix="sensory-soundtrack-")) / "track.wav"
+    sf.write(path, 0.3 * np.sin(2 * np.pi * 330 * np.arange(3 * 8000) / 8000), 8000)
+    return path.as_posix()
+
+
+NEEDS = {"soundtrack": f"file = '{_soundtrack_file()}'\n"}  # keys a kind cannot do without
 SPLITS = ["65", "256", "4096", "8193", "ones", "random"]
 BEND = 0.31  # where the ramps leave their held start, as a share of the render
 ONES = 400  # "ones": this many 1-frame blocks at the start and again across BEND
 
 
 def _single(kind: str, duration: float = 2.5):
-    return recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\n", duration=duration, sample_rate=SR)
+    return recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\n{NEEDS.get(kind, '')}", duration=duration, sample_rate=SR)
 
 
 def _ramp(spec: dict, seconds: float, sample_rate: int) -> str:
@@ -57,7 +72,8 @@ def _layer(kind: str, sample_rate: int, automate: bool):
         model = layer_model(kind)
         keys = "".join(f"{name} = {_ramp(field_spec(model, name), seconds, sample_rate)}\n"
                        for name in automated(kind))
-    return recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\n{keys}", duration=seconds, sample_rate=sample_rate)
+    return recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\n{keys}{NEEDS.get(kind, '')}", duration=seconds,
+                  sample_rate=sample_rate)
 
 
 @cache
@@ -119,13 +135,14 @@ def test_automated_parameters_are_block_size_invariant(kind, sample_rate, split)
 def test_a_rest_is_silent_and_the_layer_wakes_the_same_in_any_block_size(kind):
     """A silent stretch of the gain (-90 dB from 0.7 s to 2 s) is not rendered; the
     unit built afresh at its end plays on, identically in any block size."""
-    extra = "strikes = [0, 2.3]\n" if kind == "bell" else ""  # listed times carry over the rest
+    bell = kind in ("bell", "sbagen-bell")
+    extra = "strikes = [0, 2.3]\n" if bell else NEEDS.get(kind, "")  # listed times carry over the rest
     r = recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\ngain_db = [[0, -6], [0.7, -90], [2.0, -6]]\n{extra}",
                duration=3.0, sample_rate=SR)
     whole = render(r, block_size=1 << 20)
     assert not whole[int(0.7 * SR) + 1:int(2.0 * SR) - 1].any()
     assert np.abs(whole[int(2.0 * SR):]).max() > 1e-4, "the layer did not wake"
-    if kind == "bell":  # the strike listed at 2.3 s sounds then, not at the wake
+    if bell:  # the strike listed at 2.3 s sounds then, not at the wake
         assert not whole[int(2.0 * SR):int(2.29 * SR)].any() and whole[int(2.31 * SR):].any()
     assert np.array_equal(render(r, block_size=65), whole)
     sizes = np.random.default_rng(11).integers(1, 3000, size=10_000)
@@ -168,7 +185,7 @@ def test_adding_a_layer_leaves_the_others_unchanged():
 @pytest.mark.parametrize("kind", KINDS)
 def test_safe_output(kind):
     """Hot gain: the limiter keeps every sample at or below the ceiling, DC stays small."""
-    r = recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\ngain_db = 12\n", duration=2.0, sample_rate=SR,
+    r = recipe(f"[[layer]]\nname = 'x'\nkind = '{kind}'\ngain_db = 12\n{NEEDS.get(kind, '')}", duration=2.0, sample_rate=SR,
                extra_session="ceiling_db = -1")
     x = render(r)
     assert np.abs(x).max() <= 10 ** (-1 / 20)

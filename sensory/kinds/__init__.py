@@ -30,7 +30,7 @@ REGISTRY: dict[str, Kind] = {}
 
 # Modules whose import registers their kinds.
 _MODULES = ("noise", "tones", "breath", "bells", "drone", "rain", "stream", "ocean", "wind", "thunder", "fire", "birds",
-            "insects")
+            "insects", "sbagen", "soundtrack")
 
 
 def kind(name: str, *, family: str, params: type[Params]):

@@ -13,4 +13,4 @@ from .convert import Converted, convert_file, load_sbg, recipe_data
 from .schedule import Schedule, parse_sbg
 from .toml_text import to_toml
 
-__all__ = ["parse_sbg", "Schedule", "recipe_data", "load_sbg", "to_toml", "convert_file", "Converted"]
+__all__ = ["Converted", "Schedule", "convert_file", "load_sbg", "parse_sbg", "recipe_data", "to_toml"]

@@ -2,7 +2,8 @@
 
 Times are seconds on SBaGen's circular day: offsets chain (``NOW+00:10+00:05``),
 a relative time counts from the last absolute time (or ``NOW``) on an earlier
-line, and times past midnight wrap.
+line, and times past midnight wrap. ``HH:MM`` is hours and minutes, here as in SBaGen
+(``+00:30`` is half an hour).
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ DAY = 86400.0  # seconds in SBaGen's circular day
 _CLOCK = re.compile(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
 
 
-def parse_time_word(word: str, last_absolute: float | None,
+def parse_time_word(word: str, last_absolute: float | None, now: float,
                     fail: Callable[[str], NoReturn]) -> tuple[float, float | None]:
-    """Seconds of time word ``word`` (wrapped to a day) and the absolute time it sets, if any.
+    """Seconds on the clock of time word ``word`` (wrapped to a day) and the absolute time
+    it sets, if any.
 
     ``last_absolute``: seconds of the last absolute time before it (None if none yet);
-    ``fail(problem)`` raises for a word that is not a time.
+    ``now``: seconds on the clock of ``NOW``; ``fail(problem)`` raises for a word that is not a time.
     """
     pos, absolute = 0, None
     if word.startswith("NOW"):
-        seconds, absolute, pos = 0.0, 0.0, 3
+        seconds, absolute, pos = now, now, 3
     elif word[:1] == "+":
         if last_absolute is None:
             fail("a relative time needs an absolute time (or NOW) on an earlier line")

@@ -1,82 +1,137 @@
 """Tracks of SBaGen breakpoints into recipe data, and schedules into recipes.
 
-Levels: SBaGen amplitudes (0-100, the sum at most 100) scale linearly, 100 being
-full scale, less 6 dB of headroom; a tone of amplitude A has a peak of
-A/100 * 0.5, a noise of amplitude A the RMS of that tone. A layer's gain is that
-level against the nominal level its kind declares (``Unit.nominal_level``: a tone's
-peak, a noise's RMS, a bell strike's peak). SBaGen interpolates amplitudes
-linearly; the recipe's gain curves follow that line with a point every tenth of a
-change.
+Each slot's voices become layers of the kinds of :mod:`sensory.kinds.sbagen` (and
+``soundtrack`` for ``mix/A``), whose ranges and levels are SBaGen's: a layer's ``amp``
+is SBaGen's amplitude, following SBaGen's linear ramps point for point, and every layer
+has the same gain, :data:`HEADROOM_DB`, which keeps SBaGen's full scale (all amplitudes
+adding up to 100) 6 dB under sensory's ceiling. SBaGen recomputes its settings every
+0.1 s (``-R``) and holds them in between, so its changes lag by half of that on average:
+every breakpoint and strike is placed that much later.
+
+Length and type: ``-E`` ends the session at the last time line, ``-L`` after that long
+(``-E`` wins, as in SBaGen); ``-p`` programs end where they end; so does a schedule whose
+last tone-set is silent (SBaGen would play silence on). Any other schedule plays on, as
+SBaGen's does: a soundscape whose export length is SBaGen's one hour.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ... import kinds
+from ...core.limits import SAMPLE_RATES
 from ...errors import RecipeError
 from ..files import read_text
-from ..model import Recipe, parse, parse_text
+from ..model import MAX_PHASES, Recipe, parse, parse_text
+from .clock import DAY
 from .schedule import Schedule, parse_sbg
-from .timing import Breakpoint, tracks
+from .timing import Breakpoint, Track, tracks
 from .toml_text import to_toml
+from .voices import NOISES
 
-__all__ = ["recipe_data", "load_sbg", "Converted", "convert_file"]
+__all__ = ["HEADROOM_DB", "SOUNDSCAPE_S", "Converted", "convert_file", "load_sbg", "recipe_data"]
 
 HEADROOM_DB = -6.0
-RAMP_POINTS = 10  # gain points per linear amplitude ramp
-NOISES = ("pink", "white", "brown")  # SBaGen's noises: colours of the noise kind
-SOUNDSCAPE_S = 3600.0  # export length of a schedule of one time line
+SOUNDSCAPE_S = 3600.0  # export length of a schedule that plays on (SBaGen writes an hour)
+
+
+def session_length(schedule: Schedule) -> float | None:
+    """Seconds the schedule plays for, or None if it plays on."""
+    o = schedule.options
+    last = schedule.lines[-1]
+    if o.to_end or (o.length is None and all(v is None for v in last.voices)):
+        return (last.time - schedule.start) % DAY
+    return o.length
 
 
 def recipe_data(schedule: Schedule, name: str) -> dict:
     """Recipe data (the dict a TOML recipe parses into) for ``schedule``, titled ``name``."""
-    found, end = tracks(schedule)
-    soundscape = end <= 0
-    duration = SOUNDSCAPE_S if soundscape else end
-    lines = schedule.lines
-    phases = []
-    for k, line in enumerate(lines[:-1] if not soundscape else lines):
-        stop = lines[k + 1].time if k + 1 < len(lines) else duration
-        if stop > line.time:
-            phases.append({"name": f"line{line.number}", "duration": round(stop - line.time, 6),
-                           "description": f"SBaGen line {line.number}: {line.text}"})
-    layers = []
+    length = session_length(schedule)
+    soundscape = length is None
+    duration = SOUNDSCAPE_S if soundscape else length
+    if duration <= 0:
+        raise RecipeError(f"{schedule.source}: the schedule lasts 0 s (-E with its last time line at its start); "
+                          "add a later time line or give a length with -L HH:MM")
+    found = tracks(schedule, DAY if soundscape else duration)
+    lag = 0.5 / schedule.options.refresh
     for tr in found:
-        nominal = _nominal(tr.kind)
-        base = {"name": f"slot{tr.slot + 1}-{tr.kind}" + (f"-{tr.strikes[0][1].carrier:g}" if tr.strikes else "")}
-        if tr.kind == "bell":
-            strikes = sorted({round(t, 6) for t, _ in tr.strikes if 0 <= t < duration})
-            if strikes:
-                voice = tr.strikes[0][1]
-                layers.append({**base, "kind": "bell", "model": "bell", "freq": voice.carrier, "decay": 4.0,
-                               "strikes": strikes, "gain_db": _gain_db(voice.amp, nominal)})
-            continue
-        points = _clip(tr.points, duration) if not soundscape else [(0.0, *tr.points[-1][1:4], "step")]
-        if all(p[1] == 0 for p in points):
-            continue
-        layer = dict(base)
-        if tr.kind in NOISES:
-            layer.update(kind="noise", color=tr.kind)
-        else:
-            layer.update(kind=tr.kind, carrier=_pitch_curve(points, 2))
-            if tr.kind == "binaural":
-                layer["beat"] = _pitch_curve(points, 3)
-        layer["gain_db"] = _gain_curve(points, nominal)
-        if tr.kind == "tone":
-            layer["freq"] = layer.pop("carrier")
-        layers.append(layer)
+        tr.points = [(p[0] + lag, *p[1:]) for p in tr.points]
+        tr.strikes = [(t + lag, v) for t, v in tr.strikes]
+    layers = [layer for tr in found if (layer := _layer(tr, schedule, duration, soundscape))]
+    if schedule.options.mix_file is not None and not any(tr.kind == "mix" for tr in found):
+        layers.append({"name": "mix", **_soundtrack(schedule), "gain_db": HEADROOM_DB, "amp": 100.0})
     if not layers:
         raise RecipeError(f"{schedule.source}: the schedule is silent throughout; nothing to convert")
     session = {"title": name, "description": f"converted from SBaGen schedule {Path(schedule.source).name}",
                "type": "soundscape" if soundscape else "session", "duration": duration,
                "fade_in": 0.0 if not soundscape else 3.0, "fade_out": 1.0 if not soundscape else 5.0}
+    rate = schedule.options.sample_rate
+    if rate is not None and SAMPLE_RATES[0] <= rate <= SAMPLE_RATES[1]:
+        session["sample_rate"] = rate
     data = {"session": session, "layer": layers}
-    if phases and not soundscape:
+    if not soundscape and (phases := _phases(schedule, duration)):
         data["phase"] = phases
     return data
+
+
+def _phases(schedule: Schedule, duration: float) -> list[dict]:
+    """One phase per time line heard (lines at one time merged), or none if too many."""
+    starts: list[tuple[float, object]] = []
+    for line in schedule.lines:
+        t = (line.time - schedule.start) % DAY
+        if t < duration:
+            starts.append((t, line))
+    starts.sort(key=lambda s: s[0])
+    if not starts or starts[0][0] > 0:
+        before = max(schedule.lines, key=lambda x: (x.time - schedule.start) % DAY)  # the line playing at the start
+        starts.insert(0, (0.0, before))
+    phases = []
+    for k, (t, line) in enumerate(starts):
+        stop = starts[k + 1][0] if k + 1 < len(starts) else duration
+        if stop > t:
+            phases.append({"name": f"line{line.number}-{k + 1}", "duration": round(stop - t, 6),
+                           "description": f"SBaGen line {line.number}: {line.text}"})
+    return phases if len(phases) <= MAX_PHASES else []
+
+
+def _layer(tr: Track, schedule: Schedule, duration: float, soundscape: bool) -> dict | None:
+    """The layer of track ``tr``, or None if it is silent within the session."""
+    name = f"slot{tr.slot + 1}-{tr.kind}"
+    if tr.kind == "bell":
+        strikes = [round(t, 6) for t, _ in tr.strikes if 0 <= t < duration]
+        if not strikes:
+            return None
+        voice = tr.strikes[0][1]
+        return {"name": f"{name}-{voice.carrier:g}-{voice.amp:g}", "kind": "sbagen-bell", "gain_db": HEADROOM_DB,
+                "freq": voice.carrier, "amp": voice.amp, "strikes": strikes}
+    points = _clip(tr.points, DAY if soundscape else duration)
+    if all(p[1] == 0 for p in points):
+        return None
+    layer = {"name": name, "kind": "sbagen-tone", "gain_db": HEADROOM_DB}
+    if tr.kind in NOISES:
+        layer.update(kind="sbagen-noise", color=tr.kind)
+    elif tr.kind == "spin":
+        layer.update(kind="sbagen-noise", color="pink", width=_curve(points, 2), beat=_curve(points, 3))
+    elif tr.kind == "mix":
+        if schedule.options.mix_file is None:
+            raise RecipeError(f"{schedule.source}: mix/A plays the soundtrack of -m FILE; add a line "
+                              "'-m FILE' at the top, or remove the mix/A specs")
+        layer.update(_soundtrack(schedule))
+    else:
+        layer.update(carrier=_curve(points, 2), beat=_curve(points, 3))
+        if tr.kind.startswith("wave"):
+            layer["wave"] = list(schedule.waves[int(tr.kind[4:])])
+    layer["amp"] = _curve(points, 1)
+    return layer
+
+
+def _soundtrack(schedule: Schedule) -> dict:
+    """The soundtrack layer's keys for ``-m FILE``: the file (a relative path counts from the
+    schedule's folder, as SBaGen looks there too) and whether it loops (OGG files do)."""
+    path = Path(schedule.options.mix_file)
+    if not path.is_absolute() and not schedule.source.startswith("<"):
+        path = Path(schedule.source).resolve().parent / path
+    return {"kind": "soundtrack", "file": str(path), "loop": path.suffix.lower() == ".ogg"}
 
 
 def load_sbg(text: str, source: str, *, name: str) -> Recipe:
@@ -124,51 +179,17 @@ def _clip(points: list[Breakpoint], end: float) -> list[Breakpoint]:
     return [first] + inside + [last]
 
 
-def _nominal(voice_kind: str) -> float:
-    """The peak (linear) that SBaGen's level is set against for a voice of ``voice_kind``:
-    the declared nominal level of the kind it becomes; for noise, whose level is an RMS,
-    the peak of a sine of that RMS."""
-    if voice_kind in NOISES:
-        return kinds.get("noise").unit.nominal_level * math.sqrt(2)
-    return kinds.get(voice_kind).unit.nominal_level
-
-
-def _gain_db(amp: float, nominal: float) -> float:
-    """Layer gain (dB, -120 to 12) of SBaGen amplitude ``amp`` against peak ``nominal``."""
-    if amp <= 0:
-        return -120.0
-    level = amp / 100 * 10 ** (HEADROOM_DB / 20)
-    return max(-120.0, min(12.0, 20 * math.log10(level / nominal)))
-
-
-def _gain_curve(points: list[Breakpoint], nominal: float) -> list | float:
-    """gain_db breakpoints following SBaGen's linear amplitude ramps."""
-    out = [[points[0][0], _gain_db(points[0][1], nominal), "step"]]
-    for q, p in zip(points, points[1:]):
-        if p[4] == "lin" and p[1] != q[1] and p[0] > q[0]:
-            for k in range(1, RAMP_POINTS):
-                x = k / RAMP_POINTS
-                out.append([q[0] + (p[0] - q[0]) * x, _gain_db(q[1] + (p[1] - q[1]) * x, nominal), "lin"])
-            out.append([p[0], _gain_db(p[1], nominal), "lin"])
-        else:
-            out.append([p[0], _gain_db(p[1], nominal), p[4] if p[1] != q[1] else "step"])
-    return _simplify(out)
-
-
-def _pitch_curve(points: list[Breakpoint], index: int) -> list | float:
-    """Carrier (``index`` 2) or beat (3) breakpoints, in Hz."""
-    return _simplify([[p[0], p[index], p[4]] for p in points])
-
-
-def _simplify(points: list) -> list | float:
-    """Drop points that only repeat a held value; a constant becomes a number."""
-    out = [points[0]]
-    for k, p in enumerate(points[1:], start=1):
-        following = points[k + 1] if k + 1 < len(points) else None
-        held = p[1] == out[-1][1]
-        if held and (following is None or following[2] == "step" or following[1] == p[1] or p[0] == out[-1][0]):
+def _curve(points: list[Breakpoint], index: int) -> list | float:
+    """Field ``index`` (1 amp, 2 carrier or width, 3 beat) as curve data: breakpoints that
+    only repeat a held value dropped, a constant a number."""
+    rows = [(p[0], p[index], p[4]) for p in points]
+    out = [rows[0]]
+    for k, (t, v, shape) in enumerate(rows[1:], start=1):
+        following = rows[k + 1] if k + 1 < len(rows) else None
+        held = v == out[-1][1]
+        if held and (following is None or following[2] == "step" or following[1] == v or t == out[-1][0]):
             continue
-        out.append(p)
+        out.append((t, v, shape if not held else "step"))
     if len(out) == 1:
         return round(out[0][1], 6)
     return [[round(t, 6), round(v, 6), shape] for t, v, shape in out]

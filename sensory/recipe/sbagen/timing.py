@@ -6,7 +6,12 @@ whole period up to the next line the change. In a change, a slot slides
 (amplitude, carrier and beat interpolated linearly) when both sides allow it: same
 kind, and ``=`` on both sides or unchanged pitch; otherwise the old sound fades to
 silence at the window's middle and the new one fades in from there. Slots pair by
-position, as in SBaGen. A bell is struck at its line's time.
+position, as in SBaGen. A bell is struck where its tone-set comes in: the middle of the
+change into it (measured: a bell line at 1:00 rings at 60.0 s).
+
+The ring of changes is periodic over SBaGen's day; :func:`tracks` lays it on the session's
+time axis from the schedule's start (``-S``: the first line; ``-T``: a clock time), over
+every day the session covers.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from dataclasses import dataclass, field, replace
 
 from .clock import DAY
 from .schedule import Line, Schedule
-from .voices import Voice
+from .voices import NOISES, Voice
 
-__all__ = ["Period", "periods", "Breakpoint", "Track", "tracks", "glides"]
+__all__ = ["Breakpoint", "Period", "Track", "glides", "periods", "tracks"]
 
 
 @dataclass
@@ -82,68 +87,72 @@ def glides(a: Voice, b: Voice, fo: str, fi: str) -> bool:
         return False
     if a.kind != b.kind:
         return False
-    if (fo == "-" or fi == "-") and a.kind in ("binaural", "tone") and (a.carrier, a.beat) != (b.carrier, b.beat):
-        return False
-    return True
+    return not ((fo == "-" or fi == "-") and a.pitch != b.pitch and a.kind not in (*NOISES, "mix"))
 
 
-def tracks(schedule: Schedule) -> tuple[list[Track], float]:
-    """Every layer's breakpoints, ordered by slot, and the session length (s): the time
-    of the last line. The ring is unrolled onto the session's time axis: the first
-    line's period starts at 0, and the change into it from the last line wraps around
-    from the previous day."""
+def tracks(schedule: Schedule, duration: float) -> list[Track]:
+    """Every layer's breakpoints on the session's time axis (0 at the schedule's start),
+    ordered by slot, covering ``duration`` s and the change running at its start."""
     ring = periods(schedule)
-    end = schedule.lines[-1].time
+    n = len(ring)
     found: dict[tuple, Track] = {}
 
-    def track(slot: int, kind: str, freq: float = 0.0) -> Track:
+    def track(slot: int, kind: str, freq: tuple = ()) -> Track:
         key = (slot, kind, freq)
         if key not in found:
             found[key] = Track(kind, slot)
         return found[key]
 
-    n = len(ring)
+    days = range(-1, int(duration // DAY) + 1)
     for i in range(1, n, 2):
         change = ring[i]
         before = ring[i - 1].line
         after = ring[(i + 1) % n].line
-        t0 = change.time
-        t1 = ring[(i + 1) % n].time
-        if i == n - 1:  # the wrap-around change into the first line: centred on time 0
-            t0 -= DAY if t0 > t1 else 0.0
-        elif t1 < t0:
-            t1 += DAY
+        start = (change.time - schedule.start) % DAY
+        length = (ring[(i + 1) % n].time - change.time) % DAY
         fo, fi = before.exit, after.entry
         slide = change.change == "slide"
         if slide:
             fo = fi = "="
-        mid = (t0 + t1) / 2
         slots = max(len(before.voices), len(after.voices))
-        for slot in range(slots):
-            a = before.voices[slot] if slot < len(before.voices) else None
-            b = after.voices[slot] if slot < len(after.voices) else None
-            if b is not None and b.kind == "bell":
-                track(slot, "bell", b.carrier).strikes.append((after.time, b))
-            a = None if a is not None and a.kind == "bell" else a
-            b = None if b is not None and b.kind == "bell" else b
-            if a is None and b is None:
+        for day in days:
+            t0 = start + day * DAY
+            t1, mid = t0 + length, t0 + length / 2
+            if t1 < -DAY or t0 > duration:
                 continue
-            if slide and (a is None) != (b is None):  # '->' fades a lone voice at its own pitch
-                a = a or replace(b, amp=0.0)
-                b = b or replace(a, amp=0.0)
-            if a is not None and b is not None and glides(a, b, fo, fi):  # one glide
-                tr = track(slot, a.kind)
-                tr.add(t0, a.amp, a, "step")
-                tr.add(t1, b.amp, b, "lin")
-                continue
-            if a is not None:  # out to silence at the middle of the window
-                tr = track(slot, a.kind)
-                tr.add(t0, a.amp, a, "step")
-                tr.add(mid, 0.0, a, "lin")
-            if b is not None:  # in from silence
-                tr = track(slot, b.kind)
-                tr.add(mid, 0.0, b, "step")
-                tr.add(t1, b.amp, b, "lin")
+            for slot in range(slots):
+                a = before.voices[slot] if slot < len(before.voices) else None
+                b = after.voices[slot] if slot < len(after.voices) else None
+                _change(track, slot, a, b, t0, t1, mid if not slide else t1, fo, fi, slide)
     for tr in found.values():
-        tr.points.sort(key=lambda p: p[0])
-    return [found[k] for k in sorted(found)], end
+        tr.points.sort(key=lambda p: (p[0], p[4] != "lin"))  # a ramp ends before the next one starts
+        tr.strikes.sort(key=lambda s: s[0])
+    return [found[k] for k in sorted(found)]
+
+
+def _change(track, slot: int, a: Voice | None, b: Voice | None, t0: float, t1: float, mid: float,
+            fo: str, fi: str, slide: bool) -> None:
+    """Breakpoints of slot ``slot`` changing from ``a`` to ``b`` over ``t0``-``t1`` (s)."""
+    if b is not None and b.kind == "bell":
+        track(slot, "bell", (b.carrier, b.amp)).strikes.append((mid, b))
+    a = None if a is not None and a.kind == "bell" else a
+    b = None if b is not None and b.kind == "bell" else b
+    if a is None and b is None:
+        return
+    if slide and (a is None) != (b is None):  # '->' fades a lone voice at its own pitch
+        a = a or replace(b, amp=0.0)
+        b = b or replace(a, amp=0.0)
+    if a is not None and b is not None and glides(a, b, fo, fi):  # one glide
+        tr = track(slot, a.kind)
+        tr.add(t0, a.amp, a, "step")
+        tr.add(t1, b.amp, b, "lin")
+        return
+    middle = (t0 + t1) / 2
+    if a is not None:  # out to silence at the middle of the window
+        tr = track(slot, a.kind)
+        tr.add(t0, a.amp, a, "step")
+        tr.add(middle, 0.0, a, "lin")
+    if b is not None:  # in from silence
+        tr = track(slot, b.kind)
+        tr.add(middle, 0.0, b, "step")
+        tr.add(t1, b.amp, b, "lin")

@@ -1,12 +1,17 @@
 """SBaGen tone specs: one channel slot of a tone-set, read into a :class:`Voice`.
 
-Supported specs: ``-`` (silence), ``C+B/A`` and ``C-B/A`` (binaural beat), ``C/A``
-(pure tone), ``pink/A``, ``white/A``, ``brown/A`` (noise) and ``bell+F/A`` (a bell
-struck when the tone-set's time line comes). C, B and F are in Hz, A is SBaGen's
-amplitude (0-100).
+Specs, as SBaGen 1.4.4 reads them (numbers as C reads them: signs, decimals, exponents):
 
-Ear: SBaGen's ``C+B`` puts the higher tone in the left ear, so ``200+10`` becomes
-``beat = -10`` (left 205 Hz, right 195 Hz); ``200-10`` becomes ``beat = 10``.
+* ``-``: the slot is silent;
+* ``C+B/A``, ``C-B/A``: a binaural tone, ``C +- B/2`` Hz in the left ear and
+  ``C -+ B/2`` in the right (``+`` puts the higher tone on the LEFT); ``C/A``: a tone;
+* ``waveNN:C+B/A``: a binaural tone on waveform NN (defined by a ``waveNN:`` line);
+* ``pink/A`` (and sensory's own ``white/A``, ``brown/A``): noise;
+* ``spin:W+B/A``: pink noise spinning ``W`` microseconds either side at ``B`` Hz;
+* ``bell+F/A`` (or ``bell-F/A``, ``bellF/A``): a bell struck as the tone-set starts;
+* ``mix/A``: the soundtrack of ``-m FILE``.
+
+A is SBaGen's amplitude (100 is full scale). No range is imposed: SBaGen plays any value.
 """
 
 from __future__ import annotations
@@ -16,51 +21,61 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from ...kinds.tones import MIN_BEAT
+__all__ = ["NOISES", "SPECS", "Voice", "parse_voice"]
 
-__all__ = ["Voice", "parse_voice"]
+NOISES = ("pink", "white", "brown")
+SPECS = "-, C+B/A, C-B/A, C/A, waveNN:C+B/A, pink/A, spin:W+B/A, bell+F/A, mix/A"
 
-_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
-_BEAT_SPEC = re.compile(rf"^{_NUMBER}([+-]){_NUMBER}/{_NUMBER}$")
-_TONE_SPEC = re.compile(rf"^{_NUMBER}/{_NUMBER}$")
-_NOISE_SPEC = re.compile(rf"^(pink|white|brown)/{_NUMBER}$")
-_BELL_SPEC = re.compile(rf"^bell\+?{_NUMBER}/{_NUMBER}$")
+_N = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_S = r"[+-](?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"  # a number with its sign, as in 200+10
+_BEAT = re.compile(rf"^({_N})({_S})/({_N})$")
+_TONE = re.compile(rf"^({_N})/({_N})$")
+_NOISE = re.compile(rf"^(pink|white|brown|mix)/({_N})$")
+_BELL = re.compile(rf"^bell({_N})/({_N})$")
+_SPIN = re.compile(rf"^spin:({_N})({_S})/({_N})$")
+_WAVE = re.compile(rf"^wave(\d+):({_N})({_S})/({_N})$")
 
 
 @dataclass(frozen=True)
 class Voice:
-    """One channel slot of a tone-set. ``kind``: binaural, tone, pink/white/brown, bell."""
+    """One channel slot of a tone-set. ``kind``: tone, pink/white/brown, spin, bell, mix or
+    waveNN (a tone on waveform NN); SBaGen slides a slot only between voices of one kind."""
 
     kind: str
-    amp: float  # SBaGen amplitude, 0-100
-    carrier: float = 0.0  # Hz (a bell's pitch)
-    beat: float = 0.0  # Hz, sensory's convention: positive = higher tone on the right
+    amp: float  # SBaGen amplitude, 100 = full scale
+    carrier: float = 0.0  # Hz: a tone's centre, a bell's pitch; a spin's width in microseconds
+    beat: float = 0.0  # Hz, SBaGen's sign: positive = the higher tone (or the spin's lead) on the LEFT
+
+    @property
+    def pitch(self) -> tuple[float, float]:
+        """What a ``-`` change keeps when it does not change: carrier and beat."""
+        return self.carrier, self.beat
 
 
-def parse_voice(spec: str, fail: Callable[[str], NoReturn]) -> Voice | None:
-    """The voice of tone spec ``spec`` (None for ``-``); ``fail(problem)`` raises for a bad one."""
+def parse_voice(spec: str, waves: dict[int, tuple[float, ...]], fail: Callable[[str], NoReturn]) -> Voice | None:
+    """The voice of tone spec ``spec`` (None for ``-``); ``waves`` holds the waveforms
+    defined so far; ``fail(problem)`` raises for a spec SBaGen would not read."""
     if spec == "-":
         return None
-    if m := _NOISE_SPEC.match(spec):
-        return Voice(m.group(1), _amp(m.group(2), spec, fail))
-    if m := _BELL_SPEC.match(spec):
-        return Voice("bell", _amp(m.group(2), spec, fail), carrier=float(m.group(1)))
-    if m := _BEAT_SPEC.match(spec):
-        carrier, sign, beat, amp = float(m.group(1)), m.group(2), float(m.group(3)), _amp(m.group(4), spec, fail)
-        if beat == 0:
-            return Voice("tone", amp, carrier=carrier)
-        if beat < MIN_BEAT:
-            fail(f"beat {beat:g} Hz in {spec!r} is below {MIN_BEAT:g} Hz, which sensory does not play")
-        # SBaGen '+' puts the higher tone in the LEFT ear: sensory's negative beat
-        return Voice("binaural", amp, carrier=carrier, beat=-beat if sign == "+" else beat)
-    if m := _TONE_SPEC.match(spec):
-        return Voice("tone", _amp(m.group(2), spec, fail), carrier=float(m.group(1)))
-    fail(f"tone spec {spec!r} is not supported (supported: -, C+B/A, C-B/A, C/A, pink/A, white/A, "
-         "brown/A, bell+F/A)")
+    if m := _NOISE.match(spec):
+        return Voice(m.group(1), _amp(m.group(2)))
+    if m := _BELL.match(spec):
+        return Voice("bell", _amp(m.group(2)), carrier=abs(float(m.group(1))))
+    if m := _SPIN.match(spec):
+        return Voice("spin", _amp(m.group(3)), carrier=abs(float(m.group(1))), beat=float(m.group(2)))
+    if m := _WAVE.match(spec):
+        number = int(m.group(1))
+        if number not in waves:
+            fail(f"waveform {number:02d} in {spec!r} is not defined; define it above as 'wave{number:02d}: "
+                 "samples ...'")
+        return Voice(f"wave{number:02d}", _amp(m.group(4)), carrier=float(m.group(2)), beat=float(m.group(3)))
+    if m := _BEAT.match(spec):
+        return Voice("tone", _amp(m.group(3)), carrier=float(m.group(1)), beat=float(m.group(2)))
+    if m := _TONE.match(spec):
+        return Voice("tone", _amp(m.group(2)), carrier=float(m.group(1)))
+    fail(f"tone spec {spec!r} is not one SBaGen reads; write one of: {SPECS}")
 
 
-def _amp(text: str, spec: str, fail: Callable[[str], NoReturn]) -> float:
-    amp = float(text)
-    if amp > 100:
-        fail(f"amplitude {amp:g} in {spec!r} is above 100")
-    return amp
+def _amp(text: str) -> float:
+    """SBaGen amplitude of ``text``: a negative one is the same sound inverted."""
+    return abs(float(text))
