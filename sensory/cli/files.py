@@ -43,11 +43,12 @@ def analyze(files, as_json, loop):
 @cli.command()
 @click.argument("source")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="image to write (.png, .svg, .pdf)")
-@click.option("-d", "--duration", type=DURATION, help="length to render for a recipe (default: the recipe's)")
+@click.option("-d", "--duration", type=DURATION,
+              help="window of a recipe to draw, from its start (default: its length, at most 10 minutes)")
 @click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
 @handled
 def preview(source, output, duration, force):
-    """Draw a spectrogram of SOURCE (a preset, recipe or audio file) with its loudness and phase marks."""
+    """Draw a spectrogram of SOURCE (a preset, recipe or audio file) with its loudness, phase marks and beats."""
     from ..measure.preview import preview as draw
 
     click.echo(f"wrote {draw(source, output, seconds=duration, force=force)}")

@@ -1,11 +1,14 @@
-"""Preview images: a spectrogram with the short-term loudness and the phase marks.
+"""Preview images: a spectrogram with the short-term loudness and the phase marks, and for
+recipes with beats (binaural, monaural, isochronic) each beat's frequency over time.
 
 Needs matplotlib (optional extra ``sensory[plot]``), imported only here. The
 source streams through once: its mono downmix is cut into Hann-windowed
 ``NFFT``-frame segments whose power spectra are averaged into at most
 ``COLUMNS`` time columns (Welch's method per column), and a
 :class:`~sensory.measure.loudness.LoudnessMeter` gives the short-term (3 s) loudness.
-Memory depends on the image size, not on the length.
+Memory depends on the image size, not on the length. A recipe is drawn over its first
+``WINDOW_S`` seconds unless a window is asked for; times read as m:ss; the phase labels go
+in rows, each on the first row where it overlaps no other.
 """
 
 from __future__ import annotations
@@ -15,14 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.curves import Curve
+from ..core.timeparse import format_time
 from ..destination import check, writing
 from ..errors import RecipeError
 from .loudness import LoudnessMeter
 
-__all__ = ["preview", "Spectrogram", "NFFT", "COLUMNS"]
+__all__ = ["COLUMNS", "NFFT", "WINDOW_S", "Spectrogram", "figure", "preview", "time_ticks"]
 
 NFFT = 2048
 COLUMNS = 1200
+WINDOW_S = 600.0  # s: the window of a recipe drawn when none is asked for
+_TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+_LABEL_ROWS = 6
 _AUDIO = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".aif", ".aiff", ".caf")
 
 
@@ -62,7 +70,8 @@ class Spectrogram:
 
 
 def _source(source: str, seconds: float | None):
-    """(title, sample rate, channels, frames, blocks, marks) for a file or a recipe."""
+    """(title, sample rate, channels, frames, blocks, marks, beats) for a file or a recipe;
+    beats maps a layer's name to its beat curve (Hz)."""
     path = Path(source)
     if path.suffix.lower() in _AUDIO:
         from .audiofile import open_audio
@@ -70,32 +79,39 @@ def _source(source: str, seconds: float | None):
         src = open_audio(path)
         if src.frames is None:
             raise RecipeError(f"{path}: the file does not state its length")
-        return path.name, src.sample_rate, src.channels, src.frames, src.blocks, {}
+        return path.name, src.sample_rate, src.channels, src.frames, src.blocks, {}, {}
     from ..engine.stream import blocks, plan
     from ..recipe.library import load
 
     recipe = load(source)
+    if seconds is None and recipe.duration > WINDOW_S:
+        seconds = WINDOW_S
     p = plan(recipe, seconds=seconds)
     if p.frames is None:
         raise RecipeError(f"{source}: give a duration to preview an endless recipe")
     marks = {name: t for name, t in recipe.marks.items() if t <= p.seconds}
+    beats = {layer.name: layer.beat for layer in recipe.layers if isinstance(getattr(layer, "beat", None), Curve)}
     it: Iterator[np.ndarray] = blocks(recipe, seconds=p.seconds, block_size=65536)
-    return recipe.title, p.sample_rate, 2, p.frames, it, marks
+    return recipe.title, p.sample_rate, 2, p.frames, it, marks, beats
 
 
-def preview(source: str, output, *, seconds: float | None = None, force: bool = False) -> Path:
-    """Draw ``source`` (an audio file, preset name or recipe file) into the image ``output``
-    (format by extension: png, svg, pdf); returns its path."""
+def time_ticks(seconds: float, most: int = 10) -> np.ndarray:
+    """Tick times (s) over 0..``seconds``: the smallest round step giving at most ``most`` + 1."""
+    step = next((s for s in _TICK_STEPS_S if seconds / s <= most), _TICK_STEPS_S[-1])
+    return np.arange(0.0, seconds + 1e-9, step)
+
+
+def figure(source: str, *, seconds: float | None = None):
+    """The preview of ``source`` (an audio file, preset name or recipe file) as a matplotlib
+    ``Figure``: the spectrogram axes first, then the beat axes if the recipe has beats."""
     try:  # a Figure of its own draws without pyplot: no backend is chosen for the process
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
+        from matplotlib.ticker import FixedLocator, FuncFormatter
     except ImportError:
         raise RecipeError("preview needs matplotlib; install it with pip install 'sensory[plot]'") from None
 
-    output = Path(output)
-    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise RecipeError(f"{output}: a preview is .png, .svg or .pdf")
-    check(output, force=force)
-    title, rate, channels, frames, it, marks = _source(source, seconds)
+    title, rate, channels, frames, it, marks, beats = _source(source, seconds)
     spec = Spectrogram(frames)
     meter = LoudnessMeter(rate, channels)
     for block in it:
@@ -103,27 +119,72 @@ def preview(source: str, output, *, seconds: float | None = None, force: bool = 
         meter.add(block)
         spec.add(block.mean(axis=1))
 
-    fig = Figure(figsize=(12, 5), dpi=100)
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(12, 7 if beats else 5), dpi=100)
+    FigureCanvasAgg(fig)
+    if beats:
+        ax, beat_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+    else:
+        ax, beat_ax = fig.add_subplot(), None
     seconds_total = frames / rate
     freqs = np.fft.rfftfreq(NFFT, 1 / rate)
     image = ax.imshow(spec.db()[1:], origin="lower", aspect="auto", cmap="magma", vmin=-120, vmax=-20,
                       extent=(0, seconds_total, freqs[1], freqs[-1]))
     ax.set_yscale("log")
     ax.set_ylim(20, rate / 2)
-    ax.set_xlabel("time (s)")
     ax.set_ylabel("frequency (Hz)")
-    ax.set_title(f"{title}: spectrogram, short-term loudness and phases")
-    fig.colorbar(image, ax=ax, pad=0.08, label="power (dBFS)")
+    ax.set_title(f"{title}: spectrogram, short-term loudness" + (", beats" if beats else "") + " and phases")
     short = meter.short_term()
     loud = ax.twinx()
+    fig.colorbar(image, ax=[ax, loud], pad=0.08, label="power (dBFS)")
     if short.size:
         loud.plot(1.5 + 0.1 * np.arange(short.size), np.maximum(short, -70), color="cyan", lw=1.2)
     loud.set_ylabel("short-term loudness (LUFS)", color="cyan")
     loud.set_ylim(-60, 0)
-    for name, t in marks.items():
+    bottom = beat_ax if beat_ax is not None else ax
+    if beat_ax is not None:
+        t = np.linspace(0, seconds_total, 1000)
+        for name, curve in beats.items():
+            beat_ax.plot(t, np.abs(np.broadcast_to(curve(t), t.shape)), lw=1.5, label=name)
+        top, own = ax.get_position(), beat_ax.get_position()
+        beat_ax.set_position([top.x0, own.y0, top.width, own.height])  # under the spectrogram, its width
+        beat_ax.set_ylabel("beat (Hz)")
+        beat_ax.grid(alpha=0.3)
+        if len(beats) > 1:
+            beat_ax.legend(fontsize=8, loc="upper right")
+    bottom.set_xlim(0, seconds_total)
+    bottom.xaxis.set_major_locator(FixedLocator(time_ticks(seconds_total)))
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_time(x)))
+    bottom.set_xlabel("time (m:ss)")
+    _phase_labels(ax, marks)
+    return fig
+
+
+def _phase_labels(ax, marks: dict[str, float]) -> None:
+    """Dashed lines at the marks, and their names in rows from the top, each on the first
+    row where its box overlaps no label already placed."""
+    renderer = ax.figure.canvas.get_renderer()
+    rows: list[list] = [[] for _ in range(_LABEL_ROWS)]
+    for name, t in sorted(marks.items(), key=lambda item: item[1]):
         ax.axvline(t, color="white", lw=0.8, ls="--")
-        ax.text(t, rate / 2 * 0.8, f" {name}", color="white", fontsize=8, va="top")
+        for i, row in enumerate(rows):
+            label = ax.text(t, 0.97 - 0.07 * i, f" {name}", color="white", fontsize=8, va="top",
+                            transform=ax.get_xaxis_transform())
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in row) or i == len(rows) - 1:
+                row.append(box)
+                break
+            label.remove()
+
+
+def preview(source: str, output, *, seconds: float | None = None, force: bool = False) -> Path:
+    """Draw ``source`` (an audio file, preset name or recipe file) into the image ``output``
+    (format by extension: png, svg, pdf); returns its path. ``seconds`` is the window of a
+    recipe drawn from its start (default: its length, at most :data:`WINDOW_S`)."""
+    output = Path(output)
+    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise RecipeError(f"{output}: a preview is .png, .svg or .pdf")
+    check(output, force=force)
+    fig = figure(source, seconds=seconds)
     with writing(output) as tmp:
         fig.savefig(tmp, format=output.suffix.lower().lstrip("."))
     return output
