@@ -159,3 +159,17 @@ def test_a_tagged_loop_gets_a_verdict(tmp_path):
     assert looped.loop and looped.seamless is True and looped.clicks == 0
     plain = analyze(tmp_path / "plain.flac")
     assert not plain.loop and plain.seamless is None and plain.to_dict()["seamless"] is None
+
+
+@pytest.mark.parametrize("name", ["fireplace", "rain"])
+def test_crackles_and_drops_at_full_rate_are_not_clicks(name):
+    """At 48 kHz the crackles and the drops are transients still, never clicks; a pulse of 0.2
+    laid over the fire is one click."""
+    x = sensory.render(sensory.load(name), seconds=4, sample_rate=48000).astype(np.float64)
+    d = detect(x, 48000)
+    assert d.clicks == 0 and d.transients > 5, d.times
+    if name == "fireplace":
+        at = int(2.5 * 48000) + 123
+        x[at:at + 40] += 0.2
+        hit = detect(x, 48000)
+        assert hit.clicks == 1 and abs(hit.times[0] - at / 48000) < 0.001

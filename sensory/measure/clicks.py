@@ -34,6 +34,9 @@ DROPOUT = 3.0  # residual deviations of an exact zero in every channel: a dropou
 REPAIRED = 1.0  # residual variance per frame after a repair, relative to the segment's: a click
 MERGE_S = 0.01  # s: transients closer than this count as one
 FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
+EDGE = 4.5  # residual deviations: an edge of a pulse
+PAIRED = 6.0  # residual deviations the two edges of a pulse reach together
+PULSE = 64  # frames: the longest pulse whose two edges are judged together
 GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
 WINDOW = 2 * GUARD + ORDER  # frames judged around a transient
 _SHIFTS = np.arange(-GUARD // 2, GUARD // 2 + 1)  # repair positions tried around the transient's peak
@@ -62,7 +65,7 @@ class ClickDetector:
     ``MARGIN`` frames are not judged (they lack context); call :meth:`finish` at its end. The
     counts do not depend on how the stream is split into blocks."""
 
-    MARGIN = GUARD + 2 * ORDER
+    MARGIN = PULSE + GUARD + 2 * ORDER
 
     def __init__(self, sample_rate: int, channels: int):
         self.rate = sample_rate
@@ -144,14 +147,22 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
     sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
     size = np.abs(e) / sigma[:, None]
     dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT)
-    rows, cols = np.nonzero((size > OUTLIER) | dropped)
+    rows, cols = np.nonzero((size > EDGE) | dropped)
     if rows.size == 0:
         return []
     at = lo + rows * seg + cols
     peaks = _peaks(at, size[rows, cols] + OUTLIER * dropped[rows, cols], gap)
     rows, cols, at = rows[peaks], cols[peaks], at[peaks]
-    clicks = dropped[rows, cols] | _repairable(x, at, a[rows], sigma[rows])
-    return list(zip(at.tolist(), clicks.tolist()))
+    strong = (size[rows, cols] > OUTLIER) | dropped[rows, cols]
+    var = sigma[rows] ** 2
+    left, removed, jump, step = _repairs(x, at, a[rows])
+    repaired = (left <= REPAIRED * WINDOW * var) & (jump >= FLOOR)
+    clicks = dropped[rows, cols] | (strong & repaired & (removed >= OUTLIER**2 * var))
+    edges = ~strong & repaired & (step != 0) & (removed >= EDGE**2 * var)
+    if edges.any():
+        clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
+    keep = strong | clicks
+    return list(zip(at[keep].tolist(), clicks[keep].tolist()))
 
 
 def _peaks(frames: np.ndarray, size: np.ndarray, gap: int) -> np.ndarray:
@@ -164,39 +175,71 @@ def _peaks(frames: np.ndarray, size: np.ndarray, gap: int) -> np.ndarray:
     return best
 
 
-def _repairable(x: np.ndarray, at: np.ndarray, a: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """Whether one step, impulse or polarity flip near each ``at`` (c,) leaves the residual of
-    the WINDOW frames around it at the segment's level: bool (c,). ``a`` (c, ORDER + 1) are
-    the predictors, ``sigma`` (c,) the residual deviations."""
+def _residual(x: np.ndarray, start: np.ndarray, length: int, a: np.ndarray) -> np.ndarray:
+    """The predictors' residual over ``length`` frames of ``x`` from each ``start`` (c,):
+    (c, length), with ``a`` (c, ORDER + 1)."""
+    n = start[:, None] + np.arange(length)
+    return (x[n[:, :, None] - np.arange(ORDER + 1)] * a[:, None, :]).sum(axis=2)
+
+
+def _step_response(a: np.ndarray, length: int, at: int) -> np.ndarray:
+    """The residual of a unit step at frame ``at`` of ``length`` frames: (c, length)."""
+    lag = np.arange(length)[None, :] - at
+    return np.where(lag >= 0, np.take_along_axis(np.cumsum(a, axis=1), np.clip(lag, 0, ORDER), axis=1), 0.0)
+
+
+def _pulses(x: np.ndarray, at: np.ndarray, a: np.ndarray, step: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Whether each edge ``at`` (c,) of a step ``step`` (c,) has the opposite edge of a pulse
+    within PULSE frames: a step of the opposite sign and about the same size (3/4 to 4/3)
+    that a step repair explains as well, the two removing at least PAIRED\u00b2 variances
+    together: bool (c,)."""
+    span = 2 * PULSE + WINDOW
+    e = _residual(x, at - PULSE - GUARD, span, a)  # row j + GUARD of a window: frame at - PULSE + j
+    g = _step_response(a, WINDOW, GUARD)
+    gg = (g * g).sum(axis=1)
+    windows = sliding_window_view(e, WINDOW, axis=1)  # (c, 2 PULSE + 1, WINDOW): a step at at - PULSE + j
+    amp = np.einsum("cjw,cw->cj", windows, g) / gg[:, None]
+    removed = amp * amp * gg[:, None]
+    left = (windows * windows).sum(axis=2) - removed
+    far = np.abs(np.arange(2 * PULSE + 1) - PULSE) > GUARD  # the other edge, not this one again
+    ratio = -amp / step[:, None]
+    other = far & (ratio >= 0.75) & (ratio <= 4 / 3) & (left <= REPAIRED * WINDOW * var[:, None])
+    together = removed + (step * step * gg)[:, None]
+    return (other & (together >= PAIRED**2 * var[:, None])).any(axis=1)
+
+
+def _repairs(x: np.ndarray, at: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The best of one step, impulse or polarity flip near each ``at`` (c,), with the predictors
+    ``a`` (c, ORDER + 1): the residual energy it leaves in the WINDOW frames around ``at``, the
+    energy it removes, the size of the discontinuity it repairs, and the step's signed size
+    when the best repair is a step (else 0); each (c,)."""
     c = len(at)
-    k = np.arange(ORDER + 1)
     n = at[:, None] - GUARD + np.arange(WINDOW)  # judged frames, (c, WINDOW)
-    taps = x[n[:, :, None] - k]  # x[n - k], (c, WINDOW, ORDER + 1)
-    terms = taps * a[:, None, :]
+    terms = x[n[:, :, None] - np.arange(ORDER + 1)] * a[:, None, :]  # a[k] x[n - k], (c, WINDOW, ORDER + 1)
     e = terms.sum(axis=2)  # residual, (c, WINDOW)
     e0 = (e * e).sum(axis=1)
     best = e0.copy()
     size = np.zeros(c)
+    step = np.zeros(c)
     tail = np.cumsum(terms[:, :, ::-1], axis=2)[:, :, ::-1]  # tail[.., m] = sum over k >= m
-    csum = np.cumsum(a, axis=1)
     for shift in _SHIFTS:
         lag = np.arange(WINDOW)[None, :] - (GUARD + shift)  # frames since the repair point
         on = lag >= 0
         idx = np.clip(lag, 0, ORDER)
-        for g in (np.where(on, np.take_along_axis(csum, idx, axis=1), 0.0),  # a step's residual
-                  np.where(on & (lag <= ORDER), np.take_along_axis(a, idx, axis=1), 0.0)):  # an impulse's
+        impulse = np.where(on & (lag <= ORDER), np.take_along_axis(a, idx, axis=1), 0.0)
+        for g, is_step in ((_step_response(a, WINDOW, GUARD + shift), True), (impulse, False)):
             gg = np.maximum((g * g).sum(axis=1), 1e-30)
             amp = (e * g).sum(axis=1) / gg
             left = e0 - amp * amp * gg
             better = left < best
             best, size = np.where(better, left, best), np.where(better, np.abs(amp), size)
+            step = np.where(better, amp if is_step else 0.0, step)
         # negated from the repair point on: the terms reaching back before it keep their sign
         before = np.take_along_axis(tail, np.clip(lag + 1, 0, ORDER)[:, :, None], axis=2)[:, :, 0]
         before = np.where(lag + 1 <= ORDER, before, 0.0)
         flipped = np.where(on, 2 * before - e, e)
         left = (flipped * flipped).sum(axis=1)
         better = left < best
-        jump = 2 * np.abs(x[at + shift])
-        best, size = np.where(better, left, best), np.where(better, jump, size)
-    var = sigma * sigma
-    return (best <= REPAIRED * WINDOW * var) & (e0 - best >= OUTLIER**2 * var) & (size >= FLOOR)
+        best, size = np.where(better, left, best), np.where(better, 2 * np.abs(x[at + shift]), size)
+        step = np.where(better, 0.0, step)
+    return best, e0 - best, size, step
