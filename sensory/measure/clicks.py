@@ -14,10 +14,15 @@ Audio Restoration", ch. 5): subtracting a step (a pulse's edge, a splice, a DC j
 impulse (a dropout, a lone wrong sample), or negating the waveform from a point on (a
 polarity flip), at the best of a few frames. With the repair the residual over the
 ``WINDOW`` frames around the point falls back to the segment's level (at most ``REPAIRED``
-times its variance per frame) and the repair removes at least ``OUTLIER``\u00b2 variances and
-``FLOOR`` (-60 dBFS) of amplitude. An acoustic transient excites the predictor's residual
+times its variance per frame) and the repair removes at least ``OUTLIER`` squared variances
+and ``FLOOR`` (-60 dBFS) of amplitude. An acoustic transient excites the predictor's residual
 over many frames (a raindrop is a burst of noise, a crackle a burst through wood modes, a
 clap a rumble): no single repair accounts for it, and it stays a transient.
+
+Two more digital signatures: a frame exactly zero in every channel where the predictor
+expected ``DROPOUT`` deviations is a dropout; and a pulse's two edges are judged together,
+two opposite steps of about the same size within ``PULSE`` frames, each ``EDGE`` deviations
+out and ``PAIRED`` together, so a pulse is found where each edge alone passes for noise.
 """
 
 from __future__ import annotations
@@ -191,7 +196,7 @@ def _step_response(a: np.ndarray, length: int, at: int) -> np.ndarray:
 def _pulses(x: np.ndarray, at: np.ndarray, a: np.ndarray, step: np.ndarray, var: np.ndarray) -> np.ndarray:
     """Whether each edge ``at`` (c,) of a step ``step`` (c,) has the opposite edge of a pulse
     within PULSE frames: a step of the opposite sign and about the same size (3/4 to 4/3)
-    that a step repair explains as well, the two removing at least PAIRED\u00b2 variances
+    that a step repair explains as well, the two removing at least PAIRED squared variances
     together: bool (c,)."""
     span = 2 * PULSE + WINDOW
     e = _residual(x, at - PULSE - GUARD, span, a)  # row j + GUARD of a window: frame at - PULSE + j
