@@ -464,3 +464,16 @@ def test_presets_are_soundscapes_that_render(name):
     assert r.type == "soundscape" and r.duration >= 3600
     x = render(r, seconds=2.0, sample_rate=SR)
     assert np.all(np.isfinite(x)) and np.abs(x[SR:]).max() > 1e-3
+
+
+def test_forest_day_evening_belongs_to_the_crickets():
+    # at dusk the birds fall silent as the crickets take over: by 52:00 the chorus is thin (YAMNet heard
+    # the evening's birds over the insects at density 0.35) and the crickets sing at full level
+    import sensory
+
+    r = sensory.load("forest-day")
+    layer = {spec.name: spec for spec in r.layers}
+    t = np.array([3120.0, 3180.0])
+    assert np.all(layer["birds"].density(t) <= 0.15)
+    assert np.all(layer["crickets"].gain_db(t) >= -10)
+    assert layer["crickets"].chorus(t).min() >= 0.7
