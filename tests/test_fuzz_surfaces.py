@@ -158,3 +158,46 @@ def test_a_mixer_message_is_done_exactly_or_refused_with_a_reason(text):
             assert type(value) is bool
         else:
             assert isinstance(value, str) and len(value) <= 64
+
+
+def _stamp_bomb(width: int, depth: int) -> str:
+    """Blocks that each stamp the one below ``width`` times one after another, ``depth`` deep:
+    width**(depth + 1) time lines, a second apart."""
+    def at(seconds: int) -> str:
+        return f"+{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+    lines = ["t: 200+10/10"]
+    for d in range(depth + 1):
+        inner = f"b{d - 1}" if d else "t"
+        lines += [f"b{d}: {{", *(f" {at(i * width ** d)} {inner}" for i in range(width)), "}"]
+    return "\n".join([*lines, f"NOW b{depth}"]) + "\n"
+
+
+HOSTILE_SBG = {
+    "self": "a: {\n +0:00 a\n}\nNOW a\n",
+    "mutual": "x: {\n +0:00 y\n}\ny: {\n +0:00 x\n}\nNOW x\n",
+    "deep": _stamp_bomb(2, 40),
+    "wide": _stamp_bomb(10, 12),
+    "long-wave": "wave00: " + " ".join(str(i % 7) for i in range(200_000)) + "\nt: wave00:200+4/50\nNOW t\n",
+    "nan-wave": "wave00: 0 nan 1 inf\nt: wave00:200+4/50\nNOW t\n",
+    "flat-wave": "wave00: 0 0 0\nt: wave00:200+4/50\nNOW t\n",
+    "wave-100": "wave100: 0 1\nt: wave100:200+4/50\nNOW t\n",
+    "undefined-wave": "t: wave07:200+4/50\nNOW t\n",
+    "drop-huge": "-p drop t99999999,99999999,99999999 99zs+^/99999 pink/20\n",
+    "drop-nan": "-p drop 00ds+/nan\n",
+    "slide-huge": "-p slide t99999999 200+10/1\n",
+    "slide-zero": "-p slide t0 200+10/1\n",
+    "program-unknown": "-p nope 1\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SBG))
+def test_hostile_sbagen_language_is_refused_in_bounded_time(tmp_path, name):
+    assert fz.check_sbg_text(tmp_path, f"{name}.sbg", HOSTILE_SBG[name]) == "refused"
+
+
+def test_sbagen_programs_and_blocks_that_load_render_safely(tmp_path):
+    texts = {"drop": "-p drop 00ds+ pink/20\n", "slide": "-p slide t1 200+10/1\n",
+             "stamped": _stamp_bomb(3, 4)}
+    assert {name: fz.check_sbg_text(tmp_path, f"{name}.sbg", text) for name, text in texts.items()} == \
+        dict.fromkeys(texts, "ok")

@@ -20,6 +20,7 @@ amplitudes linearly, so ``amp`` is linear and follows a curve's ``lin`` ramps ex
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -77,6 +78,8 @@ class ToneParams(Params):
     @field_validator("wave", mode="after")
     @classmethod
     def _a_shape(cls, wave: tuple[float, ...]) -> tuple[float, ...]:
+        if wave and not all(math.isfinite(v) for v in wave):
+            raise ValueError("a waveform's samples are finite numbers")
         if wave and (len(wave) < 2 or max(wave) == min(wave) or len(wave) > _TABLE // 2):
             raise ValueError(f"a waveform needs 2 to {_TABLE // 2} samples, not all equal")
         return wave

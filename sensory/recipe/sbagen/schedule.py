@@ -16,6 +16,7 @@ as text by :mod:`.programs` and read here like any other.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -163,6 +164,8 @@ def _wave(samples: list[str], fail) -> tuple[float, ...]:
         values = tuple(float(s) for s in samples)
     except ValueError:
         fail("a waveform line lists numbers: 'waveNN: 0 5.5 10 8 ...'")
+    if not all(math.isfinite(v) for v in values):
+        fail("a waveform's samples are finite numbers (no nan or inf)")
     if len(values) < 2 or max(values) == min(values):
         fail("a waveform needs at least two samples that differ")
     return values
