@@ -331,6 +331,11 @@ def test_the_page_follows_the_terminal_and_other_tabs(served, browser):
     player.set_volume(-9)  # as the terminal's keys do
     expect(second.locator("#master")).to_have_value("-9", timeout=3000)
     expect(first.locator("#master")).to_have_value("-9", timeout=3000)
+    first.locator("#master").fill("-20")
+    expect(second.locator("#master")).to_have_value("-20", timeout=3000)
+    time.sleep(0.6)  # the page that moved a slider follows others again half a second after
+    player.set_volume(-3)
+    expect(first.locator("#master")).to_have_value("-3", timeout=3000)
     first.locator(".line button").nth(0).click()
     expect(second.locator(".line button").nth(0)).to_have_class("on", timeout=3000)
     assert player.layer_muted == [True, False]

@@ -8,6 +8,8 @@ let socket = null;
 let retry = 500;
 let layout = "";        // the names of the groups and layers drawn, to redraw only when they change
 let held = null;        // the slider under the pointer: the state does not move it meanwhile
+const moved = new WeakMap();  // when each slider was last moved here: the state lags that long
+const LAG_MS = 500;
 
 function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) {
@@ -76,14 +78,20 @@ function slider(name, range, onMove) {
     value.textContent = decibels(Number(input.value));
     onMove(Number(input.value));
   });
-  input.addEventListener("pointerdown", () => { held = input; });
-  input.addEventListener("pointerup", () => { held = null; });
+  hold(input);
   label.append(title, input, value);
   return label;
 }
 
+function hold(input) {
+  input.addEventListener("pointerdown", () => { held = input; });
+  input.addEventListener("pointerup", () => { held = null; });
+  input.addEventListener("input", () => moved.set(input, performance.now()));
+}
+
 function set(input, db) {
-  if (input !== held && document.activeElement !== input) input.value = db;
+  const recent = performance.now() - (moved.get(input) ?? -Infinity) < LAG_MS;
+  if (input !== held && !recent) input.value = db;
   input.parentElement.querySelector("output").textContent = decibels(Number(input.value));
 }
 
@@ -192,8 +200,7 @@ $("master").addEventListener("input", () => {
   set($("master"), Number($("master").value));
   send({ do: "volume", db: Number($("master").value) });
 });
-$("master").addEventListener("pointerdown", () => { held = $("master"); });
-$("master").addEventListener("pointerup", () => { held = null; });
+hold($("master"));
 $("add").addEventListener("click", () => send({ do: "add", preset: $("preset").value }));
 $("sleep").addEventListener("click", () => {
   if ($("sleep").dataset.on === "true") send({ do: "sleep", minutes: null });
