@@ -425,7 +425,9 @@ def test_a_preset_added_and_removed_while_playing_is_heard_then_gone(pulse, user
     ref = sensory.render(load("hiss"), seconds=6.0, seed=2, sample_rate=SR)
     lag, corr = align(out, ref[:SR // 4])
     assert corr >= 0.99
-    window = lambda t: out[lag + int(t * SR):lag + int((t + 0.5) * SR)]  # noqa: E731
+    def window(t):
+        return out[lag + int(t * SR):lag + int((t + 0.5) * SR)]
+
     assert band_db(window(2.5), 997) > band_db(window(0.1), 997) + 20      # in after its 2-s fade
     assert band_db(window(5.3), 997) < band_db(window(2.5), 997) - 20      # out again
     with pytest.raises(sensory.errors.RecipeError, match="already in the mix"):
