@@ -1,4 +1,6 @@
-"""Long fuzz campaign over the recipe loader, the .sbg importer and catalog manifests.
+"""Long fuzz campaign over the recipe loader (preset layers among its mutations), the .sbg
+importer (the whole SBaGen language: blocks, waveforms, -p programs), catalog manifests and the
+web mixer's messages.
 
 Run by hand: ``python bench/fuzz_campaign.py --minutes 25`` (default 20). Every
 input goes through the property of tests/fuzz_inputs.py; a violation (an
@@ -41,7 +43,8 @@ def campaign(minutes: float, seed: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="sensory-fuzz-"))
     loaders = {"recipe": (fz.recipe_texts(), fz.check_recipe_text),
                "sbg": (fz.sbg_texts(), fz.check_sbg_text),
-               "catalog": (fz.catalog_texts(), fz.check_catalog_text)}
+               "catalog": (fz.catalog_texts(), fz.check_catalog_text),
+               "mixer": (fz.mixer_messages(), fz.check_mixer_message)}
 
     def record(loader: str, name: str, text: str, error: BaseException) -> None:
         tb = traceback.extract_tb(error.__traceback__)
@@ -49,9 +52,10 @@ def campaign(minutes: float, seed: int) -> None:
         signature = f"{loader} {type(error).__name__} {place}"
         counts[(loader, "crash")] += 1
         if signature not in crashes:
-            digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+            raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+            digest = hashlib.sha1(raw).hexdigest()[:10]
             case = OUT / f"{loader}-{digest}-{name}"
-            case.write_text(text, encoding="utf-8", errors="surrogatepass")
+            case.write_bytes(raw)
             crashes[signature] = f"{case.name}: {type(error).__name__}: {str(error)[:200]}"
             print(f"CRASH {signature}\n  {crashes[signature]}", flush=True)
 

@@ -31,9 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PRESETS = {p.name: p.read_text(encoding="utf-8") for p in sorted((ROOT / "presets").glob("*.toml"))}
 DEADLINE_S = 10.0  # a load (or a short render) that takes longer counts as a hang
 
-# SBaGen schedules in the subset sensory reads (format: SBaGen 1.4 docs, summarized in
-# the project's guided-tones notes, section 2)
+# SBaGen schedules (format: the SBaGen 1.4.4 manual, ../shared/peers/sbagen/SBAGEN.txt)
 SBG = {
+    "blocks.sbg": ("wave00: 0 5.5 10 8 10 7.2 4.7 2\nwa: wave00:200+4/30 pink/10\nsp: spin:300+4/20 bell-300/40\n"
+                   "off: -\nbursts: {\n  +00:00 wa\n  +00:05 off\n}\nsets: {\n  +0:00 bursts\n  +0:10 bursts\n}\n"
+                   "NOW sets\nNOW+00:20 == sp ->\nNOW+00:40 => off\n"),
+    "drop.sbg": "-p drop 20fs+^/2 pink/30\n",
+    "slide.sbg": "-p slide t2 200+10/1 brown/20\n",
     "bench.sbg": ("a10: pink/20 200+10/30\na6:  pink/20 200+6/30\noff: -\n"
                   "NOW          <= a10\nNOW+00:02:00 == a10 ->\nNOW+00:08:00 == a6\nNOW+00:10:00 => off\n"),
     "clock.sbg": ("-SE\n-F 20000\n## evening wind-down\nalpha: brown/30 150+10/30 bell+440/20\n"
@@ -122,6 +126,8 @@ TOML_LINES = [f"{k} = {v}" for k in ("duration", "gain_db", "pan", "send", "seed
               for v in ("nan", "1e308", "\"x\"", "[[0, 1]]", "-1", "0", "\"24h\"")] + [
     "[session]", "[[layer]]", "[[phase]]", "[layer]", "[session.x]", "[[session]]", "[a.b.c]",
     "name = \"dup\"", "kind = \"bell\"", "kind = \"rain\"", "every = 0.0001", "strikes = [0, 0, 0, 0]",
+    "preset = \"rain\"", "preset = \"forest\"", "preset = \"../x\"", "preset = \"thunderstorm\"",
+    "levels = { drops = -3 }", "levels = { nope = 1e308 }", "[[layer]]\nname = \"g\"\npreset = \"rain\"",
     "[[layer]]\nname = \"n\"\nkind = \"noise\"", "= 1", "x = ", "\"\"\"", "'''", "key = \"unterminated",
     f"gain_db = {deep_array(40)}", f"pan = {deep_inline(40)}",
 ]
@@ -159,6 +165,10 @@ SBG_POOL = ["NOW", "NOW+00:00:01", "+00:00:01", "23:59:59", "24:00", "99:99", "0
             "x: bell+100000/20", "x: bell+1/20", "x: 99999999999999999999/10", "x: pink/0", "x: .5/.5",
             "x: 200+10/30 " * 20, "NOW x", "NOW <> x", "NOW ?? x ->", "NOW x -> ->", "-F 0", "-F 999999999",
             "-SE -Q", "-m file.ogg", "name: {", "}", "## comment", "#", "\t", "NOW+00:01:00+00:01:00+00:01:00 a",
+            "b: {", "+00:00 b", "NOW b", "b: {\n+00:00 b\n}", "wave00: 0 5.5 10 8", "wave99: 0 1e308", "wave00:",
+            "x: wave00:200+4/50", "x: wave42:200+4/50", "x: spin:300+4/20", "x: spin:1e9+4/20", "x: bell-300/50",
+            "x: mix/80", "x: mix/1e9", "-p drop 00ds+", "-p drop 99zk+^/999", "-p slide 200+10/1", "-p slide t1e9 1/1",
+            "-T", "-r", "-L 00:10", "-L 99:99:99", "-i 200+10/30", "-c 0", "-q 999999999",
             "a10", "off", "nan", "inf", "1e999", "-1", "ü", "\x00", "\u2028", "\r", "\f"]
 
 
@@ -183,6 +193,66 @@ def sbg_texts(draw) -> tuple[str, str]:
                        f"{'ab'[i % 2]}\n" for i in range(1, count))
         text = "a: pink/20 bell+440/20\nb: 200+10/30\n0:00 a\n" + body
     return name, text
+
+
+MIXER_TOKEN = "t0ken"
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12)
+
+
+@st.composite
+def mixer_messages(draw) -> tuple[str, str | bytes]:
+    """("message", text) as a hostile page might send it to the web mixer: a real action with
+    fields of any JSON value (NaN and infinities as JSON's constants), an unknown action or
+    field, a wrong token, raw bytes, or deep nesting."""
+    import json
+
+    from sensory.web.messages import ACTIONS
+
+    shape = draw(st.sampled_from(["fields", "fields", "fields", "raw", "deep"]))
+    if shape == "raw":
+        return "message", draw(st.binary(max_size=600))
+    if shape == "deep":
+        depth = draw(st.integers(1, 100_000))
+        return "message", f'{{"token": "{MIXER_TOKEN}", "do": "volume", "db": ' + "[" * depth + "]" * depth + "}"
+    action = draw(st.sampled_from([*ACTIONS, "rm -rf", ""]))
+    tokens = [MIXER_TOKEN, MIXER_TOKEN, "", MIXER_TOKEN[:-1], MIXER_TOKEN + "x", None, 0]
+    data = {"token": draw(st.sampled_from(tokens)), "do": action}
+    for name in ACTIONS.get(action, {}):
+        if draw(st.booleans()):
+            data[name] = draw(JSON_VALUES)
+    if draw(st.integers(0, 5)) == 0:
+        data[draw(st.text(max_size=8))] = draw(JSON_VALUES)
+    return "message", json.dumps(data, allow_nan=True)
+
+
+def check_mixer_message(folder: Path, name: str, text: str | bytes) -> str:
+    """Parse ``text`` as a web mixer message: "ok" with every value inside its action's ranges,
+    or "refused" with a one-line reason; anything else raises. ``folder`` is unused."""
+    from sensory.web.messages import ACTIONS, MAX_INDEX, parse
+
+    with deadline(2.0):
+        try:
+            command = parse(text, MIXER_TOKEN)
+        except RecipeError as e:
+            assert str(e) and "\n" not in str(e) and len(str(e)) < 300, f"reason: {str(e)[:300]!r}"
+            return "refused"
+    for field, spec in ACTIONS[command.action].items():
+        value = command.args[field]
+        if value is None:
+            assert spec.optional, f"{command.action}.{field} missing"
+        elif spec.kind == "number":
+            assert isinstance(value, float) and spec.low <= value <= spec.high, (field, value)
+        elif spec.kind == "index":
+            assert type(value) is int and 0 <= value < MAX_INDEX, (field, value)
+        elif spec.kind == "bool":
+            assert type(value) is bool, (field, value)
+        else:
+            assert isinstance(value, str) and len(value) <= 64, (field, value)
+    return "ok"
 
 
 CATALOG_POOL = HOSTILE_VALUES + [
