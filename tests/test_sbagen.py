@@ -186,6 +186,11 @@ def test_blocks_stamp_their_lines_in_and_nest():
     assert len(beat["slot2-tone"]["beat"]) == 7  # the start and one point per change: no curve drawn out
 
 
+def test_an_end_at_its_own_start_is_a_day_later():
+    r = load_sbg("-SE\na: pink/10 200+4/10\nNOW a\n", "one.sbg", name="one")
+    assert r.type == "session" and r.duration == 24 * 3600  # SBaGen -SE plays one line for a day
+
+
 def test_clock_times_T_and_L():
     text = "-T 23:59:00 -L 0:02:10\nn: pink/20 110+0.45/40\nd: pink/20 170+1.5/30\n23:50 n\n00:00+00:00:30 d\n"
     s = parse_sbg(text, "s.sbg")
@@ -263,6 +268,10 @@ def test_a_looped_soundtrack_crossfades_without_a_gap(tmp_path):
     assert np.sqrt(np.mean(y[5 * 8000:7 * 8000] ** 2)) > 0.2 and np.abs(y[-4000:]).max() > 0.3
 
 
+def test_mix_without_a_soundtrack_plays_the_rest():
+    assert list(layers("a: mix/50 200+4/20\nNOW a\n")) == ["slot2-tone"]  # SBaGen mixes in nothing
+
+
 def test_a_missing_soundtrack_is_one_line_and_the_rest_plays(tmp_path, capfd):
     r = load(sbg(tmp_path, "-SE -m gone.wav\na: mix/50 200+4/20\nNOW a\n+00:00:04 a\n"))
     audio = render(r, sample_rate=SR)
@@ -295,7 +304,6 @@ def test_import_of_a_recipe_says_it_is_not_a_schedule(tmp_path):
 
 
 @pytest.mark.parametrize("text, line, message", [
-    ("a: 200+10/30 mix/20\nNOW a\n", None, "mix/A plays the soundtrack of -m FILE"),
     ("-X\na: 200+10/30\nNOW a\n", 1, "option -X is not one of SBaGen's"),
     ("a: 200+10/30\nNOW b\n", 2, "tone-set or block 'b' is not defined"),
     ("a: 200+10/30\n10:00 a\n23:00 a\n11:00 a\n", 4, "must not go backwards"),

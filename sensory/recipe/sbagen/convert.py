@@ -40,7 +40,7 @@ def session_length(schedule: Schedule) -> float | None:
     o = schedule.options
     last = schedule.lines[-1]
     if o.to_end or (o.length is None and all(v is None for v in last.voices)):
-        return (last.time - schedule.start) % DAY
+        return (last.time - schedule.start) % DAY or DAY  # to itself: round the day, as SBaGen does
     return o.length
 
 
@@ -50,8 +50,7 @@ def recipe_data(schedule: Schedule, name: str) -> dict:
     soundscape = length is None
     duration = SOUNDSCAPE_S if soundscape else length
     if duration <= 0:
-        raise RecipeError(f"{schedule.source}: the schedule lasts 0 s (-E with its last time line at its start); "
-                          "add a later time line or give a length with -L HH:MM")
+        raise RecipeError(f"{schedule.source}: -L 0:00 plays nothing; give a length such as -L 0:30")
     found = tracks(schedule, DAY if soundscape else duration)
     lag = 0.5 / schedule.options.refresh
     for tr in found:
@@ -113,9 +112,8 @@ def _layer(tr: Track, schedule: Schedule, duration: float, soundscape: bool) -> 
     elif tr.kind == "spin":
         layer.update(kind="sbagen-noise", color="pink", width=_curve(points, 2), beat=_curve(points, 3))
     elif tr.kind == "mix":
-        if schedule.options.mix_file is None:
-            raise RecipeError(f"{schedule.source}: mix/A plays the soundtrack of -m FILE; add a line "
-                              "'-m FILE' at the top, or remove the mix/A specs")
+        if schedule.options.mix_file is None:  # SBaGen mixes in nothing: the rest plays
+            return None
         layer.update(_soundtrack(schedule))
     else:
         layer.update(carrier=_curve(points, 2), beat=_curve(points, 3))
