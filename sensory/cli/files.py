@@ -60,7 +60,7 @@ def preview(source, output, duration, force):
 @click.option("--force", is_flag=True, help="overwrite OUTPUT if it exists")
 @handled
 def import_sbg(sbg, output, force):
-    """Convert an SBaGen schedule (.sbg) into a TOML recipe, keeping its timing and ears.
+    """Convert an SBaGen schedule (.sbg) into a TOML recipe, keeping its timing, ears and levels.
 
     The TOML is checked by loading it back before it is written (through a partial file
     renamed into place); an existing OUTPUT is kept unless --force; OUTPUT must not be a

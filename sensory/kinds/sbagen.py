@@ -205,7 +205,7 @@ class SbagenBell(Unit):
         t = (self.frame + np.arange(n)) / self.sample_rate
         k = np.searchsorted(self._strikes, t, side="right") - 1
         since = t - self._strikes[np.maximum(k, 0)]
-        steps = np.floor(since / BELL_STEP_S + 1e-9)
+        steps = np.clip(np.floor(since / BELL_STEP_S + 1e-9), 0, _BELL_STEPS)  # before a first strike: k < 0
         env = np.where((k >= 0) & (steps < _BELL_STEPS), BELL_STEP_KEEP ** steps, 0.0)
         y = (tone * (env * (self.params.amp * TONE_PEAK_100 / 100))).astype(np.float32)
         return np.stack([y, y], axis=1)
