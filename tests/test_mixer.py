@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import socket
 import time
@@ -122,6 +123,46 @@ async def talk(server, messages: list, *, origin: str | None = None, replies: in
 def test_hostile_messages_are_refused_saying_why(text, why):
     with pytest.raises(RecipeError, match=why):
         parse(text.replace('"T"', f'"{TOKEN}"'), TOKEN)
+
+
+HOSTILE_VALUES = [None, True, False, 0, -1, 1, 7, 2**63, -(2**70), 10**400, 0.5, -0.0, 12.0, 12.5, -60.0, -61.0,
+                  1e308, -1e308, 5e-324, math.nan, math.inf, -math.inf, "", "-6", "rain", "../etc/passwd", "RAIN",
+                  "a" * 70, [], [1], {}, {"db": 1}, [[[]]]]
+
+
+def test_any_message_is_a_checked_command_or_a_refusal():
+    """2000 seeded random messages (every action and field with hostile values, unknown fields,
+    missing and wrong tokens, truncated texts and junk bytes): each is a command whose values
+    lie in range, or a RecipeError; nothing else ever comes out."""
+    from sensory.web.messages import ACTIONS
+
+    rng = np.random.default_rng(18)
+    names = sorted({name for fields in ACTIONS.values() for name in fields} | {"gain", "token"})
+    accepted = 0
+    for _ in range(2000):
+        message = {"do": str(rng.choice([*ACTIONS, "", "volumes"]))}
+        for name in rng.choice(names, size=int(rng.integers(0, 4)), replace=False):
+            message[str(name)] = HOSTILE_VALUES[int(rng.integers(len(HOSTILE_VALUES)))]
+        if rng.random() < 0.9:
+            message["token"] = TOKEN if rng.random() < 0.9 else TOKEN[:-1]
+        text = json.dumps(message)
+        for candidate in (text, text[:int(rng.integers(len(text)))], rng.bytes(int(rng.integers(1, 40)))):
+            try:
+                command = parse(candidate, TOKEN)
+            except RecipeError:
+                continue
+            accepted += 1
+            for name, spec in ACTIONS[command.action].items():
+                value = command.args[name]
+                if value is None:
+                    assert spec.optional
+                elif spec.kind == "number":
+                    assert math.isfinite(value) and spec.low <= value <= spec.high
+                elif spec.kind == "bool":
+                    assert isinstance(value, bool)
+                elif spec.kind == "index":
+                    assert isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    assert 50 < accepted < 2000, accepted  # some got through, checked; most were refused
 
 
 def test_a_good_message_is_read_whole():
