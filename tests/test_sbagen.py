@@ -357,3 +357,27 @@ def test_renders_as_sbagen_renders(peer, tmp_path, name):
     assert verdict.passed, verdict.problems
     assert verdict.peaks_checked > 0 or name == "mix"
     assert math.isfinite(verdict.course_db)
+
+
+@pytest.mark.parametrize("spec", ["drop 00d", "drop 00ds+^", "drop 20fs+^/2 pink/30", "drop t40,10,5 00dk+^",
+                                  "drop 34.5dk+/1.5", "slide t60 200-6/2"])
+def test_programs_follow_sbagens_own_listing(peer, spec):
+    """Every period SBaGen lists for a program (``sbagen -D -p ...``: start and end values to
+    two decimals) is where the converted curves are, 5 s later (the program's fade in), within
+    the listing's rounding and the 0.05-s lag of every breakpoint on a slide."""
+    import re
+    import subprocess
+
+    listing = subprocess.run([str(peer), "-D", "-p", *spec.split()], check=False, capture_output=True, text=True)
+    tone = load_sbg(f"-p {spec}\n", "p.sbg", name="p").layers[0]
+    checked = 0
+    for line in (listing.stdout + listing.stderr).splitlines():
+        m = re.match(r"^([* ]) (\d\d):(\d\d):(\d\d) (-?[\d.]+)([+-][\d.]+)/([\d.]+)", line)
+        if not m or m.group(2) == "23":
+            continue
+        h, mi, s = (int(g) for g in m.groups()[1:4])
+        t = h * 3600 + mi * 60 + s + 5.05 + (0.001 if m.group(1) == "*" else -0.001)  # a period's start or end
+        want = [float(g) for g in m.groups()[4:]]
+        assert [float(tone.carrier(t)), float(tone.beat(t)), float(tone.amp(t))] == pytest.approx(want, abs=0.02)
+        checked += 1
+    assert checked >= 5
