@@ -435,6 +435,7 @@ def test_presets_are_added_removed_and_saved_from_the_page(pulse, browser, tmp_p
         page.locator("#save-name").fill("evening")
         page.locator("#save").click()
         expect(page.locator("#note")).to_have_text("saved as evening: sensory play evening", timeout=3000)
+        expect(page.locator("#preset option[value=evening]")).to_have_count(1, timeout=3000)
         page.locator(".group-head button", has_text="remove").nth(0).click()
         expect(page.locator(".group-head .name")).to_have_text(["brown"], timeout=3000)
         page.locator("#save").click()  # no name: a new one

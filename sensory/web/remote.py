@@ -67,6 +67,7 @@ class Remote:
             except OSError as e:  # the world outside: a full disk, a read-only folder
                 where = f"{e.filename}: " if e.filename else ""
                 raise RenderError(f"cannot save the mix: {where}{e.strerror or e}") from None
+            self._presets = [entry.name for entry in presets()]  # the saved mix may be added too
             return {"type": "saved", "name": name, "path": path}
         elif action == "stop" and not p.stopping:
             self.apply()  # what was asked before it goes first (a pause makes the stop quick)
