@@ -21,6 +21,7 @@ from ..recipe.model import Recipe
 from .headroom import Headroom
 from .loop import LoopShape, loop_blocks
 from .options import LOOP_CROSSFADE_S, OPTIONS
+from .sink import WriteBehind
 
 __all__ = ["LOUDNESS_TOLERANCE", "Chain"]
 
@@ -94,12 +95,16 @@ class Chain:
         keep = _EDGE_FRAMES if self.loop and self.edges is None else 0
         first = np.zeros((0, self.channels), np.float32)
         last = first
-        for b in self.source():
-            meter.add(b)
-            if keep:
-                if len(first) < keep:
-                    first = np.concatenate([first, b[:keep - len(first)]])
-                last = np.concatenate([last, b])[-keep:]
+        behind = WriteBehind(_Metering(meter))  # the meter runs on a thread of its own, behind the render
+        try:
+            for b in self.source():
+                behind.write(b)
+                if keep:
+                    if len(first) < keep:
+                        first = np.concatenate([first, b[:keep - len(first)]])
+                    last = np.concatenate([last, b])[-keep:]
+        finally:
+            behind.close()
         if keep:
             self.edges = (first, last)
         self.unprocessed = meter.result()
@@ -128,6 +133,16 @@ class Chain:
             raise RecipeError(f"loudness {loudness:g} LUFS cannot be reached under a {true_peak:g} dBTP ceiling "
                               "(limiting 24 dB deep does not reach it); lower --loudness or raise --true-peak")
         return gain, limit
+
+
+class _Metering:
+    """A meter as a sink the write-behind thread feeds."""
+
+    def __init__(self, meter: LoudnessMeter):
+        self.write = meter.add
+
+    def close(self) -> None:
+        pass
 
 
 def _reporting(it: Iterator[np.ndarray], progress: Callable[[int], None]) -> Iterator[np.ndarray]:

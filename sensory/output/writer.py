@@ -42,7 +42,7 @@ __all__ = ["BLOCK_SIZE", "WRITES", "Exported", "export", "passes"]
 BLOCK_SIZE = 65536  # frames per rendered block in exports: few Python calls, 512 KiB per block
 WRITES = 4  # write attempts before giving up on a ceiling
 _MARGIN_DB = 0.02  # limiter ceiling below the true-peak ceiling: room for the dither's +-1 LSB
-_LOSSY_MARGIN_DB = 0.5  # the same for a lossy encoder, whose decoded peaks overshoot
+_LOSSY_MARGIN_DB = 0.8  # the same for a lossy encoder, whose decoded peaks overshoot (Vorbis, Opus: 0.66 dB)
 _FULL_SCALE = {"PCM_16": 32768.0, "PCM_24": 2.0 ** 31}  # the quantizers' integers per 1.0
 
 
