@@ -32,6 +32,7 @@ _LENGTHS = re.compile(r"^t(\d+),(\d+),(\d+)$")
 _SLIDE = re.compile(r"^(\d+\.?\d*|\.\d+)([+-])(\d+\.?\d*|\.\d+)/(\d+\.?\d*|\.\d+)$")
 _FADE_S = 10.0
 _FADE_IN_S = 5.0
+_DAY_MIN = 1440
 
 
 def program_text(options: Options, fail: Callable[[str], NoReturn]) -> str:
@@ -49,21 +50,26 @@ def program_text(options: Options, fail: Callable[[str], NoReturn]) -> str:
 
 
 def _minutes(args: list[str], fail, defaults: tuple[int, ...]) -> tuple[list[str], tuple[int, ...]]:
-    if args and args[0].startswith("t"):
-        if len(defaults) == 1 and re.fullmatch(r"t\d+", args[0]):
-            return args[1:], (int(args[0][1:]),)
-        m = _LENGTHS.match(args[0])
-        if len(defaults) == 1 or not m:
+    """The arguments after the optional length word (``tM`` or ``tD,H,W``) and the lengths
+    in minutes it gives (else ``defaults``)."""
+    given = bool(args) and args[0].startswith("t")
+    if given:
+        m = re.fullmatch(r"t(\d+)", args[0]) if len(defaults) == 1 else _LENGTHS.match(args[0])
+        if not m:
             fail(f"{args[0]!r}: the length is " + ("tMINUTES, e.g. t60" if len(defaults) == 1
                                                     else "tDROP,HOLD,WAKE in minutes, e.g. t40,10,5"))
-        return args[1:], tuple(int(g) for g in m.groups())
-    return args, defaults
+        minutes = tuple(int(g) for g in m.groups())
+    else:
+        minutes = defaults
+    if minutes[0] < 1 or sum(minutes) > _DAY_MIN:
+        fail(f"the program's lengths are at least 1 minute and {_DAY_MIN} minutes in all (a day)")
+    return args[given:], minutes
 
 
 def _slide(args: list[str], fail) -> str:
     args, (minutes,) = _minutes(args, fail, (30,))
     m = _SLIDE.match(args[0]) if args else None
-    if not m or minutes <= 0:
+    if not m:
         fail("-p slide takes [tMINUTES] CARRIER+BEAT/AMP, e.g. '-p slide t60 200+10/1 mix/100'")
     carrier, sign, beat, amp = float(m.group(1)), m.group(2), float(m.group(3)), float(m.group(4))
     beat = beat if sign == "+" else -beat
