@@ -32,7 +32,8 @@ from ..dsp.noise import Colour, WhiteSource
 from ..dsp.phasor import Phasor, sine
 from . import kind
 
-__all__ = ["BELL_STEP_KEEP", "BELL_STEP_S", "NOISE_RMS_100", "SPIN_MAX_SAMPLES", "TONE_PEAK_100", "wave_table"]
+__all__ = ["BELL_STEP_KEEP", "BELL_STEP_S", "MAX_WAVE_SAMPLES", "NOISE_RMS_100", "SPIN_MAX_SAMPLES", "TONE_PEAK_100",
+           "wave_table"]
 
 TONE_PEAK_100 = 1.0  # peak of a tone at amp 100 (SBaGen: full scale)
 NOISE_RMS_100 = 0.1544  # RMS of SBaGen's pink noise at amp 100, measured (0.0617 at 40, 0.1388 at 90)
@@ -41,6 +42,7 @@ BELL_STEP_S = 0.05  # a bell's envelope steps every 50 ms ...
 BELL_STEP_KEEP = 11 / 12  # ... keeping eleven twelfths (measured: 0.400, 0.3665, 0.3357, ...)
 _BELL_STEPS = 120  # steps until a strike is below -90 dB of its start: done
 _TABLE = 4096  # samples in a waveform's table
+MAX_WAVE_SAMPLES = _TABLE // 2  # samples a waveform may list
 MAX_AMP = 1000.0
 
 
@@ -80,8 +82,8 @@ class ToneParams(Params):
     def _a_shape(cls, wave: tuple[float, ...]) -> tuple[float, ...]:
         if wave and not all(math.isfinite(v) for v in wave):
             raise ValueError("a waveform's samples are finite numbers")
-        if wave and (len(wave) < 2 or max(wave) == min(wave) or len(wave) > _TABLE // 2):
-            raise ValueError(f"a waveform needs 2 to {_TABLE // 2} samples, not all equal")
+        if wave and (len(wave) < 2 or max(wave) == min(wave) or len(wave) > MAX_WAVE_SAMPLES):
+            raise ValueError(f"a waveform needs 2 to {MAX_WAVE_SAMPLES} samples, not all equal")
         return wave
 
 

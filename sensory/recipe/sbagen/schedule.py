@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ...errors import RecipeError
+from ...kinds.sbagen import MAX_WAVE_SAMPLES
 from ..files import check_size
 from .clock import DAY, parse_time_word
 from .options import Options, read_options
@@ -166,8 +167,8 @@ def _wave(samples: list[str], fail) -> tuple[float, ...]:
         fail("a waveform line lists numbers: 'waveNN: 0 5.5 10 8 ...'")
     if not all(math.isfinite(v) for v in values):
         fail("a waveform's samples are finite numbers (no nan or inf)")
-    if len(values) < 2 or max(values) == min(values):
-        fail("a waveform needs at least two samples that differ")
+    if len(values) < 2 or max(values) == min(values) or len(values) > MAX_WAVE_SAMPLES:
+        fail(f"a waveform needs 2 to {MAX_WAVE_SAMPLES} samples, at least two of them different")
     return values
 
 
