@@ -12,6 +12,7 @@ import json
 import math
 import os
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -473,9 +474,8 @@ def test_screenshot_for_the_docs(pulse, browser):
         page.close()
 
 
-def test_the_command_prints_the_address_and_serves_until_stopped(pulse, tmp_path):
+def test_the_command_prints_the_address_and_serves_until_stopped(pulse):
     import subprocess
-    import sys
 
     proc = subprocess.Popen([sys.executable, "-m", "sensory", "mixer", "pink", "--no-open", "--device", DEVICE],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -513,3 +513,14 @@ def test_the_command_refuses_in_one_line(pulse):
         done = runner.invoke(cli, ["mixer", "pink", "--no-open", "--device", DEVICE, "--port", str(port)])
     assert done.exit_code == 1 and f"error: cannot listen on 127.0.0.1:{port}" in done.output, done.output
     assert "open http" not in done.output
+
+
+def test_without_aiohttp_the_command_says_what_to_install(pulse, monkeypatch):
+    from click.testing import CliRunner
+
+    from sensory.cli import cli
+
+    monkeypatch.setitem(sys.modules, "aiohttp", None)  # as if it were not installed
+    done = CliRunner().invoke(cli, ["mixer", "pink", "--no-open", "--device", DEVICE])
+    assert done.exit_code == 2 and "error: the web mixer needs aiohttp: pip install 'sensory[web]'" in done.output
+    assert "Traceback" not in done.output and "open http" not in done.output
