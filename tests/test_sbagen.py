@@ -171,6 +171,19 @@ def test_sbagens_ranges_are_played(tmp_path):
     assert np.abs(audio).max() <= 10 ** (-1 / 20)  # the bell of 500 goes through the limiter
 
 
+def test_compensation_boosts_each_ear_by_its_frequency():
+    audio = render(load_sbg("-c 80=1,40=2,30=4\na: 35+10/5 200/5\nNOW a\n", "c.sbg", name="c"), seconds=6,
+                   sample_rate=8000).astype(np.float64)[2 * 8000:]
+    spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio))[:, None], axis=0))
+    f = np.fft.rfftfreq(len(audio), 1 / 8000)
+
+    def at(hz, ear):
+        return spectrum[np.abs(f - hz) < 1, ear].max()
+
+    assert at(40, 0) / at(200, 0) == pytest.approx(2.0, rel=0.02)  # the left ear's 40 Hz: factor 2
+    assert at(30, 1) / at(200, 1) == pytest.approx(4.0, rel=0.02)  # the right ear's 30 Hz: factor 4
+
+
 def test_more_than_16_specs_play_the_first_16():
     specs = " ".join(f"{100 + 20 * k}/2" for k in range(18))
     found = layers(f"a: {specs}\nNOW a\n")
@@ -345,7 +358,7 @@ def peer(request):
     return binary
 
 
-@pytest.mark.parametrize("name", ["levels", "blocks", "slides", "clock", "drop", "waves", "mix"])
+@pytest.mark.parametrize("name", ["levels", "blocks", "slides", "clock", "drop", "waves", "mix", "compensation"])
 def test_renders_as_sbagen_renders(peer, tmp_path, name):
     """The issue's check at 16 kHz: tonal peaks per ear within 0.1 Hz and 6 dB of height
     over the noise, the level's course within 2 dB, in 4-s windows at 30, 75 and 110 s."""

@@ -77,6 +77,17 @@ class ToneParams(Params):
     wave: tuple[float, ...] = Field((), description="one cycle's samples of a waveform (SBaGen's waveNN); "
                                                     "empty: a sine")
 
+    compensation: tuple[tuple[float, float], ...] = Field(
+        (), description="SBaGen's -c: (Hz, factor) points; each ear's amplitude is multiplied by the factor at its "
+                        "frequency, interpolated linearly and held beyond the first and last point")
+
+    @field_validator("compensation", mode="after")
+    @classmethod
+    def _points(cls, points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        if len(points) > 64 or any(not (0 <= f <= 96000 and 0 <= k <= 100) for f, k in points):
+            raise ValueError("up to 64 points of 0-96000 Hz with factors 0-100")
+        return tuple(sorted(points))
+
     @field_validator("wave", mode="after")
     @classmethod
     def _a_shape(cls, wave: tuple[float, ...]) -> tuple[float, ...]:
@@ -103,19 +114,25 @@ class SbagenTone(Unit):
         self._left = Phasor(sample_rate)
         self._right = Phasor(sample_rate)
         self._table = wave_table(params.wave).astype(np.float32) if params.wave else None
+        self._boost = np.array(params.compensation, np.float64).T if params.compensation else None
 
     def _render(self, n: int) -> np.ndarray:
         carrier = self.value(self.params.carrier, n)
         half = np.multiply(self.value(self.params.beat, n), 0.5)
-        left = self._left.advance(np.add(carrier, half), n)
-        right = self._right.advance(np.subtract(carrier, half), n)
+        freqs = np.add(carrier, half), np.subtract(carrier, half)
+        left, right = self._left.advance(freqs[0], n), self._right.advance(freqs[1], n)
         if self._table is None:
             ears = [sine(left), sine(right)]
         else:
             higher = np.greater_equal(half, 0)  # the higher ear plays the waveform forward
             ears = [self._lookup(np.where(higher, left, -left)), self._lookup(np.where(higher, -right, right))]
         level = np.asarray(self.value(self.params.amp, n), np.float32) * np.float32(TONE_PEAK_100 / 100)
-        return np.stack(ears, axis=1) * (level[:, None] if level.ndim else level)
+        out = np.stack(ears, axis=1) * (level[:, None] if level.ndim else level)
+        if self._boost is not None:  # -c: each ear by the factor at its own frequency
+            at, factor = self._boost
+            out *= np.stack([np.broadcast_to(np.interp(np.abs(f), at, factor), (n,)) for f in freqs],
+                            axis=1).astype(np.float32)
+        return out
 
     def _lookup(self, phase: np.ndarray) -> np.ndarray:
         x = (phase - np.floor(phase)) * _TABLE

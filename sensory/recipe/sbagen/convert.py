@@ -119,6 +119,8 @@ def _layer(tr: Track, schedule: Schedule, duration: float, soundscape: bool) -> 
         layer.update(carrier=_curve(points, 2), beat=_curve(points, 3))
         if tr.kind.startswith("wave"):
             layer["wave"] = list(schedule.waves[int(tr.kind[4:])])
+        elif schedule.options.compensation:  # SBaGen compensates sine tones only
+            layer["compensation"] = [list(p) for p in schedule.options.compensation]
     layer["amp"] = _curve(points, 1)
     return layer
 

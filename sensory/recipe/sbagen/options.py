@@ -6,12 +6,13 @@ Read (what a converted schedule does with them):
   schedule always starts at one of the two: SBaGen's real-time clock has no place in a
   render); ``-E`` end at the last time line; ``-L HH:MM[:SS]`` play that long;
 * ``-F ms`` the change window; ``-m FILE`` the soundtrack ``mix/A`` plays; ``-r Hz`` the
-  sample rate; ``-R Hz`` how often SBaGen recomputes its settings (10 Hz);
+  sample rate; ``-R Hz`` how often SBaGen recomputes its settings (10 Hz); ``-c F=K,...``
+  the headphone compensation of every tone (SBaGen's lowering of other sounds when the
+  boosted total passes 100 is not done);
 * ``-i SPECS...`` the rest of the line is one tone-set played throughout;
   ``-p drop|slide ARGS...`` the rest of the line is one of SBaGen's programs
   (:mod:`.programs`);
-* ``-Q``, ``-D``, ``-W``, ``-O``, ``-o FILE``, ``-b BITS``, ``-q MULT``,
-  ``-c SPEC``, ``-M``: output and display settings of SBaGen's own; accepted and ignored.
+* ``-Q``, ``-D``, ``-W``, ``-O``, ``-o FILE``, ``-b BITS``, ``-q MULT``, ``-M``: output and display settings of SBaGen's own; accepted and ignored.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = ["Options", "clock_seconds", "read_options"]
 
 DEFAULT_WINDOW_S = 60.0  # SBaGen's change window without -F
 _FLAGS = set("SEQDWOM")  # options without an argument
-_IGNORED_WITH_ARG = set("obqc")  # options of SBaGen's output and display, with an argument
+_IGNORED_WITH_ARG = set("obq")  # options of SBaGen's output and display, with an argument
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
 
 
@@ -40,6 +41,7 @@ class Options:
     window: float = DEFAULT_WINDOW_S  # -F, seconds
     mix_file: str | None = None  # -m
     sample_rate: int | None = None  # -r
+    compensation: tuple[tuple[float, float], ...] = ()  # -c: (Hz, factor) points
     refresh: float = 10.0  # -R: how often (Hz) SBaGen recomputes its settings, holding them between
     immediate: list[str] | None = None  # -i: tone specs
     program: list[str] | None = None  # -p: program name and arguments
@@ -83,7 +85,7 @@ def read_options(line: str, options: Options, fail: Callable[[str], NoReturn]) -
                 options.words.append(" ".join(words[i:]))
                 return
             if k != len(letters) - 1 or i + 1 >= len(words):
-                if letter in _IGNORED_WITH_ARG or letter in "TLFmrR":
+                if letter in _IGNORED_WITH_ARG or letter in "TLFmrRc":
                     fail(f"option -{letter} needs a value after it")
                 fail(f"option -{letter} is not one of SBaGen's; see 'sbagen -h' (sensory reads -S -E -T -L -F "
                      "-m -r -i -p)")
@@ -105,6 +107,12 @@ def _with_value(letter: str, value: str, options: Options, fail: Callable[[str],
         options.window = int(value) / 1000.0
     elif letter == "m":
         options.mix_file = value
+    elif letter == "c":
+        try:
+            points = tuple((float(f), float(k)) for f, k in (p.split("=") for p in value.split(",")))
+        except ValueError:
+            fail(f"-c takes FREQ=FACTOR points, e.g. -c 80=1,40=2,30=4, not {value!r}")
+        options.compensation = points
     elif letter == "R":
         if not value.isdigit() or int(value) == 0:
             fail(f"-R takes a rate in Hz, e.g. -R 10, not {value!r}")
