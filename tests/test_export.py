@@ -151,3 +151,15 @@ def test_a_limited_loudness_export_is_two_passes_and_meets_its_ceiling(tmp_path)
     assert m.true_peak_dbtp <= -1.0 and abs(m.integrated_lufs + 7) <= 0.3
     plain = measure(render(r), SR)
     assert plain.true_peak_dbtp + (-7 - plain.integrated_lufs) > -0.5  # the limiter really worked
+
+
+def test_a_lossy_loudness_export_is_verified_by_decoding_without_a_third_render(tmp_path):
+    """MP3: the decoded file within 0.3 LU of the target and under -1 dBTP, from two passes."""
+    from sensory.measure.analysis import measure_file
+
+    r = recipe("[[layer]]\nname = 'n'\nkind = 'noise'\ncolor = 'pink'\n", duration=3, sample_rate=48000, fades=True)
+    rendered = []
+    out = sensory.export(r, tmp_path / "x.mp3", loudness=-13, true_peak=-1, progress=rendered.append)
+    m = measure_file(out.path)
+    assert sum(rendered) == 2 * out.frames
+    assert m.true_peak_dbtp <= -1.0 and abs(m.integrated_lufs + 13) <= 0.3

@@ -23,9 +23,8 @@ from .loop import LoopShape, loop_blocks
 from .options import LOOP_CROSSFADE_S, OPTIONS
 from .sink import WriteBehind
 
-__all__ = ["LOUDNESS_TOLERANCE", "Chain"]
+__all__ = ["Chain"]
 
-LOUDNESS_TOLERANCE = 0.1  # LU: a written file further than this from the target is off
 _EDGE_FRAMES = 1 << 14  # loop frames kept for the limiter: more than its hold + lookahead + latency
 
 

@@ -31,7 +31,7 @@ from ..measure.analysis import measure_file
 from ..measure.loudness import Loudness, LoudnessMeter
 from ..recipe.model import Recipe
 from . import options
-from .chain import LOUDNESS_TOLERANCE, Chain
+from .chain import Chain
 from .formats import output_format
 from .quantize import quantizer
 from .sink import reason, write_partial
@@ -41,6 +41,8 @@ __all__ = ["BLOCK_SIZE", "WRITES", "Exported", "export", "passes"]
 
 BLOCK_SIZE = 65536  # frames per rendered block in exports: few Python calls, 512 KiB per block
 WRITES = 4  # write attempts before giving up on a ceiling
+_TOLERANCE_LU = 0.1  # a lossless file further than this from the loudness target is written again
+_LOSSY_TOLERANCE_LU = 0.3  # a lossy one, whose encoder moves the loudness by up to a few tenths
 _MARGIN_DB = 0.02  # limiter ceiling below the true-peak ceiling: room for the dither's +-1 LSB
 # the same for a lossy encoder, whose decoded peaks overshoot: as measured on thunderstorm at
 # -16 LUFS (Vorbis 0.66 dB, Opus 0.65-0.88, AAC 0.46, MP3 0.3), with room to spare
@@ -133,7 +135,7 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
             measured = meter.result() if meter else measure_file(tmp, m4a=fmt == "M4A")
             over = measured.true_peak_dbtp - true_peak
             off = 0.0 if loudness is None else loudness - measured.integrated_lufs
-            if over <= 0 and abs(off) <= LOUDNESS_TOLERANCE:
+            if over <= 0 and abs(off) <= (_TOLERANCE_LU if lossless else _LOSSY_TOLERANCE_LU):
                 _commit(tmp, path)
                 return dataclasses.replace(written, measured=measured, gain_db=gain_db)
         finally:
