@@ -4,7 +4,8 @@ render compared with sensory's the way issue 14 asks.
 The comparison (:func:`compare`), in 4-s windows (Hann, zero-padded x8) centred at given
 times, per ear:
 
-* every strong tonal peak of SBaGen's spectrum (a local maximum standing at least
+* every strong tonal peak of SBaGen's spectrum between 5 Hz and :data:`TOP_SHARE` of the
+  sample rate (a local maximum standing at least
   :data:`STRONG_DB` over the median of the spectrum within +-:data:`AROUND_HZ`, the
   surrounding noise, and within :data:`RANGE_DB` of the window's highest peak) has a peak
   in sensory's within :data:`FREQ_TOL_HZ`;
@@ -30,6 +31,7 @@ STRONG_DB = 25.0
 AROUND_HZ = 40.0
 RANGE_DB = 50.0
 FLOOR_DB = 70.0
+TOP_SHARE = 0.45  # peaks from 5 Hz up to this share of the sample rate (SBaGen's output has artefacts at Nyquist)
 FREQ_TOL_HZ = 0.1
 HEIGHT_TOL_DB = 6.0
 COURSE_TOL_DB = 2.0
@@ -86,7 +88,7 @@ def peaks(x: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray, list
     local = (db[1:-1] > db[:-2]) & (db[1:-1] >= db[2:])
     candidates = np.flatnonzero(local & (db[1:-1] > top - RANGE_DB) & (db[1:-1] - noise[1:-1] >= STRONG_DB)) + 1
     for k in candidates:
-        if freqs[k] < 5:
+        if not 5 <= freqs[k] <= TOP_SHARE * sample_rate:
             continue
         a, b, c = db[k - 1:k + 2]
         offset = 0.5 * (a - c) / (a - 2 * b + c)
