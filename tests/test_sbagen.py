@@ -308,6 +308,15 @@ def test_import_writes_a_recipe_that_loads_back_to_the_same_render(tmp_path):
     assert CliRunner().invoke(cli, ["import", str(path), "-o", str(out), "--force"]).exit_code == 0
 
 
+def test_import_keeps_the_soundtrack_as_a_layer(tmp_path):
+    path = sbg(tmp_path, "-SE -m river.ogg\na: mix/80 200+4/2\nNOW a\n+00:00:30 a\n")
+    out = tmp_path / "r.toml"
+    result = CliRunner().invoke(cli, ["import", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output  # the file need not be there to import
+    track = next(layer for layer in load(out).layers if layer.kind == "soundtrack")
+    assert Path(track.file) == tmp_path.resolve() / "river.ogg" and track.loop and float(track.amp(0)) == 80
+
+
 def test_import_of_a_recipe_says_it_is_not_a_schedule(tmp_path):
     recipe = sbg(tmp_path, "[session]\ntitle = 'x'\n", name="my.toml")
     result = CliRunner().invoke(cli, ["import", str(recipe), "-o", str(tmp_path / "out.toml")])
