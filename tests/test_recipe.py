@@ -121,6 +121,8 @@ def test_schema_comes_from_the_declarations():
     assert session["ceiling_db"]["minimum"] == -20 and session["ceiling_db"]["maximum"] == 0
     assert "did" not in str(schema)
     assert set(schema["properties"]) == {"session", "phase", "layer"}
+    preset = defs["PresetLayer"]["properties"]
+    assert {"name", "preset", "gain_db", "pan", "levels"} == set(preset) and "pattern" in preset["preset"]
 
 
 def test_a_preset_layer_resolves_by_name_only_and_its_levels_name_its_layers():

@@ -12,15 +12,17 @@ from typing import Annotated, Any, Union
 from pydantic import ConfigDict, Field, create_model
 
 from .. import kinds
+from .groups import PresetLayer
 from .model import Phase, Session, layer_model
 
 __all__ = ["recipe_schema"]
 
 
 def recipe_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of a recipe file, every kind's layer included."""
+    """JSON Schema (draft 2020-12) of a recipe file, every kind's layer included, and a layer
+    that is a whole preset."""
     layers = [layer_model(k) for k in sorted(kinds.load_all())]
-    layer_type = Annotated[Union[tuple(layers)], Field(discriminator="kind")]
+    layer_type = Union[Annotated[Union[tuple(layers)], Field(discriminator="kind")], PresetLayer]
     model = create_model(
         "Recipe",
         __config__=ConfigDict(extra="forbid"),
