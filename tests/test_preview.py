@@ -55,3 +55,12 @@ def test_a_long_recipe_is_drawn_over_its_first_ten_minutes(tmp_path, monkeypatch
     monkeypatch.setattr(preview, "WINDOW_S", 30.0)  # the same rule on a shorter window
     assert figure(str(path)).axes[0].get_xlim() == pytest.approx((0, 30))
     assert figure(str(path), seconds=12).axes[0].get_xlim() == pytest.approx((0, 12))
+
+
+def test_a_window_is_the_session_as_it_plays_without_an_early_fade(tmp_path):
+    path = tmp_path / "long.toml"
+    path.write_text(BEAT.replace("duration = 20\n", "duration = 40\nfade_out = 10\n", 1))
+    fig = figure(str(path), seconds=12)
+    loud = next(a for a in fig.axes if a.get_ylabel().startswith("short-term loudness"))
+    t, lufs = loud.get_lines()[0].get_xydata().T
+    assert t.max() == pytest.approx(10.5) and lufs[-1] == pytest.approx(lufs[len(lufs) // 2], abs=0.5)

@@ -84,15 +84,31 @@ def _source(source: str, seconds: float | None):
     from ..recipe.library import load
 
     recipe = load(source)
-    if seconds is None and recipe.duration > WINDOW_S:
+    whole = plan(recipe)
+    if seconds is None and whole.frames is not None and whole.seconds > WINDOW_S:
         seconds = WINDOW_S
     p = plan(recipe, seconds=seconds)
     if p.frames is None:
         raise RecipeError(f"{source}: give a duration to preview an endless recipe")
     marks = {name: t for name, t in recipe.marks.items() if t <= p.seconds}
     beats = {layer.name: layer.beat for layer in recipe.layers if isinstance(getattr(layer, "beat", None), Curve)}
-    it: Iterator[np.ndarray] = blocks(recipe, seconds=p.seconds, block_size=65536)
+    if whole.frames is not None and p.frames < whole.frames:  # a window of the session as it plays: no early fade
+        it: Iterator[np.ndarray] = _first(blocks(recipe, block_size=65536), p.frames)
+    else:
+        it = blocks(recipe, seconds=p.seconds, block_size=65536)
     return recipe.title, p.sample_rate, 2, p.frames, it, marks, beats
+
+
+def _first(it: Iterator[np.ndarray], frames: int) -> Iterator[np.ndarray]:
+    """The first ``frames`` frames of the blocks ``it``; the render stops there."""
+    try:
+        for block in it:
+            yield block[:frames]
+            frames -= len(block)
+            if frames <= 0:
+                return
+    finally:
+        it.close()
 
 
 def time_ticks(seconds: float, most: int = 10) -> np.ndarray:
