@@ -13,6 +13,7 @@ import sensory
 from sensory.cli import cli
 from sensory.measure.analysis import analyze
 from sensory.measure.clicks import ClickDetector
+from sensory.recipe.presets import packaged_dir
 from tests.helpers import recipe
 
 RATE = 16000
@@ -141,9 +142,13 @@ def test_a_pulse_in_a_quiet_noise_bed_and_in_silence_is_found():
         assert d.clicks == 1 and abs(d.times[0] - at / RATE) < 0.001
 
 
-@pytest.mark.parametrize("name", ["fireplace", "rain", "thunderstorm", "forest", "ocean", "night", "rain-on-roof"])
+PRESETS = sorted(p.name.removesuffix(".toml") for p in packaged_dir().iterdir() if p.name.endswith(".toml"))
+
+
+@pytest.mark.parametrize("name", PRESETS)
 def test_natural_transients_of_the_presets_are_not_clicks(name):
-    """Crackles, drops, chirps, waves and claps: transients, never clicks."""
+    """Every preset: crackles, drops, chirps, waves, claps, bells and pulses are transients,
+    never clicks."""
     x = sensory.render(sensory.load(name), seconds=8, sample_rate=RATE).astype(np.float64)
     d = detect(x, RATE)
     assert d.clicks == 0, d.times
