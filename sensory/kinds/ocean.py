@@ -131,7 +131,7 @@ class Ocean(Texture):
     the 1-kHz band). docs/nature.md gives the measurements.
     """
 
-    cost = 4.5  # CPU per second of audio against a noise layer, measured at 48 kHz
+    cost = 7.0  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 0.085  # make-up gain: crashes mostly peak under full scale, the troughs well below the level
 
     def __init__(self, params: OceanParams, sample_rate, rng):
