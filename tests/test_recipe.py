@@ -142,3 +142,12 @@ def test_a_preset_layer_resolves_by_name_only_and_its_levels_name_its_layers():
     a = render(mix(["pink"]), seconds=0.5, sample_rate=16000)
     assert np.array_equal(a, render(mix(["pink"]), seconds=0.5, sample_rate=16000))
     assert not np.array_equal(a, render(load("pink"), seconds=0.5, sample_rate=16000))
+
+
+def test_a_silent_stretch_of_a_preset_layer_rests_its_layers():
+    from sensory.engine.layers import rests
+
+    text = HEAD + "[[layer]]\nname = 'shower'\npreset = 'rain'\ngain_db = [[0, -80], ['5m', -80], ['6m', -6, 'lin']]\n"
+    r = parse_text(text, "my.toml", resolve=load)
+    assert r.groups[0].folded and r.groups[0].gains == ()          # the group's gain is in its layers' curves
+    assert all(rests(layer.gain_db, 16000)[0] == (0, 300 * 16000 - 1) for layer in r.layers)

@@ -45,6 +45,7 @@ class Group:
     are curves in dB summed into the group's gain, ``pan`` places the group's stereo sum (a
     balance: -1 left .. 1 right), ``members`` are indices into the recipe's layers. ``name`` is
     the prefix of its layers' names (``shower``; ``mix/shower`` for a group inside a group).
+    ``folded``: the gain is already in the members' own gain curves (see :func:`included`).
     """
 
     name: str
@@ -53,10 +54,14 @@ class Group:
     level_db: Curve
     pan: Curve
     members: tuple[int, ...]
+    folded: bool = False
 
     @property
     def gains(self) -> tuple[Curve, ...]:
-        """The gain curves (dB) that change anything: a constant 0 dB does not."""
+        """The gain curves (dB) left to apply to the members' outputs: none when folded into
+        their own, and a constant 0 dB changes nothing."""
+        if self.folded:
+            return ()
         return tuple(c for c in (self.gain_db, self.level_db) if not (c.is_constant and c.values[0] == 0))
 
 
@@ -68,15 +73,26 @@ def _shifted(curve: Curve, db: float) -> Curve:
 def included(entry: PresetLayer, sub, first: int) -> tuple[list, list[Group]]:
     """The layers and groups that the recipe ``sub`` of ``entry.preset`` brings as group
     ``entry.name``, its layers placed from index ``first`` of the including recipe's layers;
-    ``entry.levels`` move its layers' gains (names unknown to ``sub`` are the caller's to refuse)."""
+    ``entry.levels`` move its layers' gains (names unknown to ``sub`` are the caller's to refuse).
+
+    Where it can be exact, the group's gain goes into each layer's own gain curve (``folded``):
+    a constant gain shifts any curve without exponential pieces, and a gain curve without them
+    shifted by a layer's constant gain is that layer's curve. The engine then sees a silent
+    group as silent layers, which rest (a shower at -80 dB most of the hour costs its minutes).
+    """
     prefix = f"{entry.name}/"
+    level = sub.session.gain_db
+    total = _shifted(entry.gain_db, level.values[0]) if level.is_constant and "exp" not in entry.gain_db.shapes \
+        else None
+    own = [_shifted(layer.gain_db, entry.levels.get(layer.name, 0.0)) for layer in sub.layers]
+    folded = total is not None and all("exp" not in g.shapes for g in own) and (
+        total.is_constant or all(g.is_constant for g in own))
     layers = []
-    for layer in sub.layers:
-        update = {"name": prefix + layer.name}
-        if layer.name in entry.levels:
-            update["gain_db"] = _shifted(layer.gain_db, entry.levels[layer.name])
-        layers.append(layer.model_copy(update=update))
-    groups = [Group(entry.name, entry.preset, entry.gain_db, sub.session.gain_db, entry.pan,
-                    tuple(range(first, first + len(layers))))]
+    for layer, gain in zip(sub.layers, own):
+        if folded:
+            gain = _shifted(gain, total.values[0]) if total.is_constant else _shifted(total, gain.values[0])
+        layers.append(layer.model_copy(update={"name": prefix + layer.name, "gain_db": gain}))
+    groups = [Group(entry.name, entry.preset, entry.gain_db, level, entry.pan,
+                    tuple(range(first, first + len(layers))), folded)]
     groups += [replace(g, name=prefix + g.name, members=tuple(first + m for m in g.members)) for g in sub.groups]
     return layers, groups
