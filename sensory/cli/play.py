@@ -9,7 +9,7 @@ import click
 from .program import DURATION, cli, export_option, handled
 
 
-class GroupGain(click.ParamType):
+class PresetGain(click.ParamType):
     """``NAME=DB``: a preset of a mix and the dB added to its level."""
 
     name = "NAME=DB"
@@ -26,7 +26,7 @@ class GroupGain(click.ParamType):
         return name, level
 
 
-GAIN = click.option("--gain", "gains", type=GroupGain(), multiple=True,
+GAIN = click.option("--gain", "gains", type=PresetGain(), multiple=True,
                     help="level of one preset of a mix in dB, e.g. --gain rain=-6 (repeat for each)")
 
 

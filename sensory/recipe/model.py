@@ -60,7 +60,7 @@ class Session(Params):
         None, description="length (default export length for soundscapes); may follow from the phases")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="random seed: the same seed renders the same audio")
     sample_rate: int = param(48000, unit="Hz", ge=SAMPLE_RATES[0], le=SAMPLE_RATES[1], help="sample rate")
-    gain_db: Automatable = param(0.0, unit="dB", ge=-120, le=12, help="master gain")
+    gain_db: Automatable = param(0.0, unit="dB", ge=-120, le=12, help="master gain before the limiter: the recipe's level")
     fade_in: TimeValue = param(3.0, unit="s", help="fade-in length at the start")
     fade_out: TimeValue = param(5.0, unit="s", help="fade-out length at the end")
     ceiling_db: float = param(-1.0, unit="dBFS", ge=-20, le=0, help="limiter ceiling: no sample goes above it")
