@@ -17,7 +17,7 @@ from ..destination import write_text
 from ..errors import RecipeError
 from ..recipe.presets import find, is_name, user_preset_dir
 
-__all__ = ["save", "recipe_text", "MUTED_DB"]
+__all__ = ["MUTED_DB", "recipe_text", "save"]
 
 MUTED_DB = -120.0  # a muted group or layer: silent, and not rendered (a rest)
 
