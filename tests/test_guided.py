@@ -97,7 +97,7 @@ def test_monaural_beat_matches_the_recipe_mid_slide():
 name = "beat"
 kind = "monaural"
 carrier = 300
-beat = [[0, 12], [60, 6, "exp"], [120, 6]]
+beat = [[0, 12], [60, 6, "exp"], [80, 6]]
 """, duration=80, sample_rate=SR)
     audio = render(r)
     assert np.array_equal(audio[:, 0], audio[:, 1])  # both ears hear the beating pair
