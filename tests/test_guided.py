@@ -18,7 +18,9 @@ from sensory.recipe.presets import presets
 from .helpers import clicks, peak_frequency, recipe
 
 SR = 8000
-BEAT_KINDS = sorted(name for name, k in load_all().items() if "beat" in k.params.model_fields)
+# the guided beat kinds; the kinds of imported SBaGen schedules are measured against SBaGen in test_sbagen
+BEAT_KINDS = sorted(name for name, k in load_all().items()
+                    if {"carrier", "beat"} <= set(k.params.model_fields) and not name.startswith("sbagen-"))
 WINDOW = 4.0  # seconds per FFT window
 
 SLIDE = """
