@@ -219,15 +219,18 @@ def test_an_event_loop_ends_between_events():
         assert info["offset"] != 0
 
 
-@pytest.mark.parametrize("name", ["forest", "fireplace", "ocean", "thunderstorm"])
-def test_preset_loops_read_as_seamless(tmp_path, name):
+@pytest.mark.parametrize("name, seconds, rate", [("forest", 30, 8000), ("ocean", 30, 8000), ("thunderstorm", 30, 8000),
+                                                ("fireplace", 16, 16000)])
+def test_preset_loops_read_as_seamless(tmp_path, name, seconds, rate):
     """analyze's verdict on sensory's own loops: tagged as loops, no click, seamless; the cut is
-    the same whatever the block size."""
+    the same whatever the block size. (The crackles are judged at 16 kHz: at 8 kHz a snap's
+    rise is a sample or two, close to a step.)"""
     from sensory.measure.analysis import analyze
 
-    out = export(sensory.load(name), tmp_path / "a.flac", seconds=16, sample_rate=8000, loop=True)
+    out = export(sensory.load(name), tmp_path / "a.flac", seconds=seconds, sample_rate=rate, loop=True)
     a = analyze(out.path)
     assert a.loop and a.clicks == 0 and a.seam_clicks == 0 and a.seamless is True, a
-    assert abs(out.frames - 16 * 8000) <= 1.6 * 8000
-    again = export(sensory.load(name), tmp_path / "b.flac", seconds=16, sample_rate=8000, loop=True, block_size=3001)
+    assert abs(out.frames - seconds * rate) <= seconds * rate / 10
+    again = export(sensory.load(name), tmp_path / "b.flac", seconds=seconds, sample_rate=rate, loop=True,
+                   block_size=3001)
     assert (tmp_path / "a.flac").read_bytes() == (tmp_path / "b.flac").read_bytes()
