@@ -96,6 +96,8 @@ def run(catalog, *, jobs: int | None = None, force: bool = False, progress: bool
     finally:
         if bar is not None:
             bar.close()
+        for t in todo:  # after an interruption: what the stopped workers were writing
+            sweep(t.output)
     return [{f: rows[t.index].get(f) for f in REPORT_FIELDS} for t in tracks]
 
 
