@@ -1,6 +1,7 @@
 """Nature presets: speed, memory, repetition and texture statistics.
 
     python bench/nature.py [--minutes 10] [--runs 3] [--jobs N] [--hour] [--stats] [--plots] [PRESET ...]
+    python bench/nature.py --costs [PRESET ...]
 
 * speed: each preset rendered at 48 kHz stereo in a fresh subprocess (in the
   blocks and processes an export uses, nothing kept; ``--jobs N`` forces N
@@ -18,7 +19,9 @@
   any two non-overlapping windows' 100-ms envelopes of the residual);
 * --stats: 30 s of each preset through the reference ``texture_stats.py``
   (../shared/reference) against its recording class;
-* --plots: spectrograms under bench/out/.
+* --plots: spectrograms under bench/out/;
+* --costs: instead of renders, each layer's unit alone for 60 s against a pink noise unit
+  rendered just before it (CPU time, median of three): the kinds' ``cost`` in noise layers.
 """
 
 from __future__ import annotations
@@ -133,6 +136,41 @@ def repetition(env_path: Path) -> dict:
             "ac_peak_over_bartlett": float(ratio.max()), "window_max_corr": float(c.max())}
 
 
+def costs(name: str, seconds: float = 60.0, runs: int = 3) -> list[tuple[str, float]]:
+    """Each layer's unit alone (48 kHz, the export's blocks) against a pink noise unit rendered
+    just before it, in noise layers: the median over ``runs`` of their CPU time ratio. A layer
+    that rests at first is built where it wakes, as the engine builds it."""
+    import statistics
+    import time
+
+    import sensory
+    from sensory import kinds
+    from sensory.core.seeding import layer_rng
+    from sensory.engine.context import keep_heap, rendering
+    from sensory.engine.layers import rests
+    from sensory.output.writer import BLOCK_SIZE
+
+    sr = 48000
+    noise = sensory.load("pink").layers[0]
+
+    def cpu(spec, frame: int) -> float:
+        unit = kinds.get(spec.kind).unit(spec.after(frame / sr) if frame else spec, sr, layer_rng(0, spec.name, frame))
+        c, done = time.process_time(), 0
+        while done < seconds * sr:
+            unit.render(BLOCK_SIZE)
+            done += BLOCK_SIZE
+        return time.process_time() - c
+
+    keep_heap()  # as an export renders: the frames' temporaries kept, BLAS on one thread
+    out = []
+    with rendering():
+        for spec in sensory.load(name).layers:
+            spans = rests(spec.gain_db, sr)
+            frame = spans[0][1] if spans and spans[0][0] == 0 and spans[0][1] is not None else 0
+            out.append((spec.name, statistics.median(cpu(spec, frame) / cpu(noise, 0) for _ in range(runs))))
+    return out
+
+
 def texture(name: str) -> dict:
     import soundfile as sf
 
@@ -187,8 +225,14 @@ def main() -> None:
     ap.add_argument("--stats", action="store_true")
     ap.add_argument("--plots", action="store_true")
     ap.add_argument("--jobs", type=int, default=0, help="processes per render (default: as an export decides)")
+    ap.add_argument("--costs", action="store_true", help="each layer's unit alone, in noise layers (no renders)")
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if a.costs:
+        for name in a.presets:
+            for layer, ratio in costs(name):
+                print(f"{name:14} {layer:10} {ratio:5.2f} noise layers", flush=True)
+        return
     print(f"{'preset':14} {'min':>5} {'proc':>4} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'x RT cpu':>8} "
           f"{'x RT busiest':>12} {'RSS MB':>7} {'child MB':>8}")
     for name in a.presets:
