@@ -41,6 +41,7 @@ def _interpolator() -> np.ndarray:
 
 
 PHASES = _interpolator()
+_PHASES32 = PHASES.astype(np.float32)
 BOUND = float(np.abs(PHASES).sum(axis=0).max())  # |point| <= BOUND * the window's largest |sample|
 _OUTER = np.ones(TAPS, bool)
 _OUTER[_CENTRE] = False
@@ -52,17 +53,19 @@ _BC = max(1.0, float(np.abs(PHASES[_CENTRE]).sum(axis=0).max()))
 
 def window_peaks(x: np.ndarray, windows: np.ndarray, taps: slice = slice(0, TAPS)) -> np.ndarray:
     """Largest magnitude of the four points of each window in ``windows`` (int (k,)) of
-    ``x`` (float (frames, channels)), over the channels: float64 (k,); with ``taps``, of
+    ``x`` (float32 (frames, channels)), over the channels: float32 (k,); with ``taps``, of
     the points' part from those taps alone.
 
-    Each value comes from the same float64 operations in the same order wherever its
-    window sits, so it does not depend on how a signal is cut into blocks.
+    Each value comes from the same float32 operations in the same order wherever its
+    window sits, so it does not depend on how a signal is cut into blocks. Their rounding
+    (about 1e-6 of the value, at worst 3e-6 of the window's largest sample times 2.65)
+    lies inside the limiter's 1e-5 below its ceiling, and exports keep 0.02 dB more.
     """
     first, last, _ = taps.indices(TAPS)
-    frames = x[windows[None, :] + np.arange(first, last)[:, None]].astype(np.float64)  # (taps, k, channels)
-    y = frames[0][:, :, None] * PHASES[first]
+    frames = x[windows[None, :] + np.arange(first, last)[:, None]]  # (taps, k, channels)
+    y = frames[0][:, :, None] * _PHASES32[first]
     for t in range(1, last - first):
-        y += frames[t][:, :, None] * PHASES[first + t]
+        y += frames[t][:, :, None] * _PHASES32[first + t]
     best = np.abs(y).max(axis=2)
     if first <= TAPS // 2 - 1 < last:
         np.maximum(best, np.abs(frames[TAPS // 2 - 1 - first]), out=best)
@@ -71,7 +74,7 @@ def window_peaks(x: np.ndarray, windows: np.ndarray, taps: slice = slice(0, TAPS
 
 def loud_windows(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Windows of ``x`` (float32 (frames, channels), frames >= TAPS) whose peak exceeds
-    ``level``: (window indices, their peaks from :func:`window_peaks`), int and float64.
+    ``level``: (window indices, their peaks from :func:`window_peaks`), int and float32.
 
     Windows go in groups of eight. A group goes on only where its centre frames' largest
     sample and its frames' energy allow a point over ``level``; its windows' centre parts
