@@ -123,16 +123,21 @@ class Console:
             self._drawn = 0.0
 
     def update(self) -> None:
-        """Apply pressed keys and refresh the status."""
+        """Apply pressed keys and refresh the status (under the player's lock: the web mixer may
+        add or take out a group meanwhile, which moves the indices the keys pick)."""
         if self.keys is not None:
-            for key in self.keys.read():
-                self.press(key)
+            keys = self.keys.read()
+            with self.player.lock:
+                for key in keys:
+                    self.press(key)
         if not self.status:
             return
         now = time.monotonic()
         if self.live and now - self._drawn >= REDRAW_S:
             width = max(MIN_WIDTH, shutil.get_terminal_size().columns) - 1
-            self.stream.write("\r" + self.line(width) + "\x1b[K")
+            with self.player.lock:
+                line = self.line(width)
+            self.stream.write("\r" + line + "\x1b[K")
             self.stream.flush()
             self._drawn = now
         elif not self.live:

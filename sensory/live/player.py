@@ -106,8 +106,9 @@ class Player:
         self.mixer = stream.build(recipe, seconds=self.plan.seconds, seed=self.plan.seed,
                                   sample_rate=self.sample_rate)
         self.stats = PlayStats()
-        # what the controls asked for, as the status line shows it (changed under _lock)
-        self._lock = threading.RLock()
+        # what the controls asked for, as the status line shows it: changed under ``lock``, which a
+        # reader in another thread holds to see the lists below consistent (a group may come or go)
+        self.lock = threading.RLock()
         self.paused = False
         self.volume_db = 0.0
         self.layer_names = [layer.name for layer in self.mixer.layers]
@@ -154,20 +155,20 @@ class Player:
 
     def pause(self, paused: bool = True) -> None:
         """Fade out and hold the stream (``True``), or fade back in where it stopped (``False``)."""
-        with self._lock:
+        with self.lock:
             self.paused = bool(paused)
             self._set_master(PAUSE_FADE_S)
 
     def set_volume(self, db: float) -> None:
         """Master volume in dB, clamped to -60..+12 (0 = the recipe's level; above it the gain goes
         before the limiter, which still holds the ceiling); ramps, no clicks."""
-        with self._lock:
+        with self.lock:
             self.volume_db = float(np.clip(db, *VOLUME_RANGE_DB))
             self._set_master(GLIDE_S)
 
     def set_layer(self, index: int, db: float | None = None, muted: bool | None = None) -> None:
         """Layer ``index``'s live level in dB (clamped to -60..+12, before the limiter) or mute."""
-        with self._lock:
+        with self.lock:
             if db is not None:
                 self.layer_db[index] = float(np.clip(db, *LAYER_RANGE_DB))
             if muted is not None:
@@ -179,7 +180,7 @@ class Player:
     def set_group(self, index: int, db: float | None = None, muted: bool | None = None) -> None:
         """Group ``index``'s live level in dB (clamped to -60..+12, before the limiter) or mute:
         on all its layers together, over their own levels."""
-        with self._lock:
+        with self.lock:
             if db is not None:
                 self.group_db[index] = float(np.clip(db, *LAYER_RANGE_DB))
             if muted is not None:
@@ -192,13 +193,13 @@ class Player:
         """Bring preset ``preset`` into the mix while playing, as a group named after it at its
         own level plus ``gain_db``; it fades in over 2 s, its own time starting now. Returns its
         index; :class:`RecipeError` if it is playing already or cannot be loaded."""
-        with self._lock:
-            if preset in self.group_names or preset == self.recipe.name:
-                raise RecipeError(f"{preset!r} is already in the mix; change its level instead")
-            part = mix([preset], gains={preset: gain_db})
-            check_sample_rate(part, self.sample_rate)
-            new = layers(part.layers, self.plan.seed, self.sample_rate)
-            space_s = self.recipe.session.space
+        self._check_new(preset)
+        part = mix([preset], gains={preset: gain_db})  # built unlocked: the other controls go on meanwhile
+        check_sample_rate(part, self.sample_rate)
+        new = layers(part.layers, self.plan.seed, self.sample_rate)
+        space_s = self.recipe.session.space
+        with self.lock:
+            self._check_new(preset)  # another thread may have added it while these were built
             self._producer.ask(lambda mixer: mixer.add_group(part.groups, new, seconds=ADD_FADE_S, space_s=space_s))
             self.layer_names += [layer.name for layer in new]
             self.layer_db += [0.0] * len(new)
@@ -210,9 +211,14 @@ class Player:
             self._group_gains[preset] = part.groups[0].gain_db
             return len(self.group_names) - 1
 
+    def _check_new(self, preset: str) -> None:
+        with self.lock:
+            if preset in self.group_names or preset == self.recipe.name:
+                raise RecipeError(f"{preset!r} is already in the mix; change its level instead")
+
     def remove_group(self, index: int) -> None:
         """Fade group ``index`` out over 2 s and take it out of the mix."""
-        with self._lock:
+        with self.lock:
             name = self.group_names[index]
             keep = [i for i, layer in enumerate(self.layer_names) if not layer.startswith(name + "/")]
             for values in (self.layer_names, self.layer_db, self.layer_muted):
@@ -227,7 +233,7 @@ class Player:
         current ``phase`` (``name``, ``description``) or ``None``, ``groups`` (``name``,
         ``preset``, ``db``, ``muted``, ``layers``: indices) and ``layers`` (``name``, ``db``,
         ``muted``, ``group``: an index or ``None``), in the order the controls index them."""
-        with self._lock:
+        with self.lock:
             position = self.position
             phase = self.recipe.phase_at(position)
             top = {name: i for i, name in enumerate(self.group_names)}
