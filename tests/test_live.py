@@ -10,6 +10,7 @@ silences are true zeros.
 from __future__ import annotations
 
 import builtins
+import math
 import sys
 import threading
 import time
@@ -432,6 +433,38 @@ def test_a_preset_added_and_removed_while_playing_is_heard_then_gone(pulse, user
     assert band_db(window(5.3), 997) < band_db(window(2.5), 997) - 20      # out again
     with pytest.raises(sensory.errors.RecipeError, match="already in the mix"):
         player.add_group("hiss")
+
+
+def test_a_preset_brought_back_while_its_fade_out_runs_is_a_group_of_its_own(user_presets):
+    """Taken out and brought in again within the 2-s fade: the new group's controls move the new
+    group, and the old one fades out to the end of its ramp (a level set on the name used to
+    land on the leaving group: it jumped, then was cut)."""
+    from sensory.engine import stream
+    from sensory.engine.layers import layers
+    from sensory.recipe.library import load, mix
+
+    sr = 8000
+    mixer = stream.build(load("hiss"), seconds=math.inf, seed=1, sample_rate=sr)
+    mixer.set_gain(0.0, layer=0)                                      # the hum alone is heard
+
+    def bring_in():
+        part = mix(["hum"])
+        mixer.add_group(part.groups, layers(part.layers, 1, sr), seconds=0.0, space_s=0.0)
+
+    bring_in()
+    before = mixer.render(sr)
+    mixer.remove_group("hum", seconds=2.0)
+    bring_in()
+    mixer.set_gain(0.0, group="hum")                                   # the new one silenced at once
+    after = np.concatenate([mixer.render(sr // 2) for _ in range(6)])
+
+    def level_db(x):
+        return 10 * np.log10(np.mean(np.square(x[:, 0], dtype=np.float64)) + 1e-30)
+
+    full = level_db(before[sr // 2:])
+    assert abs(level_db(after[int(0.9 * sr):int(1.1 * sr)]) - (full - 6.0)) < 0.5   # halfway down the fade
+    assert level_db(after[int(2.2 * sr):]) < full - 80                              # then gone, both
+    assert [g.name for g in mixer.groups] == ["hum"] and len(mixer.layers) == 2
 
 
 def test_a_saved_mix_plays_back_its_levels_and_mutes(pulse, user_presets):

@@ -168,12 +168,17 @@ class Mixer:
             self.gain.move(min(gain, 1.0), frames, at=self.frame)
             self.boost.move(max(gain, 1.0), frames, at=self.master.frame)
         else:
-            i = layer if isinstance(layer, int) else [x.name for x in self.layers].index(layer)
+            i = layer if isinstance(layer, int) else self._layer_index(layer)
             self.layer_gains[i].move(gain, frames, at=self.layers[i].frame)
 
     def group(self, name: str) -> GroupGain:
-        """The group called ``name``."""
-        return next(g for g in self.groups if g.name == name)
+        """The group called ``name``: the newest, as one taken out may still be fading out under
+        that name while the preset is brought in again."""
+        return next(g for g in reversed(self.groups) if g.name == name)
+
+    def _layer_index(self, name: str) -> int:
+        """The index of the newest layer called ``name`` (as for :meth:`group`)."""
+        return max(i for i, layer in enumerate(self.layers) if layer.name == name)
 
     def add_group(self, groups, layers: list[Layer], *, seconds: float, space_s: float) -> None:
         """Bring in ``layers`` (built for this mixer's sample rate) as ``groups`` (the first
