@@ -487,6 +487,19 @@ def test_a_saved_mix_plays_back_its_levels_and_mutes(pulse, user_presets):
     assert len(expected.layers) == len(saved.layers)
 
 
+def test_a_mix_is_never_saved_under_a_preset_name_built_in_or_the_users(user_presets):
+    from sensory.live import saving
+    from sensory.recipe.library import load
+
+    r = load("hiss")
+    state = {"layers": [{"name": "bed", "db": -3.0, "muted": False, "group": None}], "groups": [], "volume_db": 0.0}
+    for name, where in (("hiss", user_presets / "hiss.toml"), ("rain", "rain.toml")):
+        with pytest.raises(sensory.errors.RecipeError, match=f"{where}: a preset called '{name}' exists"):
+            saving.save(r, state, seed=1, gains={}, name=name)
+    assert sorted(p.name for p in user_presets.iterdir()) == ["hiss.toml", "hum.toml"]
+    assert load("rain").name == "rain"                    # not shadowed by a mix that includes itself
+
+
 def test_the_status_line_fits_every_width_from_40_columns_figures_first():
     from types import SimpleNamespace
 

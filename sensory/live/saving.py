@@ -5,7 +5,7 @@ Each group of the mix becomes a ``[[layer]]`` naming its preset, at its gain plu
 level (``-120`` dB when muted), with its layers' live levels in ``levels``; layers that came
 with the recipe itself, not from a group, become one such layer naming the recipe's preset.
 The seed and the group names are kept, so every layer keeps its generator. Written atomically,
-never over an existing preset.
+never over an existing preset, built-in or the user's.
 """
 
 from __future__ import annotations
@@ -78,12 +78,17 @@ def save(recipe, state: dict, *, seed: int, gains: dict[str, Curve], name: str |
     """Write the mix (see :func:`recipe_text`) as ``name`` (or ``<presets>-mix``, ``-mix-2``...:
     the first free name) in the user preset folder; returns (name, path)."""
     folder = user_preset_dir()
-    taken = lambda n: any((folder / f"{n}{ext}").exists() for ext in (".toml", ".sbg"))
+
+    def taken(n: str) -> bool:  # a built-in too: a mix saved over one it plays would include itself
+        return find(n) is not None or any((folder / f"{n}{ext}").exists() for ext in (".toml", ".sbg"))
+
     if name is not None:
         if not is_name(name):
             raise RecipeError(f"{name!r} is not a preset name: use lower-case letters, digits, '-' and '_'")
         if taken(name):
-            raise RecipeError(f"{folder / (name + '.toml')}: a user preset of that name exists; choose another name")
+            entry = find(name)
+            where = entry.path if entry is not None else folder / f"{name}.toml"
+            raise RecipeError(f"{where}: a preset called {name!r} exists; save the mix under another name")
     else:
         own = any(layer["group"] is None for layer in state["layers"])
         base = "-".join(([recipe.name] if own else []) + [g["preset"] for g in state["groups"]])[:50] or "my"
