@@ -164,3 +164,20 @@ def test_sensory_play_answers_media_keys(pulse, bus):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_bus_gone_while_announcing_ends_the_media_keys_quietly():
+    from types import SimpleNamespace
+
+    class Gone:
+        """A connection whose bus went away: nothing comes in, and sending fails."""
+
+        def receive(self, timeout):
+            raise TimeoutError
+
+        def send(self, message):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    keys = MediaKeys(SimpleNamespace(paused=False, stopping=False, volume_db=0.0), address="unix:path=/nowhere")
+    keys._conn = Gone()
+    keys._run()                       # the first announcement fails: the thread returns, raising nothing

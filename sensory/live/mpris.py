@@ -110,16 +110,17 @@ class MediaKeys:
         conn = self._conn
         while not self._closing.is_set():
             try:
-                msg = conn.receive(timeout=POLL_S)
-            except TimeoutError:
-                msg = None
+                try:
+                    msg = conn.receive(timeout=POLL_S)
+                except TimeoutError:
+                    msg = None
+                if msg is not None and msg.header.message_type == MessageType.method_call:
+                    reply = self._answer(msg)
+                    if reply is not None and not msg.header.flags & 1:  # 1: no reply expected
+                        conn.send(reply)
+                self._announce(conn)
             except (OSError, ValueError):
-                return  # the bus went away: playing goes on without media keys
-            if msg is not None and msg.header.message_type == MessageType.method_call:
-                reply = self._answer(msg)
-                if reply is not None and not msg.header.flags & 1:  # 1: no reply expected
-                    conn.send(reply)
-            self._announce(conn)
+                return  # the bus went away (receiving or sending): playing goes on without media keys
 
     def _answer(self, msg):
         """The reply to method call ``msg``: a method return or an error."""
