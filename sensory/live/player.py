@@ -168,26 +168,25 @@ class Player:
 
     def set_layer(self, index: int, db: float | None = None, muted: bool | None = None) -> None:
         """Layer ``index``'s live level in dB (clamped to -60..+12, before the limiter) or mute."""
-        with self.lock:
-            if db is not None:
-                self.layer_db[index] = float(np.clip(db, *LAYER_RANGE_DB))
-            if muted is not None:
-                self.layer_muted[index] = bool(muted)
-            gain = 0.0 if self.layer_muted[index] else float(db_to_gain(self.layer_db[index]))
-            name = self.layer_names[index]
-            self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=GLIDE_S, layer=name))
+        self._set_level("layer", index, db, muted)
 
     def set_group(self, index: int, db: float | None = None, muted: bool | None = None) -> None:
         """Group ``index``'s live level in dB (clamped to -60..+12, before the limiter) or mute:
         on all its layers together, over their own levels."""
+        self._set_level("group", index, db, muted)
+
+    def _set_level(self, what: str, index: int, db: float | None, muted: bool | None) -> None:
+        """Set and ramp the level of ``what`` ("layer" or "group") ``index``; see :meth:`set_layer`."""
         with self.lock:
+            names, levels, mutes = ((self.layer_names, self.layer_db, self.layer_muted) if what == "layer"
+                                    else (self.group_names, self.group_db, self.group_muted))
             if db is not None:
-                self.group_db[index] = float(np.clip(db, *LAYER_RANGE_DB))
+                levels[index] = float(np.clip(db, *LAYER_RANGE_DB))
             if muted is not None:
-                self.group_muted[index] = bool(muted)
-            gain = 0.0 if self.group_muted[index] else float(db_to_gain(self.group_db[index]))
-            name = self.group_names[index]
-            self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=GLIDE_S, group=name))
+                mutes[index] = bool(muted)
+            gain = 0.0 if mutes[index] else float(db_to_gain(levels[index]))
+            name = names[index]
+            self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=GLIDE_S, **{what: name}))
 
     def add_group(self, preset: str, *, gain_db: float = 0.0) -> int:
         """Bring preset ``preset`` into the mix while playing, as a group named after it at its
