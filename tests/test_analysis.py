@@ -178,3 +178,27 @@ def test_crackles_and_drops_at_full_rate_are_not_clicks(name):
         x[at:at + 40] += 0.2
         hit = detect(x, 48000)
         assert hit.clicks == 1 and abs(hit.times[0] - at / 48000) < 0.001
+
+
+def test_injections_at_random_places_in_a_quiet_brown_bed():
+    """A 0.2 pulse, a one-sample dropout and a polarity flip at seeded random places (every
+    other one at channel 0's nearest zero crossing) in brown noise at -40 LUFS are each one
+    click at their place; the bed alone has none."""
+    rng = np.random.default_rng(7)
+    bed = signal.lfilter([1.0], [1.0, -0.995], rng.standard_normal((2 * RATE, 2)), axis=0)
+    bed = bed * 10 ** ((-40 - pyloudnorm.Meter(RATE).integrated_loudness(bed)) / 20)
+    assert detect(bed, RATE).clicks == 0
+    for trial in range(4):
+        at = int(rng.integers(RATE // 2, 3 * RATE // 2))
+        if trial % 2:
+            at += int(np.argmin(np.abs(bed[at:at + RATE // 100, 0])))
+        for kind in ("pulse", "drop", "flip"):
+            x = bed.copy()
+            if kind == "pulse":
+                x[at:at + 40] += 0.2
+            elif kind == "drop":
+                x[at] = 0.0
+            else:
+                x[at:] *= -1
+            d = detect(x, RATE)
+            assert d.clicks == 1 and abs(d.times[0] - at / RATE) < 0.002, (kind, at, d.times)

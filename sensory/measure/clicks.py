@@ -36,6 +36,7 @@ ORDER = 12  # predictor order
 SEGMENT_S = 0.02  # s: one predictor per segment
 OUTLIER = 8.0  # residual deviations: a transient
 DROPOUT = 3.0  # residual deviations of an exact zero in every channel: a dropout
+LONE = 2.0  # interpolation deviations of a lone frame exactly zero in every channel: a dropout
 REPAIRED = 1.0  # residual variance per frame after a repair, relative to the segment's: a click
 MERGE_S = 0.01  # s: transients closer than this count as one
 FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
@@ -60,6 +61,21 @@ def _predictors(frames: np.ndarray) -> np.ndarray:
         k = -(a[:, :i] * r[:, i:0:-1]).sum(axis=1) / err
         a[:, 1:i + 1] += k[:, None] * a[:, i - 1::-1][:, :i]
         err *= 1 - k * k
+    return a
+
+
+def _robust_predictors(hist: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Prediction-error filters (s, ORDER + 1) fitted by least squares (the covariance method)
+    to the rows of ``hist`` (s, L, ORDER + 1; column k holds x[n - ORDER + k]) whose residual
+    ``size`` (s, L, in deviations) is not within ORDER frames after an outlier (over EDGE), so a
+    discontinuity does not teach the predictor to expect itself."""
+    bad = size > EDGE
+    near = sliding_window_view(np.pad(bad, ((0, 0), (ORDER + 2, 2))), ORDER + 5, axis=1).any(axis=2)
+    h = hist[:, :, ::-1] * ~near[:, :, None]  # column k: x[n - k]
+    r = np.einsum("slk,slj->skj", h, h)
+    ridge = 1e-9 * np.trace(r, axis1=1, axis2=2)[:, None] + 1e-20
+    a = np.ones((len(hist), ORDER + 1))
+    a[:, 1:] = -np.linalg.solve(r[:, 1:, 1:] + ridge[:, :, None] * np.eye(ORDER), r[:, 1:, 0:1])[:, :, 0]
     return a
 
 
@@ -151,7 +167,17 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
     e = np.einsum("slk,sk->sl", hist, a[:, ::-1])
     sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
     size = np.abs(e) / sigma[:, None]
+    suspect = np.flatnonzero((size > EDGE).any(axis=1))
+    if suspect.size:  # refit where outliers may have pulled the predictor
+        a[suspect] = _robust_predictors(hist[suspect], size[suspect])
+        e[suspect] = np.einsum("slk,sk->sl", hist[suspect], a[suspect, ::-1])
+        sigma[suspect] = np.maximum(1.4826 * np.median(np.abs(e[suspect]), axis=1), 1e-9)
+        size[suspect] = np.abs(e[suspect]) / sigma[suspect, None]
     dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT)
+    lone = zeros[lo:lo + count * seg] & ~zeros[lo - 1:lo + count * seg - 1] & ~zeros[lo + 1:lo + count * seg + 1]
+    rows, cols = np.divmod(np.flatnonzero(lone), seg)
+    if rows.size:  # a lone zero frame that the two-sided interpolator misses: a dropout
+        dropped[rows, cols] |= _interpolation_miss(x, lo + rows * seg + cols, a[rows], sigma[rows]) > LONE
     rows, cols = np.nonzero((size > EDGE) | dropped)
     if rows.size == 0:
         return []
@@ -168,6 +194,17 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
         clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
     keep = strong | clicks
     return list(zip(at[keep].tolist(), clicks[keep].tolist()))
+
+
+def _interpolation_miss(x: np.ndarray, at: np.ndarray, a: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """How far the two-sided interpolator of the predictors ``a`` (c, ORDER + 1) misses each
+    sample ``at`` (c,) of ``x``, in its deviations (``sigma`` (c,) the residual's deviation): the
+    least-squares interpolation of one sample from ORDER either side (Godsill & Rayner 1998,
+    ch. 5; Vaseghi, "Advanced Digital Signal Processing and Noise Reduction", ch. 10) misses by
+    sum_k a[k] e[at + k] / sum_k a[k]^2, with deviation sigma / sqrt(sum_k a[k]^2): (c,)."""
+    e = _residual(x, at, ORDER + 1, a)
+    c0 = (a * a).sum(axis=1)
+    return np.abs((a * e).sum(axis=1)) / (sigma * np.sqrt(c0))
 
 
 def _peaks(frames: np.ndarray, size: np.ndarray, gap: int) -> np.ndarray:
