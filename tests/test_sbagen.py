@@ -341,6 +341,8 @@ def test_import_of_a_recipe_says_it_is_not_a_schedule(tmp_path):
     ("-T 25h\na: pink/10\nNOW a\n", 1, "-T takes a time"),
     ("a: 200+10/30\n25:00 a\n", 2, "below 24"),
     ("-p drop 00z\n", 1, "-p drop takes"),
+    ("-c 80=nan\na: 200+10/30\nNOW a\n", 1, "-c takes up to 64 points of 0-96000 Hz with factors 0-100"),
+    ("-c 80=-1\na: 200+10/30\nNOW a\n", 1, "-c takes up to 64 points"),
 ])
 def test_bad_input_names_file_line_and_fix(text, line, message):
     where = rf"^bad\.sbg: line {line}: " if line else r"^bad\.sbg: "

@@ -32,8 +32,8 @@ from ..dsp.noise import Colour, WhiteSource
 from ..dsp.phasor import Phasor, sine
 from . import kind
 
-__all__ = ["BELL_STEP_KEEP", "BELL_STEP_S", "MAX_WAVE_SAMPLES", "NOISE_RMS_100", "SPIN_MAX_SAMPLES", "TONE_PEAK_100",
-           "wave_table"]
+__all__ = ["BELL_STEP_KEEP", "BELL_STEP_S", "COMPENSATION_LIMITS", "MAX_WAVE_SAMPLES", "NOISE_RMS_100", "SPIN_MAX_SAMPLES", "TONE_PEAK_100",
+           "compensation_fits", "wave_table"]
 
 TONE_PEAK_100 = 1.0  # peak of a tone at amp 100 (SBaGen: full scale)
 NOISE_RMS_100 = 0.1544  # RMS of SBaGen's pink noise at amp 100, measured (0.0617 at 40, 0.1388 at 90)
@@ -44,6 +44,14 @@ _BELL_STEPS = 120  # steps until a strike is below -90 dB of its start: done
 _TABLE = 4096  # samples in a waveform's table
 MAX_WAVE_SAMPLES = _TABLE // 2  # samples a waveform may list
 MAX_AMP = 1000.0
+
+
+COMPENSATION_LIMITS = "up to 64 points of 0-96000 Hz with factors 0-100"
+
+
+def compensation_fits(points: tuple[tuple[float, float], ...]) -> bool:
+    """Whether SBaGen's ``-c`` points (Hz, factor) lie within :data:`COMPENSATION_LIMITS` (NaN never does)."""
+    return len(points) <= 64 and all(0 <= f <= 96000 and 0 <= k <= 100 for f, k in points)
 
 
 def _amp(default: float) -> Automatable:
@@ -84,8 +92,8 @@ class ToneParams(Params):
     @field_validator("compensation", mode="after")
     @classmethod
     def _points(cls, points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
-        if len(points) > 64 or any(not (0 <= f <= 96000 and 0 <= k <= 100) for f, k in points):
-            raise ValueError("up to 64 points of 0-96000 Hz with factors 0-100")
+        if not compensation_fits(points):
+            raise ValueError(COMPENSATION_LIMITS)
         return tuple(sorted(points))
 
     @field_validator("wave", mode="after")

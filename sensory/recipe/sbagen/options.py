@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from ...kinds.sbagen import COMPENSATION_LIMITS, compensation_fits
+
 __all__ = ["Options", "clock_seconds", "read_options"]
 
 DEFAULT_WINDOW_S = 60.0  # SBaGen's change window without -F
@@ -112,6 +114,8 @@ def _with_value(letter: str, value: str, options: Options, fail: Callable[[str],
             points = tuple((float(f), float(k)) for f, k in (p.split("=") for p in value.split(",")))
         except ValueError:
             fail(f"-c takes FREQ=FACTOR points, e.g. -c 80=1,40=2,30=4, not {value!r}")
+        if not compensation_fits(points):
+            fail(f"-c takes {COMPENSATION_LIMITS}, e.g. -c 80=1,40=2,30=4")
         options.compensation = points
     elif letter == "R":
         if not value.isdigit() or int(value) == 0:
