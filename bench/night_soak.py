@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from tests.fake_stream import FakeStream, Stop  # noqa: E402
+from tests.fake_stream import fed_stream  # noqa: E402
 
 BLOCK = 1024
 FADE_S = 60.0
@@ -42,21 +42,12 @@ def main() -> None:
     from sensory.core.timeparse import format_time
     from sensory.engine.context import keep_heap
     from sensory.engine.stream import build
-    from sensory.live.feed import Feed
-    from sensory.live.player import PlayStats
-    from sensory.live.producer import Producer
 
     keep_heap()  # as `sensory play` does
     sr, seconds = args.sample_rate, args.hours * 3600
     mixer = build(sensory.load(args.preset), seed=0, sample_rate=sr, seconds=float("inf"))
     mixer.fade_out(FADE_S, end=round(seconds * sr))  # the sleep timer, as `play --timer` sets it
-    stats = PlayStats()
-    feed = Feed(BLOCK, sr, stats, Stop)
-    producer = Producer(mixer, feed, block_size=BLOCK, latency=0.2, stats=stats, failed=threading.Event())
-    producer.start()
-    while not producer.ready:
-        time.sleep(0.01)
-    stream = FakeStream(feed, BLOCK, sr, speed=args.speed, keep=False)
+    producer, feed, stats, stream = fed_stream(mixer, BLOCK, latency=0.2, speed=args.speed, keep=False)
     started = time.monotonic()
     stream.start()
     print(f"{args.preset}: {args.hours:g} h at {sr} Hz, fake clock at {args.speed:g}x, block {BLOCK}")

@@ -10,6 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from sensory.live.feed import FRAME_BYTES, Feed
+from sensory.live.player import PlayStats
+from sensory.live.producer import Producer
 
 
 class Stop(Exception):
@@ -46,3 +48,16 @@ class FakeStream(threading.Thread):
             if self.period is not None:
                 due = max(due + self.period, time.monotonic())  # a late call is not made up in a burst
                 time.sleep(max(0.0, due - time.monotonic()))
+
+
+def fed_stream(mixer, block: int, *, latency: float, speed: float | None = 1.0, keep: bool = True):
+    """A :class:`Producer` rendering ``mixer`` in ``block``-frame blocks into a feed, started and
+    waited for until its queue is full, and a :class:`FakeStream` on that feed, not yet started:
+    (producer, feed, stats, stream)."""
+    stats = PlayStats()
+    feed = Feed(block, mixer.sample_rate, stats, Stop)
+    producer = Producer(mixer, feed, block_size=block, latency=latency, stats=stats, failed=threading.Event())
+    producer.start()
+    while not producer.ready:
+        time.sleep(0.005)
+    return producer, feed, stats, FakeStream(feed, block, mixer.sample_rate, speed=speed, keep=keep)

@@ -6,8 +6,6 @@ they run without an audio server and at any speed."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -15,11 +13,10 @@ import numpy as np
 
 import sensory
 from sensory.engine.stream import build
-from sensory.live.feed import Feed
-from sensory.live.player import PlayStats
-from sensory.live.producer import AHEAD_S, MAX_AHEAD_S, Producer
+from sensory.live.producer import AHEAD_S, MAX_AHEAD_S
 
-from .fake_stream import FakeStream, Stop
+from .fake_stream import fed_stream
+from .load import busy_cores, rest
 from .test_live import DEVICE, align
 
 SR = 8000
@@ -28,17 +25,15 @@ BLOCK = 256
 
 def test_soak_sixty_seconds_beside_a_two_process_export_without_underruns(pulse, tmp_path):
     r = sensory.load("alpha-drift")
-    load = subprocess.Popen([sys.executable, "-m", "sensory", "export", "thunderstorm", "-d", "1h", "-j", "2",
-                             "-o", str(tmp_path / "load.flac")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    load = busy_cores(str(tmp_path))
     try:
-        time.sleep(1.0)  # the export's processes are rendering
+        time.sleep(1.0)  # the exports' processes are rendering
         rec = pulse.record()
         stats = sensory.play(r, seconds=60, sample_rate=48000, device=DEVICE)
         out = rec.stop()
-        assert load.poll() is None, "the export ended before the play did"
+        assert load.poll() is None, "the exports stopped before the play did"
     finally:
-        load.kill()
-        load.wait()
+        rest(load)
     assert stats.underruns == 0, stats
     assert stats.callback_work_worst < 0.10, stats
     ref = sensory.render(r, seconds=60, sample_rate=48000)
@@ -68,13 +63,7 @@ def rss_bytes() -> int:
 
 
 def run_producer(mixer, *, speed: float | None = 1.0, keep: bool = True, until=None):
-    stats = PlayStats()
-    feed = Feed(BLOCK, SR, stats, Stop)
-    producer = Producer(mixer, feed, block_size=BLOCK, latency=0.1, stats=stats, failed=threading.Event())
-    producer.start()
-    while not producer.ready:
-        time.sleep(0.005)
-    stream = FakeStream(feed, BLOCK, SR, speed=speed, keep=keep)
+    producer, _, stats, stream = fed_stream(mixer, BLOCK, latency=0.1, speed=speed, keep=keep)
     stream.start()
     if until is not None:
         until(producer, stream, stats)
