@@ -414,6 +414,19 @@ def test_the_sleep_timer_fades_out_and_stops(pulse):
     assert rms_db(out[end - SR // 4:end]) < rms_db(out[end - int(1.5 * SR):end - SR]) - 10
 
 
+def test_a_sleep_timer_without_a_fade_still_fades_in_a_quarter_second(pulse):
+    player = Player(soundscape(), sample_rate=SR, device=DEVICE)
+    rec = pulse.record()
+    with player, MixerServer(player) as server:
+        assert command(server, {"do": "sleep", "minutes": 0.01, "fade": 0})[0] == 200  # 0.6 s, sooner than queued
+        started = time.monotonic()
+        while not player.wait(0.05):
+            assert time.monotonic() - started < 5
+    out = rec.stop()
+    end = np.flatnonzero(np.abs(out).max(axis=1) > 1e-4)[-1]
+    assert rms_db(out[end - SR // 20:end]) < rms_db(out[end - SR // 2:end - int(0.3 * SR)]) - 12  # no cut
+
+
 # -- presets added, removed and saved; the command ------------------------------------------------
 
 

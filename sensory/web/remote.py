@@ -6,8 +6,9 @@ player at most once per :meth:`Remote.apply` (the server calls it every 50 ms), 
 dragging a slider, or a flood of messages, costs the player one ramp per control and tick.
 Adding a preset builds its layers, so it runs off the server's thread, one at a time.
 The sleep timer is kept here too: when the player renders its time minus its fade, the
-player is stopped with that fade, so it can be set, moved and cancelled until then. It counts
-playing time, as ``play --timer`` does.
+player is stopped with that fade, so it can be set, moved and cancelled until then (a fade of
+at least the pause's 0.25 s: a timer asked with no fade, or already past, still ends without a
+click). It counts playing time, as ``play --timer`` does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import math
 import threading
 
 from ..errors import RecipeError, RenderError
-from ..live.player import LAYER_RANGE_DB, VOLUME_RANGE_DB
+from ..live.player import LAYER_RANGE_DB, PAUSE_FADE_S, VOLUME_RANGE_DB
 from ..recipe.presets import presets
 from .messages import Command
 
@@ -115,7 +116,7 @@ class Remote:
             left = self.sleep_at - p.mixer.frame / p.sample_rate  # from the next frame rendered
             if left <= self.sleep_fade:
                 self.sleep_at = None
-                p.stop(max(left, 0.0))
+                p.stop(max(left, PAUSE_FADE_S))  # never a cut: the render is ahead of the time heard
 
     def state(self) -> dict:
         """What the page shows: the player's :meth:`~Player.mix_state` (its position in whole
