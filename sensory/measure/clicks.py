@@ -3,7 +3,9 @@ from the acoustic transients a soundscape is full of (crackles, raindrops, chirp
 
 Each channel is whitened by a linear predictor of order ``ORDER``, fitted per segment of
 ``SEGMENT_S`` seconds (autocorrelation method over the Hann-windowed segment,
-Levinson-Durbin; Makhoul 1975, "Linear prediction: a tutorial review"). Whatever the
+Levinson-Durbin; Makhoul 1975, "Linear prediction: a tutorial review"); a segment with an
+outlier is refitted by least squares without the frames the outliers reach, so a
+discontinuity does not teach the predictor to expect it. Whatever the
 predictor cannot foresee stands out of its residual: a sample whose residual exceeds
 ``OUTLIER`` times the segment's robust residual deviation (1.4826 times the median absolute
 residual) is a *transient*; transients closer than ``MERGE_S`` count as one.
@@ -20,9 +22,12 @@ over many frames (a raindrop is a burst of noise, a crackle a burst through wood
 clap a rumble): no single repair accounts for it, and it stays a transient.
 
 Two more digital signatures: a frame exactly zero in every channel where the predictor
-expected ``DROPOUT`` deviations is a dropout; and a pulse's two edges are judged together,
-two opposite steps of about the same size within ``PULSE`` frames, each ``EDGE`` deviations
-out and ``PAIRED`` together, so a pulse is found where each edge alone passes for noise.
+expected ``DROPOUT`` deviations is a dropout, and so is a lone one (its neighbours not zero)
+that the two-sided interpolator misses by ``LONE`` of its deviations; and a pulse's two
+edges are judged together, two opposite steps of about the same size within ``PULSE``
+frames, each ``EDGE`` deviations out and ``PAIRED`` together, so a pulse is found where each
+edge alone passes for noise. A run of outliers is judged at its ends as well as its peak: in
+a white-like bed a pulse's whole length stands out, and its edges are the run's ends.
 """
 
 from __future__ import annotations
