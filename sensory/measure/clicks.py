@@ -26,7 +26,8 @@ expected ``DROPOUT`` deviations is a dropout, and so is a lone one (its neighbou
 that the two-sided interpolator misses by ``LONE`` of its deviations; and a pulse's two
 edges are judged together, two opposite steps of about the same size within ``PULSE``
 frames, each ``EDGE`` deviations out and ``PAIRED`` together, so a pulse is found where each
-edge alone passes for noise. A run of outliers is judged at its ends as well as its peak: in
+edge alone passes for noise. A weaker transient (``EDGE`` deviations) that a polarity flip
+repairs, removing ``FLIP`` squared variances, is a click too. A run of outliers is judged at its ends as well as its peak: in
 a white-like bed a pulse's whole length stands out, and its edges are the run's ends.
 """
 
@@ -46,6 +47,7 @@ REPAIRED = 1.0  # residual variance per frame after a repair, relative to the se
 MERGE_S = 0.01  # s: transients closer than this count as one
 FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
 EDGE = 4.5  # residual deviations: an edge of a pulse
+FLIP = 6.0  # residual deviations a polarity flip's repair removes from a weaker transient: a click
 PAIRED = 6.0  # residual deviations the two edges of a pulse reach together
 PULSE = 64  # frames: the longest pulse whose two edges are judged together
 GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
@@ -191,9 +193,10 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
     rows, cols, at = rows[peaks], cols[peaks], at[peaks]
     strong = (size[rows, cols] > OUTLIER) | dropped[rows, cols]
     var = sigma[rows] ** 2
-    left, removed, jump, step = _repairs(x, at, a[rows])
+    left, removed, jump, step, flip = _repairs(x, at, a[rows])
     repaired = (left <= REPAIRED * WINDOW * var) & (jump >= FLOOR)
     clicks = dropped[rows, cols] | (strong & repaired & (removed >= OUTLIER**2 * var))
+    clicks |= ~strong & repaired & flip & (removed >= FLIP**2 * var)
     edges = ~strong & repaired & (step != 0) & (removed >= EDGE**2 * var)
     if edges.any():
         clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
@@ -258,8 +261,8 @@ def _pulses(x: np.ndarray, at: np.ndarray, a: np.ndarray, step: np.ndarray, var:
 def _repairs(x: np.ndarray, at: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, ...]:
     """The best of one step, impulse or polarity flip near each ``at`` (c,), with the predictors
     ``a`` (c, ORDER + 1): the residual energy it leaves in the WINDOW frames around ``at``, the
-    energy it removes, the size of the discontinuity it repairs, and the step's signed size
-    when the best repair is a step (else 0); each (c,)."""
+    energy it removes, the size of the discontinuity it repairs, the step's signed size when
+    the best repair is a step (else 0), and whether it is a flip; each (c,)."""
     c = len(at)
     n = at[:, None] - GUARD + np.arange(WINDOW)  # judged frames, (c, WINDOW)
     terms = x[n[:, :, None] - np.arange(ORDER + 1)] * a[:, None, :]  # a[k] x[n - k], (c, WINDOW, ORDER + 1)
@@ -268,6 +271,7 @@ def _repairs(x: np.ndarray, at: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, 
     best = e0.copy()
     size = np.zeros(c)
     step = np.zeros(c)
+    flip = np.zeros(c, bool)
     tail = np.cumsum(terms[:, :, ::-1], axis=2)[:, :, ::-1]  # tail[.., m] = sum over k >= m
     for shift in _SHIFTS:
         lag = np.arange(WINDOW)[None, :] - (GUARD + shift)  # frames since the repair point
@@ -281,6 +285,7 @@ def _repairs(x: np.ndarray, at: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, 
             better = left < best
             best, size = np.where(better, left, best), np.where(better, np.abs(amp), size)
             step = np.where(better, amp if is_step else 0.0, step)
+            flip = flip & ~better
         # negated from the repair point on: the terms reaching back before it keep their sign
         before = np.take_along_axis(tail, np.clip(lag + 1, 0, ORDER)[:, :, None], axis=2)[:, :, 0]
         before = np.where(lag + 1 <= ORDER, before, 0.0)
@@ -289,4 +294,5 @@ def _repairs(x: np.ndarray, at: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, 
         better = left < best
         best, size = np.where(better, left, best), np.where(better, 2 * np.abs(x[at + shift]), size)
         step = np.where(better, 0.0, step)
-    return best, e0 - best, size, step
+        flip = flip | better
+    return best, e0 - best, size, step, flip
