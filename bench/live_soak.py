@@ -13,15 +13,14 @@ block's duration, and RSS at the start and end. The peer, measured in the same r
 case is the floor set by the machine's scheduling, not by sensory. The callback's work is its
 thread's CPU time; its wall time also holds the waits the machine imposes on the thread.
 
-``--load`` runs a 2-process export (thunderstorm, to a scratch file) beside the play and the
-peer for their whole length, so every core is busy.
+``--load`` runs 2-process exports (thunderstorm, to a scratch file, one after another) beside
+the play and the peer for their whole length, so every core is busy.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,19 +28,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from tests.load import busy_cores, rest  # noqa: E402
 from tests.pulse_server import PulseServer  # noqa: E402
 
 
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def busy_cores(scratch: str) -> subprocess.Popen:
-    """A 2-process export of an hour of thunderstorm into the folder ``scratch``, beside the play."""
-    return subprocess.Popen([sys.executable, "-m", "sensory", "export", "thunderstorm", "-d", "1h", "-j", "2",
-                             "-o", os.path.join(scratch, "load.flac")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def soak(preset: str, seconds: float, block_size: int, latency: float) -> dict:
@@ -113,8 +106,7 @@ def main() -> None:
         p = peer(args.peer_minutes * 60, args.block_size, args.latency) if args.peer_minutes > 0 else None
     finally:
         if load:
-            load.kill()
-            load.wait()
+            rest(load)
         scratch.cleanup()
         server.stop()
     block_ms = 1000 * args.block_size / 48000

@@ -6,8 +6,6 @@ they run without an audio server and at any speed."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -18,25 +16,24 @@ from sensory.engine.stream import build
 from sensory.live.producer import AHEAD_S, MAX_AHEAD_S
 
 from .fake_stream import fed_stream
+from .load import busy_cores, rest
 from .test_live import DEVICE, align
 
 SR = 8000
 BLOCK = 256
 
 
-def test_soak_sixty_seconds_beside_a_two_process_export_without_underruns(pulse, tmp_path):
+def test_soak_sixty_seconds_beside_two_process_exports_without_underruns(pulse, tmp_path):
     r = sensory.load("alpha-drift")
-    load = subprocess.Popen([sys.executable, "-m", "sensory", "export", "thunderstorm", "-d", "1h", "-j", "2",
-                             "-o", str(tmp_path / "load.flac")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    load = busy_cores(str(tmp_path))
     try:
-        time.sleep(1.0)  # the export's processes are rendering
+        time.sleep(1.0)  # the exports' processes are rendering
         rec = pulse.record()
         stats = sensory.play(r, seconds=60, sample_rate=48000, device=DEVICE)
         out = rec.stop()
-        assert load.poll() is None, "the export ended before the play did"
+        assert load.poll() is None, "the exports stopped before the play did"
     finally:
-        load.kill()
-        load.wait()
+        rest(load)
     assert stats.underruns == 0, stats
     assert stats.callback_work_worst < 0.10, stats
     ref = sensory.render(r, seconds=60, sample_rate=48000)
