@@ -3,9 +3,7 @@ from the acoustic transients a soundscape is full of (crackles, raindrops, chirp
 
 Each channel is whitened by a linear predictor of order ``ORDER``, fitted per segment of
 ``SEGMENT_S`` seconds (autocorrelation method over the Hann-windowed segment,
-Levinson-Durbin; Makhoul 1975, "Linear prediction: a tutorial review"); a segment with an
-outlier is refitted by least squares without the frames the outliers reach, so a
-discontinuity does not teach the predictor to expect it. Whatever the
+Levinson-Durbin; Makhoul 1975, "Linear prediction: a tutorial review"). Whatever the
 predictor cannot foresee stands out of its residual: a sample whose residual exceeds
 ``OUTLIER`` times the segment's robust residual deviation (1.4826 times the median absolute
 residual) is a *transient*; transients closer than ``MERGE_S`` count as one.
@@ -68,21 +66,6 @@ def _predictors(frames: np.ndarray) -> np.ndarray:
         k = -(a[:, :i] * r[:, i:0:-1]).sum(axis=1) / err
         a[:, 1:i + 1] += k[:, None] * a[:, i - 1::-1][:, :i]
         err *= 1 - k * k
-    return a
-
-
-def _robust_predictors(hist: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Prediction-error filters (s, ORDER + 1) fitted by least squares (the covariance method)
-    to the rows of ``hist`` (s, L, ORDER + 1; column k holds x[n - ORDER + k]) whose residual
-    ``size`` (s, L, in deviations) is not within ORDER frames after an outlier (over EDGE), so a
-    discontinuity does not teach the predictor to expect itself."""
-    bad = size > EDGE
-    near = sliding_window_view(np.pad(bad, ((0, 0), (ORDER + 2, 2))), ORDER + 5, axis=1).any(axis=2)
-    h = hist[:, :, ::-1] * ~near[:, :, None]  # column k: x[n - k]
-    r = np.einsum("slk,slj->skj", h, h)
-    ridge = 1e-9 * np.trace(r, axis1=1, axis2=2)[:, None] + 1e-20
-    a = np.ones((len(hist), ORDER + 1))
-    a[:, 1:] = -np.linalg.solve(r[:, 1:, 1:] + ridge[:, :, None] * np.eye(ORDER), r[:, 1:, 0:1])[:, :, 0]
     return a
 
 
@@ -174,12 +157,6 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
     e = np.einsum("slk,sk->sl", hist, a[:, ::-1])
     sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
     size = np.abs(e) / sigma[:, None]
-    suspect = np.flatnonzero((size > EDGE).any(axis=1))
-    if suspect.size:  # refit where outliers may have pulled the predictor
-        a[suspect] = _robust_predictors(hist[suspect], size[suspect])
-        e[suspect] = np.einsum("slk,sk->sl", hist[suspect], a[suspect, ::-1])
-        sigma[suspect] = np.maximum(1.4826 * np.median(np.abs(e[suspect]), axis=1), 1e-9)
-        size[suspect] = np.abs(e[suspect]) / sigma[suspect, None]
     dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT)
     lone = zeros[lo:lo + count * seg] & ~zeros[lo - 1:lo + count * seg - 1] & ~zeros[lo + 1:lo + count * seg + 1]
     rows, cols = np.divmod(np.flatnonzero(lone), seg)
