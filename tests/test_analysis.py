@@ -200,3 +200,15 @@ def test_injections_at_random_places_in_a_quiet_brown_bed():
                 x[at] = 0.0
             d = detect(x, RATE)
             assert d.clicks == 1 and abs(d.times[0] - at / RATE) < 0.002, (kind, at, d.times)
+
+
+def test_chance_zeros_of_a_quiet_16_bit_file_are_not_dropouts():
+    """Pink noise at -60 LUFS rounded to 16 bits has frames exactly zero in both channels by
+    chance (hundreds a minute at 48 kHz); none is a click."""
+    white = np.random.default_rng(3).standard_normal((20 * 48000, 2))
+    x = signal.lfilter([0.049922035, -0.095993537, 0.050612699, -0.004408786],
+                       [1.0, -2.494956002, 2.017265875, -0.522189400], white, axis=0)
+    x = x * 10 ** ((-60 - pyloudnorm.Meter(48000).integrated_loudness(x)) / 20)
+    x = np.round(x * 32768) / 32768
+    assert (~x.any(axis=1)).sum() > 100
+    assert detect(x, 48000).clicks == 0

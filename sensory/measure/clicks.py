@@ -20,13 +20,13 @@ over many frames (a raindrop is a burst of noise, a crackle a burst through wood
 clap a rumble): no single repair accounts for it, and it stays a transient.
 
 Two more digital signatures: a frame exactly zero in every channel where the predictor
-expected ``DROPOUT`` deviations is a dropout, and so is a lone one (its neighbours not zero)
-that the two-sided interpolator misses by ``LONE`` of its deviations; and a pulse's two
-edges are judged together, two opposite steps of about the same size within ``PULSE``
-frames, each ``EDGE`` deviations out and ``PAIRED`` together, so a pulse is found where each
-edge alone passes for noise. A weaker transient (``EDGE`` deviations) that a polarity flip
-repairs, removing ``FLIP`` squared variances, is a click too. A run of outliers is judged at its ends as well as its peak: in
-a white-like bed a pulse's whole length stands out, and its edges are the run's ends.
+expected ``DROPOUT`` deviations is a dropout; and a pulse's two edges are judged together,
+two opposite steps of about the same size within ``PULSE`` frames, each ``EDGE`` deviations
+out and ``PAIRED`` together, so a pulse is found where each edge alone passes for noise. A
+weaker transient (``EDGE`` deviations) that a polarity flip repairs, removing ``FLIP``
+squared variances, is a click too. A run of outliers is judged at its ends as well as its
+peak: in a white-like bed a pulse's whole length stands out, and its edges are the run's
+ends.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ ORDER = 12  # predictor order
 SEGMENT_S = 0.02  # s: one predictor per segment
 OUTLIER = 8.0  # residual deviations: a transient
 DROPOUT = 3.0  # residual deviations of an exact zero in every channel: a dropout
-LONE = 2.0  # interpolation deviations of a lone frame exactly zero in every channel: a dropout
 REPAIRED = 1.0  # residual variance per frame after a repair, relative to the segment's: a click
 MERGE_S = 0.01  # s: transients closer than this count as one
 FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
@@ -158,10 +157,6 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
     sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
     size = np.abs(e) / sigma[:, None]
     dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT)
-    lone = zeros[lo:lo + count * seg] & ~zeros[lo - 1:lo + count * seg - 1] & ~zeros[lo + 1:lo + count * seg + 1]
-    rows, cols = np.divmod(np.flatnonzero(lone), seg)
-    if rows.size:  # a lone zero frame that the two-sided interpolator misses: a dropout
-        dropped[rows, cols] |= _interpolation_miss(x, lo + rows * seg + cols, a[rows], sigma[rows]) > LONE
     rows, cols = np.nonzero((size > EDGE) | dropped)
     if rows.size == 0:
         return []
@@ -179,17 +174,6 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
         clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
     keep = strong | clicks
     return list(zip(at[keep].tolist(), clicks[keep].tolist()))
-
-
-def _interpolation_miss(x: np.ndarray, at: np.ndarray, a: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """How far the two-sided interpolator of the predictors ``a`` (c, ORDER + 1) misses each
-    sample ``at`` (c,) of ``x``, in its deviations (``sigma`` (c,) the residual's deviation): the
-    least-squares interpolation of one sample from ORDER either side (Godsill & Rayner 1998,
-    ch. 5; Vaseghi, "Advanced Digital Signal Processing and Noise Reduction", ch. 10) misses by
-    sum_k a[k] e[at + k] / sum_k a[k]^2, with deviation sigma / sqrt(sum_k a[k]^2): (c,)."""
-    e = _residual(x, at, ORDER + 1, a)
-    c0 = (a * a).sum(axis=1)
-    return np.abs((a * e).sum(axis=1)) / (sigma * np.sqrt(c0))
 
 
 def _peaks(frames: np.ndarray, size: np.ndarray, gap: int) -> np.ndarray:
