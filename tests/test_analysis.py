@@ -212,3 +212,19 @@ def test_chance_zeros_of_a_quiet_16_bit_file_are_not_dropouts():
     x = np.round(x * 32768) / 32768
     assert (~x.any(axis=1)).sum() > 100
     assert detect(x, 48000).clicks == 0
+
+
+def test_a_dropout_in_white_noise_is_found_even_at_a_zero_crossing():
+    """A one-sample dropout to 0 in loud white noise (no predictor foresees a sample of it) at
+    seeded places, every other one at channel 0's nearest zero crossing: the frame exactly zero
+    in both channels is one no chance would give, one click at its place."""
+    rng = np.random.default_rng(5)
+    bed = 0.2 * rng.standard_normal((2 * RATE, 2))
+    for trial in range(6):
+        at = int(rng.integers(RATE // 2, 3 * RATE // 2))
+        if trial % 2:
+            at += int(np.argmin(np.abs(bed[at:at + RATE // 100, 0])))
+        x = bed.copy()
+        x[at] = 0.0
+        d = detect(x, RATE)
+        assert d.clicks == 1 and abs(d.times[0] - at / RATE) < 0.001, (at, d.times)

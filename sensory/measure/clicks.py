@@ -20,7 +20,9 @@ over many frames (a raindrop is a burst of noise, a crackle a burst through wood
 clap a rumble): no single repair accounts for it, and it stays a transient.
 
 Two more digital signatures: a frame exactly zero in every channel where the predictor
-expected ``DROPOUT`` deviations is a dropout; and a pulse's two edges are judged together,
+expected ``DROPOUT`` deviations is a dropout, and so is a lone one whose zero in every
+channel chance would give less than once in 10^``-CHANCE`` (:func:`_chance_zeros`); and a
+pulse's two edges are judged together,
 two opposite steps of about the same size within ``PULSE`` frames, each ``EDGE`` deviations
 out and ``PAIRED`` together, so a pulse is found where each edge alone passes for noise. A
 weaker transient (``EDGE`` deviations) that a polarity flip repairs, removing ``FLIP``
@@ -45,6 +47,7 @@ MERGE_S = 0.01  # s: transients closer than this count as one
 FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
 EDGE = 4.5  # residual deviations: an edge of a pulse
 FLIP = 6.0  # residual deviations a polarity flip's repair removes from a weaker transient: a click
+CHANCE = -9.0  # log10 of the chance that a lone zero frame is zero in every channel by chance: a dropout
 PAIRED = 6.0  # residual deviations the two edges of a pulse reach together
 PULSE = 64  # frames: the longest pulse whose two edges are judged together
 GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
@@ -121,8 +124,12 @@ class ClickDetector:
         if given), counting those in frames ``lo`` to ``hi``."""
         found: list[tuple[int, bool]] = []
         zeros = ~self._buf.any(axis=1)  # frames exactly zero in every channel
+        chance = 0.0
         for ch in range(self._buf.shape[1]):
-            found += _events(self._buf[:, ch], zeros, start - self._base, count, length or self.segment, GUARD)
+            events, odds = _events(self._buf[:, ch], zeros, start - self._base, count, length or self.segment, GUARD)
+            found += events
+            chance = chance + odds
+        found += [(start - self._base + i, True) for i in np.flatnonzero(chance < CHANCE).tolist()]
         for frame, click in sorted(found):
             frame += self._base
             if not lo <= frame < hi:
@@ -145,7 +152,8 @@ class ClickDetector:
             self.times.append(round(frame / self.rate, 4))
 
 
-def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap: int) -> list[tuple[int, bool]]:
+def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
+            gap: int) -> tuple[list[tuple[int, bool]], np.ndarray]:
     """(index in ``x``, is click) of the transients of ``count`` segments of ``seg`` frames of
     ``x`` from index ``lo`` (``x`` holds MARGIN frames either side). ``zeros`` marks the
     frames exactly zero in every channel: one the predictor expected DROPOUT deviations away
@@ -157,9 +165,10 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
     sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
     size = np.abs(e) / sigma[:, None]
     dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT)
+    odds = _chance_zeros(x, zeros, lo, body, a, sigma)
     rows, cols = np.nonzero((size > EDGE) | dropped)
     if rows.size == 0:
-        return []
+        return [], odds
     at = lo + rows * seg + cols
     peaks = _peaks(at, size[rows, cols] + OUTLIER * dropped[rows, cols], gap)
     rows, cols, at = rows[peaks], cols[peaks], at[peaks]
@@ -173,7 +182,34 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int, gap
     if edges.any():
         clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
     keep = strong | clicks
-    return list(zip(at[keep].tolist(), clicks[keep].tolist()))
+    return list(zip(at[keep].tolist(), clicks[keep].tolist())), odds
+
+
+def _chance_zeros(x: np.ndarray, zeros: np.ndarray, lo: int, body: np.ndarray, a: np.ndarray,
+                  sigma: np.ndarray) -> np.ndarray:
+    """log10 of the chance that each frame of the segments ``body`` (s, L) of ``x`` from ``lo``
+    that is a lone zero (exactly zero in every channel, its neighbours not) is zero in this
+    channel by chance, given its neighbours (0 elsewhere): (s * L,). The two-sided
+    interpolator of the predictors ``a`` (s, ORDER + 1) (Godsill & Rayner 1998, ch. 5; Vaseghi,
+    "Advanced Digital Signal Processing and Noise Reduction", ch. 10) expects the frame at
+    z = sum_k a[k] e[at + k] / c0 with deviation sigma / sqrt(c0), c0 = sum_k a[k]^2, and a
+    sample quantised to q (2^-15 where every sample of the segment is a 16-bit value, else
+    2^-24) lands on zero with probability q times that normal density at 0."""
+    count, seg = body.shape
+    odds = np.zeros(count * seg)
+    n = lo + np.arange(count * seg)
+    lone = np.flatnonzero(zeros[n] & ~zeros[n - 1] & ~zeros[n + 1])
+    if lone.size == 0:
+        return odds
+    rows = lone // seg
+    at, ar = lo + lone, a[rows]
+    c0 = (ar * ar).sum(axis=1)
+    dev = sigma[rows] / np.sqrt(c0)
+    miss = (ar * _residual(x, at, ORDER + 1, ar)).sum(axis=1) / c0 / dev
+    coarse = (np.mod(body * 32768, 1) == 0).all(axis=1)[rows]
+    q = np.where(coarse, 2.0**-15, 2.0**-24)
+    odds[lone] = np.minimum(0.0, np.log10(q / (np.sqrt(2 * np.pi) * dev)) - miss * miss / (2 * np.log(10)))
+    return odds
 
 
 def _peaks(frames: np.ndarray, size: np.ndarray, gap: int) -> np.ndarray:
