@@ -38,7 +38,8 @@ COURSE_TOL_DB = 2.0
 
 
 def build_peer(folder: Path) -> Path | None:
-    """The sbagen binary built into ``folder`` (kept if there), or None without a C compiler."""
+    """The sbagen binary built into ``folder`` (kept if there), or None without a C compiler or
+    without the peer's source beside the repository (:data:`PEER`)."""
     binary = folder / "sbagen"
     if binary.exists():
         return binary

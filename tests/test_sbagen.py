@@ -365,7 +365,7 @@ def test_cli_plays_and_exports_sbg_directly(tmp_path):
 def peer(request):
     binary = sbagen_peer.build_peer(Path(request.config.cache.mkdir("sbagen-peer")))
     if binary is None:
-        pytest.skip("no C compiler to build SBaGen")
+        pytest.skip(f"SBaGen cannot be built here: it needs a C compiler (cc) and {sbagen_peer.PEER}/build.sh")
     return binary
 
 
