@@ -28,7 +28,7 @@ from pydantic import Field, field_validator
 
 from ..core.params import Automatable, Params, TimeValue, param
 from ..core.unit import Unit
-from ..dsp.noise import Colour, WhiteSource
+from ..dsp.noise import NoiseSource
 from ..dsp.phasor import Phasor, sine
 from . import kind
 
@@ -172,14 +172,13 @@ class SbagenNoise(Unit):
 
     def __init__(self, params: NoiseParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
-        self._white = WhiteSource(rng, channels=1, dtype=np.float64)
-        self._colour = Colour(params.color, sample_rate, channels=1, gain=NOISE_RMS_100 / 100)
+        self._noise = NoiseSource(params.color, sample_rate, rng, channels=1, gain=NOISE_RMS_100 / 100)
         self._spin = Phasor(sample_rate)
         self._still = params.width.is_constant and params.width.values[0] == 0
         self._history = np.zeros(2 * SPIN_MAX_SAMPLES + 2)
 
     def _render(self, n: int) -> np.ndarray:
-        y = self._colour(self._white.take(n))[:, 0]
+        y = self._noise.take(n)[:, 0]
         amp = np.asarray(self.value(self.params.amp, n), np.float64)
         if self._still:
             y = (y * amp).astype(np.float32)
