@@ -93,7 +93,7 @@ def main() -> None:
     ap.add_argument("--peer-minutes", type=float, default=1.0)
     ap.add_argument("--block-size", type=int, default=1024)
     ap.add_argument("--latency", type=float, default=0.2)
-    ap.add_argument("--load", action="store_true", help="a 2-process export runs beside the play")
+    ap.add_argument("--load", action="store_true", help="2-process exports run one after another beside the play")
     args = ap.parse_args()
 
     server = PulseServer().start()
