@@ -23,7 +23,7 @@ import sensory
 from sensory.cli import cli
 from sensory.core.levels import db_to_gain
 from sensory.live.player import PAUSE_FADE_S, STOP_FADE_S, Player
-from sensory.live.producer import MAX_AHEAD_S, PAD_S
+from sensory.live.producer import KEEP_S, MAX_AHEAD_S, PAD_S
 
 from .helpers import recipe
 from .pulse_server import PulseServer
@@ -97,10 +97,13 @@ def test_device_rate_is_used_unless_a_rate_is_given(pulse):
 def test_pause_gives_silence_then_the_same_stream(pulse):
     r = recipe(LAYERS, duration=3.0, sample_rate=SR)
 
+    asked = []
+
     def script(p):
         time.sleep(0.8)
+        asked.append(p.position)  # content frames handed to the device when the pause is asked
         p.pause()
-        time.sleep(1.2)  # the pause is heard after the render-ahead queue drains (~0.4 s)
+        time.sleep(1.2)
         p.pause(False)
 
     player = Player(r, seed=2, sample_rate=SR, device=DEVICE)
@@ -116,6 +119,9 @@ def test_pause_gives_silence_then_the_same_stream(pulse):
     # the pause's fade-out ends on content frame P-1 (gain 0); the resumed stream starts at P
     paused_at = gap_start - lag + 1
     fade = int(PAUSE_FADE_S * SR)
+    # heard at once, not after the render-ahead: the fade begins within what the callback keeps
+    lead = paused_at - fade - asked[0] * SR
+    assert 0 < lead <= (KEEP_S + 0.15) * SR  # the render-ahead is 0.4 s and more
     probe = out[gap_end + fade:gap_end + fade + SR // 5]         # after the fade-in
     where, corr = align(ref, probe)
     assert corr >= 0.99

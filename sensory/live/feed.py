@@ -24,8 +24,8 @@ _END = None  # queue item after the last block
 class Feed:
     """Blocks on their way to the stream, and :meth:`callback`, the stream's callback.
 
-    The producer calls :meth:`put` and :meth:`end` (and sets :attr:`idle` while it holds a
-    paused stream, so an empty queue then is no underrun); PortAudio's thread calls
+    The producer calls :meth:`put`, :meth:`take_back` and :meth:`end` (and sets :attr:`idle`
+    while it holds a paused stream, so an empty queue then is no underrun); PortAudio's thread calls
     :meth:`callback`, which raises ``stop`` (sounddevice's ``CallbackStop``) after the end.
     ``stats`` (a :class:`~sensory.live.player.PlayStats`) gets the underruns, the callback's
     worst time (wall clock, which includes the waits the machine imposes on its thread) and its
@@ -55,6 +55,19 @@ class Feed:
     def put(self, start: int | None, block: np.ndarray) -> None:
         """Queue ``block`` (float32 (n, 2)), content frames from ``start`` on (``None``: padding)."""
         self._queue.append((start, memoryview(block.astype(np.float32, copy=False).tobytes())))
+
+    def take_back(self, keep: int) -> list[tuple[int, np.ndarray]]:
+        """Unqueue the content blocks after the first ``keep`` items, oldest first, as
+        (start, float32 (n, 2)): the callback plays on from the ``keep`` it still has. Padding
+        and the end stay queued, with whatever precedes them."""
+        taken = []
+        while len(self._queue) > keep:
+            item = self._queue.pop()
+            if item is _END or item[0] is None:
+                self._queue.append(item)
+                break
+            taken.append(item)
+        return [(start, np.frombuffer(data, np.float32).reshape(-1, 2)) for start, data in reversed(taken)]
 
     def end(self) -> None:
         """Queue the end: the callback stops the stream when it gets there."""

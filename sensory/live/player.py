@@ -10,7 +10,8 @@ A :class:`Player` opens the output and ties the two together: the producer
 (:mod:`sensory.live.feed`), whose callback PortAudio calls. Its controls (pause, volume,
 layer levels, stop) become calls on the mixer's one control surface
 (:meth:`~sensory.engine.mix.Mixer.set_gain`, :meth:`~sensory.engine.mix.Mixer.fade_out`),
-made by the producer between blocks. Pausing holds the mixer itself: after resuming, the
+made by the producer between blocks. A pause is heard at once, not after the render-ahead:
+the producer fades out the audio already queued and holds the rest; after resuming, the
 same stream continues from where the pause's fade ended. The terminal face (keys, status
 line) is :mod:`sensory.live.console`; :func:`play` puts the two together.
 """
@@ -157,14 +158,15 @@ class Player:
         """Fade out and hold the stream (``True``), or fade back in where it stopped (``False``)."""
         with self.lock:
             self.paused = bool(paused)
-            self._set_master(PAUSE_FADE_S)
+            self._producer.pause(self.paused, PAUSE_FADE_S)
 
     def set_volume(self, db: float) -> None:
         """Master volume in dB, clamped to -60..+12 (0 = the recipe's level; above it the gain goes
         before the limiter, which still holds the ceiling); ramps, no clicks."""
         with self.lock:
             self.volume_db = float(np.clip(db, *VOLUME_RANGE_DB))
-            self._set_master(GLIDE_S)
+            gain = float(db_to_gain(self.volume_db))
+            self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=GLIDE_S))
 
     def set_layer(self, index: int, db: float | None = None, muted: bool | None = None) -> None:
         """Layer ``index``'s live level in dB (clamped to -60..+12, before the limiter) or mute."""
@@ -271,11 +273,6 @@ class Player:
             except self.sd.PortAudioError:
                 pass  # the device is already gone
         self._finished.set()
-
-    def _set_master(self, seconds: float) -> None:
-        """Ramp the mixer's master gain to what pause and volume ask, over ``seconds``."""
-        gain = 0.0 if self.paused else float(db_to_gain(self.volume_db))
-        self._producer.ask(lambda mixer: mixer.set_gain(gain, seconds=seconds))
 
     # -- state for a status line ---------------------------------------------------------------
 

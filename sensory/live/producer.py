@@ -15,13 +15,15 @@ import numpy as np
 
 from ..engine.context import rendering
 from ..engine.mix import Mixer
+from ..engine.ramp import Ramp
 from .feed import Feed
 
-__all__ = ["Producer", "AHEAD_S", "MAX_AHEAD_S", "PAD_S"]
+__all__ = ["Producer", "AHEAD_S", "KEEP_S", "MAX_AHEAD_S", "PAD_S"]
 
 AHEAD_S = 0.4      # audio rendered ahead of the callback, to begin with
 MAX_AHEAD_S = 2.0  # the most it grows to when the machine is busy
 PAD_S = 0.5        # silence queued after the end: stopping drops about one latency of audio
+KEEP_S = 0.1       # queued audio left to the callback while a pause takes the rest back
 
 
 class Producer:
@@ -34,11 +36,13 @@ class Producer:
     can be; beside a render on every core, the lead rides out the gaps (``stats.lead_s``: the
     largest lead reached, in seconds).
 
-    Controls are calls on the mixer (:meth:`ask`), made between blocks. While the mixer's
-    live master gain holds at 0 (a pause has faded out), nothing is rendered: the mixer
-    waits where it stopped, and when the gain rises the same stream goes on. At the end (the
-    mixer's, or :meth:`stop` while silent) it queues :data:`PAD_S` (at least two ``latency``)
-    of silence, so the end of a fade reaches the speakers, then the feed's end. An error is
+    Controls are calls on the mixer (:meth:`ask`), made between blocks. A pause
+    (:meth:`pause`) is heard at once, not after the lead: the audio queued beyond the next
+    :data:`KEEP_S` is taken back, its first ``seconds`` faded out and queued again, and the
+    rest held; while paused nothing is rendered, and on resuming the held audio goes out
+    first, fading in, and the mixer goes on where it stopped. At the end (the mixer's, or
+    :meth:`stop` while paused) it queues :data:`PAD_S` (at least two ``latency``) of
+    silence, so the end of a fade reaches the speakers, then the feed's end. An error is
     kept in :attr:`error` and ``failed`` is set; ``stats.render_cpu_s`` sums the thread's CPU
     time spent rendering.
     """
@@ -57,6 +61,8 @@ class Producer:
         self.stopping = False
         self.error: BaseException | None = None
         self._pad = math.ceil(max(PAD_S, 2 * latency) * sr)
+        self._keep = max(2, math.ceil(KEEP_S * sr / block_size))  # blocks
+        self._held: tuple[int, np.ndarray] | None = None  # paused: (start frame, audio) to resume with
         self._poll = min(0.02, max(0.001, block_size / sr / 2))  # wait while the queue is full
         self._failed = failed
         self._asks: collections.deque = collections.deque()
@@ -71,8 +77,12 @@ class Producer:
         self._asks.append(call)
         self._wake.set()
 
+    def pause(self, paused: bool, seconds: float) -> None:
+        """Fade out over ``seconds`` and hold (``True``), or fade back in where it stopped."""
+        self.ask(lambda mixer: self._pause(paused, seconds))
+
     def stop(self, seconds: float) -> None:
-        """Fade out over ``seconds`` and end (at once if a pause has already silenced it)."""
+        """Fade out over ``seconds`` and end (at once while paused)."""
         self.stopping = True
         self.ask(lambda mixer: mixer.fade_out(seconds))
 
@@ -115,9 +125,7 @@ class Producer:
             left = None if end is None else end - mixer.frame
             if left is not None and left <= 0:
                 return
-            gain = mixer.gain
-            fading = gain.target == 0
-            if fading and mixer.frame >= gain.end:
+            if self._held is not None:
                 if self.stopping:
                     return  # already silent: no fade needed
                 self.feed.idle = True
@@ -126,13 +134,9 @@ class Producer:
                 self._wake.clear()
                 continue
             n = self.block_size if left is None else min(self.block_size, left)
-            if fading:
-                n = min(n, gain.end - mixer.frame)  # a fade to silence ends on a block's end
-            cpu = time.thread_time()
             start = mixer.frame
-            block = mixer.render(n)
-            self.stats.render_cpu_s += time.thread_time() - cpu
-            self._wait_for_room()
+            block = self._render(n)
+            self._wait_for_room(asks=True)
             queued = len(self.feed)
             if primed and queued <= self.ahead // 2 and self.ahead < self._most:
                 self.ahead = min(self._most, 2 * self.ahead)
@@ -142,6 +146,47 @@ class Producer:
             self.feed.idle = False
             primed = primed or (self.feed.started and queued + 1 >= self.ahead)
 
+    def _render(self, n: int) -> np.ndarray:
+        cpu = time.thread_time()
+        block = self.mixer.render(n)
+        self.stats.render_cpu_s += time.thread_time() - cpu
+        return block
+
+    def _pause(self, paused: bool, seconds: float) -> None:
+        if paused == (self._held is not None):
+            return
+        fade = max(1, round(seconds * self.mixer.sample_rate))
+        if paused:
+            taken = self.feed.take_back(self._keep)
+            start = taken[0][0] if taken else self.mixer.frame
+            audio = self._at_least(np.concatenate([b for _, b in taken] or [np.empty((0, 2), np.float32)]), fade)
+            self._put(start, self._faded(audio[:fade], 0.0))
+            self._held = (start + fade, audio[fade:])
+        else:
+            start, audio = self._held
+            self._held = None
+            audio = self._at_least(audio, fade)
+            self._put(start, np.concatenate([self._faded(audio[:fade], 1.0), audio[fade:]]))
+
+    def _at_least(self, audio: np.ndarray, frames: int) -> np.ndarray:
+        """``audio`` (float32 (n, 2), ending at the mixer's frame) and what the mixer renders
+        next, up to ``frames`` frames or the mixer's end."""
+        end = self.mixer.end_frame
+        more = frames - len(audio) if end is None else min(frames - len(audio), end - self.mixer.frame)
+        return audio if more <= 0 else np.concatenate([audio, self._render(more)])
+
+    @staticmethod
+    def _faded(audio: np.ndarray, target: float) -> np.ndarray:
+        """``audio`` under a straight ramp from ``1 - target`` to ``target`` over its frames, as
+        the mixer's live gains move (:class:`~sensory.engine.ramp.Ramp`)."""
+        ramp = Ramp(1.0 - target)
+        ramp.move(target, len(audio), at=0)
+        return audio * np.asarray(ramp.block(0, len(audio)), np.float32).reshape(-1, 1)
+
+    def _put(self, start: int, audio: np.ndarray) -> None:
+        for i in range(0, len(audio), self.block_size):
+            self.feed.put(start + i, audio[i:i + self.block_size])
+
     def _pad_and_end(self) -> None:
         for i in range(0, self._pad, self.block_size):
             self._wait_for_room()
@@ -149,6 +194,7 @@ class Producer:
         self._wait_for_room()
         self.feed.end()
 
-    def _wait_for_room(self) -> None:
-        while len(self.feed) >= self.ahead and not self._closing:
+    def _wait_for_room(self, *, asks: bool = False) -> None:
+        """Wait while the queue is full (or, with ``asks``, until a control is asked for)."""
+        while len(self.feed) >= self.ahead and not self._closing and not (asks and self._asks):
             time.sleep(self._poll)
