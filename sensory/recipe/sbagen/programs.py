@@ -12,8 +12,9 @@
   through the hold). The end fades out over 10 s (the last step's slide, stepped).
 
 SPECS ride along in every tone-set. The shapes, figures and lengths are SBaGen 1.4.4's
-(``sbagen -D -p ...``, SBaGen's own listing of what it will play). The schedule starts
-fading in 5 s into it rather than 5 s before (SBaGen starts at full level).
+(``sbagen -D -p ...``, SBaGen's own listing of what it will play), but every point sits
+5 s later than in that listing: the schedule fades in from silence over its first 5 s,
+where SBaGen's starts at full level.
 """
 
 from __future__ import annotations
