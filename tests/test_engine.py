@@ -1,18 +1,26 @@
-"""The engine end to end: beat accuracy by FFT, phase continuity, master stage safety."""
+"""The engine end to end: beat accuracy by FFT, phase continuity, master stage safety; what the
+path to the first block imports."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import resource
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 import sensory
+from sensory import kinds
 from sensory.core.seeding import layer_rng
-from sensory.dsp.noise import Colour, NoiseSource, WhiteSource
+from sensory.dsp import noise
+from sensory.dsp.iir import lfilter
+from sensory.dsp.noise import COLOURS, Colour, NoiseSource, WhiteSource
+from sensory.dsp.running import window_min
 from sensory.engine.context import keep_heap
 from sensory.engine.stream import blocks, build, render
 
@@ -195,3 +203,56 @@ def test_noise_rendered_ahead_in_a_forked_process_has_a_helper_of_its_own():
                               _coloured("pink", frames))
         os._exit(0 if same else 1)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
+def test_a_noise_export_imports_only_what_its_blocks_use(tmp_path):
+    # scipy.signal alone took 0.7-0.9 s of CPU and every kind was imported for any recipe
+    code = ("import sys\nfrom sensory.cli import cli\ntry:\n"
+            "    cli(['export', 'pink', '-d', '1s', '--sample-rate', '8000', '-o', sys.argv[1]])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\nprint(' '.join(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pink.wav")], check=False, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert not loaded & {"scipy.signal", "scipy.ndimage", "scipy.stats", "sensory.measure.loudness"}
+    # the noise kind, and the SBaGen kinds whose limits the .sbg reader holds to
+    assert {m for m in loaded if m.startswith("sensory.kinds.")} <= {"sensory.kinds.noise", "sensory.kinds.sbagen"}
+    x, sr = sf.read(tmp_path / "pink.wav")
+    assert x.shape == (8000, 2) and sr == 8000 and 0.01 < np.sqrt((x ** 2).mean()) < 0.5
+
+
+def test_each_kind_is_registered_by_the_module_the_registry_names():
+    for module in pkgutil.iter_modules(kinds.__path__):
+        importlib.import_module(f"sensory.kinds.{module.name}")
+    assert {name: k.unit.__module__ for name, k in kinds.REGISTRY.items()} == {
+        name: f"sensory.kinds.{module}" for name, module in kinds.MODULES.items()}
+    assert list(kinds.load_all()) == list(kinds.names())
+
+
+def test_the_colours_without_scipy_signal_are_lfilters_to_the_bit(monkeypatch):
+    from scipy.signal import lfilter as scipy_lfilter
+
+    x = np.random.default_rng(3).standard_normal((5000, 2))
+
+    def coloured(colour: str) -> np.ndarray:  # in two blocks: the state carried
+        f = Colour(colour, 16000, 2, 0.5)
+        return np.concatenate([f(x[:1234]), f(x[1234:])])
+
+    ours = {colour: coloured(colour) for colour in COLOURS}
+    monkeypatch.setattr(noise, "lfilter", scipy_lfilter)  # the design's power gain too
+    for colour in COLOURS:
+        assert np.array_equal(ours[colour], coloured(colour)), colour
+    b, a = [0.2, 0.3], [1.0, -0.9, 0.2]
+    assert np.array_equal(lfilter(b, a, x, axis=0), scipy_lfilter(b, a, x, axis=0))
+
+
+def test_the_running_minimum_is_scipys_over_every_full_window():
+    from scipy.ndimage import minimum_filter1d
+
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        size, n = int(rng.integers(1, 400)), int(rng.integers(1, 3000))
+        x = np.minimum(rng.random(n) * 2, 1).astype(np.float32)  # runs of ones, as a limiter's gains
+        got = window_min(x, size)
+        assert got.dtype == np.float32
+        assert np.array_equal(got, minimum_filter1d(x, size, origin=(size - 1) // 2)[size - 1:]), (size, n)

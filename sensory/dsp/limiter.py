@@ -26,9 +26,9 @@ same whatever the block size.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
 
 from . import truepeak
+from .running import window_min
 
 __all__ = ["Limiter"]
 
@@ -88,8 +88,7 @@ class Limiter:
             if req is not None or not idle:
                 if req is None:
                     req = np.ones(n, np.float32)
-                gmin = minimum_filter1d(np.concatenate([self._req, req]), self.hold, origin=(self.hold - 1) // 2)
-                gmin = gmin[self.hold - 1:]
+                gmin = window_min(np.concatenate([self._req, req]), self.hold)
                 gain = self._smooth(gmin)
                 self.reduction_frames += int(np.count_nonzero(gain < 1))
         out = self._delayed(x)

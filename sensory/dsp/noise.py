@@ -25,7 +25,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from scipy.signal import lfilter
+
+from .iir import lfilter
 
 __all__ = ["COLOURS", "Colour", "NoiseSource", "WhiteSource"]
 

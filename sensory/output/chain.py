@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..dsp.limiter import Limiter
 from ..engine.stream import Plan, blocks
 from ..errors import RecipeError
-from ..measure.loudness import Loudness, LoudnessMeter
 from ..recipe.model import Recipe
-from .headroom import Headroom
-from .loop import LoopShape, loop_blocks
 from .options import LOOP_CROSSFADE_S, OPTIONS
 from .sink import WriteBehind
+
+if TYPE_CHECKING:  # the meters (scipy.signal) and the loop load for the exports that use them
+    from ..measure.loudness import Loudness, LoudnessMeter
+    from .headroom import Headroom
 
 __all__ = ["Chain"]
 
@@ -44,6 +46,8 @@ class Chain:
         self.channels = 1 if mono else 2
         self.loop = None
         if loop:
+            from .loop import LoopShape
+
             crossfade = OPTIONS["loop"].check(LOOP_CROSSFADE_S if loop is True else float(loop))
             self.loop = LoopShape.for_length(p.frames, p.sample_rate, crossfade)
             session = recipe.session.model_copy(update={"fade_in": 0.0, "fade_out": 0.0})
@@ -63,6 +67,8 @@ class Chain:
         if self.progress:
             it = _reporting(it, self.progress)
         if self.loop:
+            from .loop import loop_blocks
+
             it = loop_blocks(it, self.loop)
         if self.mono:
             it = (b.mean(axis=1, keepdims=True, dtype=np.float32) for b in it)
@@ -86,6 +92,9 @@ class Chain:
     def measure(self) -> Loudness:
         """The measuring pass: loudness of the signal before gain and limiter, and its
         :class:`~sensory.output.headroom.Headroom`; it also keeps the loop's edges."""
+        from ..measure.loudness import LoudnessMeter
+        from .headroom import Headroom
+
         limiter = self._limiter(0.0)
         # the limiter's gain at a frame follows the peaks of its hold, ending in the middle of
         # its ramp, its latency less half the lookahead ahead; the meter's peaks come 24 frames late

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,8 +28,6 @@ from .. import destination
 from ..core.limits import MAX_PROCESSES
 from ..engine.stream import plan, processes_for
 from ..errors import RecipeError, RenderError
-from ..measure.analysis import measure_file
-from ..measure.loudness import Loudness, LoudnessMeter
 from ..recipe.model import Recipe
 from . import options
 from .chain import Chain
@@ -36,6 +35,9 @@ from .formats import output_format
 from .quantize import quantizer
 from .sink import reason, write_partial
 from .tags import track_tags
+
+if TYPE_CHECKING:  # the meters (scipy.signal) load for the exports that measure
+    from ..measure.loudness import Loudness, LoudnessMeter
 
 __all__ = ["BLOCK_SIZE", "WRITES", "Exported", "export", "passes"]
 
@@ -122,6 +124,8 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
         quantize = quantizer(sub, p.seed)
         meter = None
         if true_peak is not None and lossless:
+            from ..measure.loudness import LoudnessMeter
+
             meter = LoudnessMeter(p.sample_rate, chain.channels)
             quantize = _metered(quantize, meter, _FULL_SCALE.get(sub, 1.0))
         frames, peak, tmp = write_partial(chain.mastered(gain_db, limit_db), path, fmt=fmt, subtype=sub,
@@ -132,6 +136,8 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
             if true_peak is None:
                 _commit(tmp, path)
                 return written
+            from ..measure.analysis import measure_file
+
             measured = meter.result() if meter else measure_file(tmp, m4a=fmt == "M4A")
             over = measured.true_peak_dbtp - true_peak
             off = 0.0 if loudness is None else loudness - measured.integrated_lufs

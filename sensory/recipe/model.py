@@ -281,7 +281,7 @@ def _layers(where: Problems, raw: Any, marks: dict[str, float], resolve) -> tupl
         where.fail("layer", "layers are [[layer]] entries")
     if len(raw) > MAX_LAYERS:
         where.fail("layer", f"{len(raw)} layers is more than the limit of {MAX_LAYERS}")
-    registry = kinds.load_all()
+    registry = kinds.names()
     names: set[str] = set()
     out: list[LayerBase] = []
     groups: list[Group] = []
