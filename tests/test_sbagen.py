@@ -281,6 +281,47 @@ def test_a_looped_soundtrack_crossfades_without_a_gap(tmp_path):
     assert np.sqrt(np.mean(y[5 * 8000:7 * 8000] ** 2)) > 0.2 and np.abs(y[-4000:]).max() > 0.3
 
 
+def test_a_soundtrack_is_resampled_in_pieces_as_resample_poly_does_it_whole(tmp_path):
+    from scipy.signal import resample_poly
+
+    from sensory.kinds.soundtrack import Soundtrack, SoundtrackParams
+
+    x = (np.random.default_rng(3).standard_normal((3 * 22050, 2)) * 0.1).astype(np.float32)
+    sf.write(tmp_path / "n.wav", x, 22050, subtype="FLOAT")
+    whole = resample_poly(x, 320, 441, axis=0)  # 22050 -> 16000
+    fade, period = 16000, len(whole) - 16000
+    t = np.arange(8 * 16000)
+    pos, again = t % period, t >= period
+    looped = whole[pos].copy()
+    over = again & (pos < fade)
+    w = (pos[over] / fade)[:, None]
+    looped[over] = whole[pos[over]] * w + whole[pos[over] + period] * (1 - w)
+    for blocks in ([8 * 16000], [1000] * 128, [4097, 1, 27902] * 4):
+        unit = Soundtrack(SoundtrackParams(file=str(tmp_path / "n.wav"), loop=True), 16000, None)
+        y = np.concatenate([unit.render(n) for n in blocks])
+        assert np.abs(y - looped).max() < 1e-6
+
+
+def test_a_long_soundtrack_is_read_as_it_plays(tmp_path):
+    import tracemalloc
+
+    from sensory.kinds.soundtrack import Soundtrack, SoundtrackParams
+
+    minutes = 5
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(minutes * 60 * 8000) / 8000)
+    sf.write(tmp_path / "long.wav", np.stack([tone, tone], 1), 8000, subtype="PCM_16")  # 19 MB as float32
+    unit = Soundtrack(SoundtrackParams(file=str(tmp_path / "long.wav")), 16000, None)
+    tracemalloc.start()
+    try:
+        for _ in range(minutes * 60 * 16000 // 8192):
+            unit.render(8192)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1e6  # a block's work and a second of the file, which is 19 MB as float32
+    assert np.abs(unit.render(8192)).max() == pytest.approx(0.3, rel=0.01)  # the file's last frames
+
+
 def test_mix_without_a_soundtrack_plays_the_rest():
     assert list(layers("a: mix/50 200+4/20\nNOW a\n")) == ["slot2-tone"]  # SBaGen mixes in nothing
 
