@@ -13,6 +13,7 @@ import numpy as np
 
 import sensory
 from sensory.engine.stream import build
+from sensory.live import producer as producer_module
 from sensory.live.producer import AHEAD_S, MAX_AHEAD_S
 
 from .fake_stream import fed_stream
@@ -87,6 +88,30 @@ def test_the_render_ahead_grows_when_the_thread_is_starved_and_rides_out_the_nex
     heard = np.concatenate(stream.frames)
     ref = sensory.render(recipe, seed=1, sample_rate=SR, seconds=seconds)
     assert np.array_equal(heard[:len(ref)], ref)  # the same stream, every frame, in order
+
+
+def test_the_render_ahead_shrinks_again_once_the_machine_is_quiet(monkeypatch):
+    calm = 4.0
+    monkeypatch.setattr(producer_module, "CALM_S", calm)  # CALM_S of audio is 20 s: 10 s at twice real time
+    recipe = sensory.load("pink")
+    seconds = 2.5 * calm
+    mixer = build(recipe, seed=1, sample_rate=SR, seconds=seconds)
+    leads = []
+
+    def watch(producer, stream, stats):
+        while stream.is_alive():
+            leads.append(producer.lead_s)
+            time.sleep(0.02)
+
+    # at 2x, a 0.15-s stall drains the first lead (0.4 s of audio, 0.2 s of wall time) below half
+    stats, stream = run_producer(Stalling(mixer, {40: 0.15}), speed=2.0, until=watch)
+    assert stats.starved_callbacks == 0
+    assert stats.lead_s >= 2 * AHEAD_S - BLOCK / SR
+    grown = leads.index(max(leads))
+    assert min(leads[grown:]) < max(leads) and abs(leads[-1] - AHEAD_S) < BLOCK / SR  # halved back to the first
+    heard = np.concatenate(stream.frames)
+    ref = sensory.render(recipe, seed=1, sample_rate=SR, seconds=seconds)
+    assert np.array_equal(heard[:len(ref)], ref)
 
 
 def test_a_quiet_machine_keeps_the_first_lead():

@@ -18,23 +18,25 @@ from ..engine.mix import Mixer
 from ..engine.ramp import Ramp
 from .feed import Feed
 
-__all__ = ["Producer", "AHEAD_S", "KEEP_S", "MAX_AHEAD_S", "PAD_S"]
+__all__ = ["Producer", "AHEAD_S", "CALM_S", "KEEP_S", "MAX_AHEAD_S", "PAD_S"]
 
 AHEAD_S = 0.4      # audio rendered ahead of the callback, to begin with
 MAX_AHEAD_S = 2.0  # the most it grows to when the machine is busy
 PAD_S = 0.5        # silence queued after the end: stopping drops about one latency of audio
 KEEP_S = 0.1       # queued audio left to the callback while a pause takes the rest back
+CALM_S = 20.0      # audio played without the queue under three quarters of its length: the lead halves
 
 
 class Producer:
     """Renders ``mixer`` in blocks of at most ``block_size`` frames into ``feed``, about
     :data:`AHEAD_S` seconds ahead of the stream, on its own thread.
 
-    The lead grows when the machine is busy: whenever the stream has drained the queue to half
-    its length while playing (the thread got too little CPU for a while), the queue
-    doubles, up to :data:`MAX_AHEAD_S`. On a quiet machine controls are heard as soon as they
-    can be; beside a render on every core, the lead rides out the gaps (``stats.lead_s``: the
-    largest lead reached, in seconds).
+    The lead follows the machine: whenever the stream has drained the queue to half its length
+    while playing (the thread got too little CPU for a while), the queue doubles, up to
+    :data:`MAX_AHEAD_S`; after :data:`CALM_S` of audio in which it never fell under three
+    quarters of its length, it halves again, down to the first. On a quiet machine controls
+    are heard as soon as they can be; beside a render on every core, the lead rides out the
+    gaps (:attr:`lead_s`: the lead now, ``stats.lead_s``: the largest reached, in seconds).
 
     Controls are calls on the mixer (:meth:`ask`), made between blocks. A pause
     (:meth:`pause`) is heard at once, not after the lead: the audio queued beyond the next
@@ -55,7 +57,10 @@ class Producer:
         self.block_size = block_size
         self.stats = stats
         self.ahead = max(2, math.ceil(AHEAD_S * sr / block_size))  # queue length in blocks
+        self._least = self.ahead
         self._most = max(self.ahead, math.ceil(MAX_AHEAD_S * sr / block_size))
+        self._calm_frames = round(CALM_S * sr)
+        self._calm = 0  # frames queued since the queue last fell under three quarters, or the lead changed
         self._block_s = block_size / sr
         stats.lead_s = self.ahead * self._block_s
         self.stopping = False
@@ -138,13 +143,30 @@ class Producer:
             block = self._render(n)
             self._wait_for_room(asks=True)
             queued = len(self.feed)
-            if primed and queued <= self.ahead // 2 and self.ahead < self._most:
-                self.ahead = min(self._most, 2 * self.ahead)
-                self.stats.lead_s = self.ahead * self._block_s
-                primed = False  # judged again once the longer queue is full
+            if primed:
+                primed = self._adapt(queued, n)
             self.feed.put(start, block)
             self.feed.idle = False
             primed = primed or (self.feed.started and queued + 1 >= self.ahead)
+
+    @property
+    def lead_s(self) -> float:
+        """The render-ahead now, in seconds."""
+        return self.ahead * self._block_s
+
+    def _adapt(self, queued: int, n: int) -> bool:
+        """Grow or shrink the lead, ``queued`` blocks found before putting ``n`` more frames;
+        ``False`` when it grew (to be judged again once the longer queue is full)."""
+        if queued <= self.ahead // 2 and self.ahead < self._most:
+            self.ahead = min(self._most, 2 * self.ahead)
+            self.stats.lead_s = max(self.stats.lead_s, self.lead_s)
+            self._calm = 0
+            return False
+        self._calm = 0 if 4 * queued < 3 * self.ahead else self._calm + n
+        if self._calm >= self._calm_frames and self.ahead > self._least:
+            self.ahead = max(self._least, self.ahead // 2)  # the queue drains down to it as it plays
+            self._calm = 0
+        return True
 
     def _render(self, n: int) -> np.ndarray:
         cpu = time.thread_time()
