@@ -32,9 +32,10 @@ class StreamParams(Params):
 _RATE = (500.0, 1500.0)  # bubbles per second: at no flow, and more at full flow
 _BUBBLES = 160  # radius variants, log-spaced
 _R_MIN, _R_MAX = 0.0007, 0.005  # m: 4.3 kHz .. 600 Hz
-_CLOUD = 0.015  # the bubbles' level against the rush: about as loud in RMS
+_CLOUD = 0.021  # the bubbles' level against the rush: a little louder in RMS
 _TIDE = 0.3  # depth of the slow tide (natural log units)
-_FIZZ = 2.0  # the fizz above 4 kHz: the spray and the smallest bubbles
+_FIZZ = 1.0  # the fizz above 4 kHz: the spray and the smallest bubbles, under the bubbles
+_GURGLE = 0.25  # the low gurgle around 300 Hz: the largest bubbles and the water over stones
 _SURGE_DEPTH = 0.6  # depth of the surges (natural log units per standard deviation)
 _R_SPLIT = 0.0016  # m: bubbles above ring below 2.7 kHz all their life
 _NEAR_ALL, _FAR_NONE = 0.5, 0.8  # distance up to which every small bubble is heard, and from which none
@@ -69,7 +70,7 @@ class Stream(Texture):
     """
 
     cost = 5.0  # CPU per second of audio against a noise layer, measured at 48 kHz
-    makeup = 1.3  # make-up gain: the rush and the bubbles a little under the nominal level
+    makeup = 1.38  # make-up gain: the rush and the bubbles a little under the nominal level
 
     def __init__(self, params: StreamParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -119,7 +120,7 @@ class Stream(Texture):
         centre = 1300.0 * 2.0 ** (0.25 * self._centre.at(t) - 0.3 * (size - 0.5) - 0.5 * dist)
         level = (0.03 + 0.05 * flow) * surge
         mag = self._rush.at(centre) * level[0, :, None].astype(np.float32)
-        weights = np.stack([0.25 * level[1], _FIZZ * level[2]], axis=1).astype(np.float32)
+        weights = np.stack([_GURGLE * level[1], _FIZZ * level[2]], axis=1).astype(np.float32)
         mag += weights @ self._fixed
         spectra = self._shaper.shaped(mag)
         for cloud, bubbles in zip(self._clouds, self._bubbles(flow, dist, size, surge[0])):
