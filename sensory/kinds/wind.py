@@ -56,6 +56,7 @@ class Wind(Texture):
     _LAGS = (0.0, 0.1, 1.0, 2.0)  # now; the two ears' whistles; the leaves
     _DIPOLE = 3.0  # band amplitude ~ speed^3: intensity ~ U^6 (Curle)
     _AT_DEFAULT = 0.5 ** (1.6 - _DIPOLE)  # the band at speed 0.5 as loud as makeup was set for
+    _CENTRE = (80.0, 250.0)  # Hz: the band's centre at no wind, and its rise per unit of speed
 
     def __init__(self, params: WindParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -63,7 +64,8 @@ class Wind(Texture):
         f = np.maximum(self._shaper.freqs, 1.0)
         self._log2f = np.log2(f)
         self._tilt = pink(f) * f / (f + 25.0)
-        self._body = BandTable(self._log2f, 100.0 + 420.0 * 0.02, 100.0 + 420.0 * 1.5, 1.4, self._tilt)
+        low, rise = self._CENTRE
+        self._body = BandTable(self._log2f, low + rise * 0.02, low + rise * 1.5, 1.4, self._tilt)
         # turbulence moves the low and high parts of the band a little independently
         self._regions = np.stack([band(self._log2f, 100.0, 1.0), band(self._log2f, 1600.0, 1.0)])
         self._leaf = (band(self._log2f, 4000.0, 0.9) * pink(f)).astype(np.float32)
@@ -89,7 +91,8 @@ class Wind(Texture):
         t = self.hop_times()
         v, ear_l, ear_r, lag = self.speed(t[None, :] - np.array(self._LAGS)[:, None])
         tremble = np.exp(0.5 * self._turbulence.at(t).T @ self._regions)
-        mag = (self._body.at(100.0 + 420.0 * v) * (self._AT_DEFAULT * v ** self._DIPOLE)[:, None] * tremble).astype(np.float32)[:, None, :]
+        low, rise = self._CENTRE
+        mag = (self._body.at(low + rise * v) * (self._AT_DEFAULT * v ** self._DIPOLE)[:, None] * tremble).astype(np.float32)[:, None, :]
         whistle = self.per_hop(p.whistle)
         if whistle.max() > 0:
             top = self._whistle_bins
