@@ -2,6 +2,7 @@
 
     python bench/nature.py [--minutes 10] [--runs 3] [--jobs N] [--hour] [--stats] [--plots] [PRESET ...]
     python bench/nature.py --costs [PRESET ...]
+    python bench/nature.py --sox [--runs 3] [PRESET ...]
 
 * speed: each preset rendered at 48 kHz stereo in a fresh subprocess (in the
   blocks and processes an export uses, nothing kept; ``--jobs N`` forces N
@@ -21,15 +22,22 @@
   (../shared/reference) against its recording class;
 * --plots: spectrograms under bench/out/;
 * --costs: instead of renders, each layer's unit alone for 60 s against a pink noise unit
-  rendered just before it (CPU time, median of three): the kinds' ``cost`` in noise layers.
+  rendered just before it (CPU time, median of three): the kinds' ``cost`` in noise layers;
+* --sox: instead, each preset's hour as ``sensory export`` writes it (48 kHz 16-bit WAV, start-up
+  included) against SoX's hour of pink noise at 48 kHz 16-bit (``sox -n -r 48000 -c 2 -b 16 out.wav
+  synth 3600 pinknoise pinknoise``), timed in the same run: SoX, then each preset, ``--runs`` rounds;
+  medians of wall and CPU seconds and each preset's ratio to SoX by wall clock (target <= 1.25).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +179,30 @@ def costs(name: str, seconds: float = 60.0, runs: int = 3) -> list[tuple[str, fl
     return out
 
 
+def against_sox(names: list[str], runs: int) -> None:
+    """Each preset's 1-h export against SoX's pink hour, rounds of SoX then every preset: medians."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _measure import run as measured
+
+    tmp = Path(tempfile.mkdtemp(prefix="sensory-nature-"))
+    sox_cmd = ["sox", "-n", "-r", "48000", "-c", "2", "-b", "16", str(tmp / "sox.wav"), "synth", "3600",
+               "pinknoise", "pinknoise"]
+    times: dict[str, list] = {"sox": [], **{name: [] for name in names}}
+    try:
+        for _ in range(runs):
+            times["sox"].append(measured(sox_cmd))
+            for name in names:
+                times[name].append(measured([sys.executable, "-m", "sensory", "export", name, "-d", "1h", "--sample-rate",
+                                             "48000", "--subtype", "PCM_16", "-o", str(tmp / "o.wav"), "--force"]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    wall = {k: statistics.median(r.wall for r in v) for k, v in times.items()}
+    print(f"{'1 h, 48 kHz 16-bit WAV':24} {'wall s':>7} {'cpu s':>7} {'/ sox':>6} {'RSS MB':>7}  (medians of {runs})")
+    for k, v in times.items():
+        print(f"{'SoX pink' if k == 'sox' else k:24} {wall[k]:7.1f} {statistics.median(r.cpu for r in v):7.1f} "
+              f"{wall[k] / wall['sox']:6.2f} {max(r.rss_mb for r in v):7.0f}", flush=True)
+
+
 def texture(name: str) -> dict:
     import soundfile as sf
 
@@ -226,8 +258,12 @@ def main() -> None:
     ap.add_argument("--plots", action="store_true")
     ap.add_argument("--jobs", type=int, default=0, help="processes per render (default: as an export decides)")
     ap.add_argument("--costs", action="store_true", help="each layer's unit alone, in noise layers (no renders)")
+    ap.add_argument("--sox", action="store_true", help="each preset's 1-h export against SoX's pink hour")
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if a.sox:
+        against_sox(a.presets, a.runs)
+        return
     if a.costs:
         for name in a.presets:
             for layer, ratio in costs(name):
