@@ -26,11 +26,12 @@ __all__ = ["lfilter"]
 
 
 def lfilter(b: np.ndarray, a: np.ndarray, x: np.ndarray, *, axis: int = -1, zi: np.ndarray | None = None):
-    """``scipy.signal.lfilter(b, a, x, axis=axis, zi=zi)`` for float64 coefficients
-    (``a[0]`` normalizes): ``y`` (x's shape), or ``(y, zf)`` given ``zi`` (the state, of
-    length ``max(len(a), len(b)) - 1`` along ``axis``)."""
+    """``scipy.signal.lfilter(b, a, x, axis=axis, zi=zi)`` (``a[0]`` normalizes): ``y`` (x's
+    shape), or ``(y, zf)`` given ``zi`` (the state, of length ``max(len(a), len(b)) - 1``
+    along ``axis``)."""
     run = _linear_filter()
-    return run(b, a, x, axis) if zi is None else run(b, a, x, axis, zi)
+    b, a, x = np.atleast_1d(b), np.atleast_1d(a), np.asarray(x)  # as lfilter hands them on
+    return run(b, a, x, axis) if zi is None else run(b, a, x, axis, np.asarray(zi))
 
 
 @cache

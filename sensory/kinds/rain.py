@@ -13,7 +13,6 @@ was measured against recordings.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ..core.params import Automatable, Params, param
 from ..dsp.bubbles import bubble
@@ -26,6 +25,7 @@ from ..dsp.grains import (
     peak_normalised,
     poisson_times,
 )
+from ..dsp.iir import lfilter
 from ..dsp.minphase import minimum_phase
 from ..dsp.noise import WhiteSource
 from ..dsp.pan import equal_power
