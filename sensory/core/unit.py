@@ -31,12 +31,23 @@ class Unit:
     channels: int = 1
     cost: float = 1.0  # CPU per second of audio against a noise layer (kinds measure theirs): shares out layers
     nominal_level: float  # linear, at 0 dB layer gain: a sine's peak or a noise's RMS (see the class docstring)
+    events = False  # True for kinds whose sounds start at times of their own and ring on: they honour events_until
 
     def __init__(self, params, sample_rate: int, rng: np.random.Generator):
         self.params = params
         self.sample_rate = sample_rate
         self.rng = rng
         self.frame = 0
+        self.events_until: int | None = None  # frame from which no new event sounds (None: events never stop)
+
+    def sounds(self, frame):
+        """Whether an event starting at ``frame`` (the unit's frames: int or int array) sounds:
+        before :attr:`events_until`. An event kind draws every event as usual (its random stream
+        stays the same) and adds only those that sound; seamless loops stop events this way
+        (:mod:`sensory.output.fold`)."""
+        if self.events_until is None:
+            return np.ones(np.shape(frame), bool) if np.ndim(frame) else True
+        return np.asarray(frame) < self.events_until
 
     def value(self, curve: Curve, n: int) -> float | np.ndarray:
         """``curve`` over the next ``n`` frames: a float if held, else shape (n,) float64."""

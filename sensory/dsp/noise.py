@@ -21,14 +21,15 @@ bed costs the thread that asks for it next to nothing when a second core is free
 
 from __future__ import annotations
 
+import copy
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
 from .iir import lfilter
 
-__all__ = ["COLOURS", "Colour", "NoiseSource", "WhiteSource"]
+__all__ = ["COLOURS", "Colour", "NoiseSource", "WhiteSource", "settle"]
 
 COLOURS = ("white", "pink", "brown", "blue", "violet")
 
@@ -135,8 +136,28 @@ class NoiseSource(_Chunks):
         self._ahead = _helper().submit(self._render_chunk)
         return chunk
 
+    def __deepcopy__(self, memo: dict) -> NoiseSource:
+        """A source that goes on with the same samples as this one, on its own from then on: the
+        chunk being made ahead is waited for and shared (chunks are never written into)."""
+        ahead = self._ahead.result()  # the helper is done with this source's state
+        twin = NoiseSource.__new__(NoiseSource)
+        memo[id(self)] = twin
+        for name, value in vars(self).items():
+            if name != "_ahead":
+                setattr(twin, name, copy.deepcopy(value, memo))
+        twin._ahead = Future()
+        twin._ahead.set_result(ahead)
+        return twin
+
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None  # (process id, its helper)
+
+
+def settle() -> None:
+    """Wait until every chunk asked of the helper so far is made: then no source's state (nor its
+    generator, which its unit may hold too) changes behind the caller's back, and it may be copied."""
+    if _pool is not None and _pool[0] == os.getpid():
+        _pool[1].submit(int).result()  # the one helper works in order: this comes after them all
 
 
 def _helper() -> ThreadPoolExecutor:

@@ -100,6 +100,7 @@ class Bell(Unit):
     unit is mono; ``pan`` places it.
     """
 
+    events = True  # strikes: stopped by events_until
     cost = 0.3  # CPU per second of audio against a noise layer, measured at 48 kHz
     nominal_level = 0.35  # a strike's mode amplitudes summed at full velocity: the most its first peak can reach
 
@@ -135,9 +136,10 @@ class Bell(Unit):
         # the frame where even the slowest mode has fallen below _SILENT
         end = frame + int(np.ceil(np.log(amps.sum() / _SILENT) / rates.min() * sr))
         attack = max(1, int(round(_ATTACK_S[p.model] * sr)))
-        self._ringing.append(_Strike(frame, end, amps * np.exp(2j * np.pi * phases), pole,
-                                     np.ascontiguousarray(rotation.real, np.float32),
-                                     np.ascontiguousarray(rotation.imag, np.float32), attack))
+        if self.sounds(frame):
+            self._ringing.append(_Strike(frame, end, amps * np.exp(2j * np.pi * phases), pole,
+                                         np.ascontiguousarray(rotation.real, np.float32),
+                                         np.ascontiguousarray(rotation.imag, np.float32), attack))
 
     def _schedule(self, end: int) -> None:
         """Start every strike due before frame ``end``, in time order."""

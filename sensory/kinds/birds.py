@@ -97,6 +97,7 @@ class Birds(Texture):
     rate (ESC-50 ``chirping_birds``).
     """
 
+    events = True  # phrases: stopped by events_until
     cost = 3.0  # CPU per second of audio against a noise layer, measured at 48 kHz (dawn chorus)
     makeup = 0.5  # make-up gain: the nearest birds' songs under full scale
 
@@ -167,7 +168,8 @@ class Birds(Texture):
         rows[:, 5:7] = shapes[:m, 4:6]
         rows[:, 7:9] = level * self._ears[i]
         rows[:, 9] = 12000.0 * 2.0 ** (-3.0 * d)
-        self._pending = np.concatenate([self._pending, rows])
+        if self.sounds(int(begin[0])):
+            self._pending = np.concatenate([self._pending, rows])
         return min(float(ends[m - 1]), _MAX_PHRASE_S * sr) / sr
 
     def _sing(self, rows: np.ndarray) -> None:

@@ -95,6 +95,7 @@ class Fire(Texture):
     roar breathe, the hiss come and go and the crackling flare.
     """
 
+    events = True  # crackles: stopped by events_until
     cost = 4.5  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 0.22  # make-up gain: the loudest bursts of snaps under full scale
 
@@ -142,11 +143,13 @@ class Fire(Texture):
             loud = np.minimum(rng.lognormal(-0.2, 0.7, len(bursts)), 2.0)[which]  # a few loud cracks among soft ones
             gain = np.minimum(loud * rng.lognormal(0.0, 0.5, len(starts)), 2.0)
             pan = np.clip(rng.uniform(-0.9, 0.9, len(bursts))[which] + rng.normal(0.0, 0.05, len(starts)), -1, 1)
-            self._ola.grains(starts, self._snaps, rng.integers(0, _SNAPS, len(starts)), place(pan, gain),
+            self._ola.grains(starts, self._snaps, rng.integers(0, _SNAPS, len(starts)),
+                             place(pan, gain * self.sounds(self.start + starts)),
                              self._snap_lengths)
         pops = poisson_times(rng, (0.03 + 0.15 * crackle) * flare * hop / sr, hop)
         if len(pops):
             self._ola.grains(pops, self._pops, rng.integers(0, _POPS, len(pops)),
-                             place(rng.uniform(-0.5, 0.5, len(pops)), rng.uniform(0.3, 0.8, len(pops))))
+                             place(rng.uniform(-0.5, 0.5, len(pops)),
+                                   rng.uniform(0.3, 0.8, len(pops)) * self.sounds(self.start + pops)))
         out += self._ola.take()
         return narrow(out, self.per_sample(p.width))

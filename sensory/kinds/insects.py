@@ -237,6 +237,7 @@ class Insects(Texture):
     slope +1.4 dB/octave, envelope CV 0.18).
     """
 
+    events = True  # chirps and calls: stopped by events_until
     cost = 5.0  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 1.4  # make-up gain: the crickets' chorus near the level
 
@@ -312,14 +313,16 @@ class Insects(Texture):
         if len(self._next_chirp):
             who, at = self._due(self._next_chirp, end, self._chirp_gaps)
             if len(who):
-                gains = place(self._pan[who], np.full(len(who), _CHIRP_LEVEL))
+                gains = place(self._pan[who],
+                              np.full(len(who), _CHIRP_LEVEL) * self.sounds(self.start + self._offsets(at)))
                 variant = who * _VARIANTS + rng.integers(0, _VARIANTS, len(who))
                 self._ola.grains(self._offsets(at), self._bank, variant, gains, self._bank_lengths)
         for singers, bank, level, scale in ((self._tree, self._trills, p.trills, 0.12),
                                             (self._katydid, self._calls, p.bushcrickets, 0.2)):
             who, at, rows = singers.due(end)
             if len(who):
-                gains = place(singers.pan[who], singers.gain[who] * self.read(level, at) * scale)
+                gains = place(singers.pan[who], singers.gain[who] * self.read(level, at) * scale
+                               * self.sounds(self.start + self._offsets(at)))
                 self._ola.grains(self._offsets(at), bank, rows, gains)
         out += self._ola.take()
         return narrow(out, self.per_sample(p.width))

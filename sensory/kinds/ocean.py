@@ -131,6 +131,7 @@ class Ocean(Texture):
     the 1-kHz band). docs/nature.md gives the measurements.
     """
 
+    events = True  # waves and their slaps: stopped by events_until
     cost = 7.0  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 0.085  # make-up gain: crashes mostly peak under full scale, the troughs well below the level
 
@@ -169,7 +170,8 @@ class Ocean(Texture):
                 self._next_wave[i] = start + mean * rng.gamma(6.0, 1.0 / 3.0)
         if starts:
             born = _waves(rng, np.array(starts), np.array(heights), np.array(periods))
-            self._waves = np.concatenate([self._waves, born])
+            keep = self.sounds(np.rint(born[:, _START] * self.sample_rate).astype(np.int64))
+            self._waves = np.concatenate([self._waves, born[keep]])
             # the lip slamming down section by section while the break peels along the crest
             n = rng.poisson(3.0 * born[:, _PEEL] * born[:, _HEIGHT])
             w = np.repeat(np.arange(len(born)), n)
@@ -177,7 +179,7 @@ class Ocean(Texture):
             pan = np.clip(born[w, _PAN] + born[w, _SWEEP] * at / born[w, _PEEL], -1.0, 1.0)
             slaps = np.stack([born[w, _START] + at, born[w, _HEIGHT] * rng.lognormal(0.0, 0.4, len(w)), pan,
                               rng.uniform(0.06, 0.2, len(w))], axis=1)
-            self._slaps = np.concatenate([self._slaps, slaps])
+            self._slaps = np.concatenate([self._slaps, slaps[keep[w]]])
 
     def _frame(self) -> np.ndarray:
         p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng

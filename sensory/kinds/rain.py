@@ -141,6 +141,7 @@ class Rain(Texture):
     and levels once per hop.
     """
 
+    events = True  # the nearest drops: stopped by events_until
     cost = 4.1  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 0.09  # make-up gain: the field a few dB under the nominal level, its nearest drops under full scale
 
@@ -246,6 +247,7 @@ class Rain(Texture):
             variant = surface * _PER_SURFACE + rng.integers(0, _PER_SURFACE, len(surface))
             at = np.concatenate([starts, loud]) // hop
             gain = level[at] * 3.0 * rng.lognormal(0.0, 0.25, len(surface))
+            gain = gain * self.sounds(self.start + np.concatenate([starts, loud]))
             self._ola.grains(np.concatenate([starts, loud]), self._bank, variant,
                              place(rng.uniform(-0.9, 0.9, len(surface)), gain), self._lengths)
         out += self._ola.take()

@@ -86,6 +86,7 @@ class Thunder(Texture):
     ``interval`` (at least 2 s).
     """
 
+    events = True  # strikes and the far storm's rolls: stopped by events_until
     cost = 2.5  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 0.14  # make-up gain: the loudest moments of the rolls (1 in 10^4 samples) 2 dB under full scale
 
@@ -146,7 +147,8 @@ class Thunder(Texture):
         decay = np.tile(decay, 3) * np.repeat([1.0, 1.5, 1.8], m)
         cutoff = np.tile(cutoff, 3) * np.repeat([1.0, 0.6, 0.5], m)
         front = np.concatenate([front, 0.0 * front, 0.0 * front])
-        self._sound(start + t, attack, decay, amp, np.tile(pan, 3), cutoff, front)
+        self._sound(start + t, attack, decay, amp * self.sounds(round(start * self.sample_rate)), np.tile(pan, 3),
+                    cutoff, front)
 
     def _sound(self, start, attack, decay, amp, pan, cutoff, front) -> None:
         """Add swells: float64 arrays of one length; ``amp`` the level, ``pan`` -1 .. 1 (see :class:`_Swells`)."""

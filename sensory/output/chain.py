@@ -61,15 +61,15 @@ class Chain:
     def source(self) -> Iterator[np.ndarray]:
         """The signal before gain: float32 (n, channels) blocks."""
         p = self.plan
-        frames = self.loop.render_frames if self.loop else p.frames
-        it = blocks(self.recipe, seconds=frames / p.sample_rate, seed=p.seed, sample_rate=p.sample_rate,
-                    block_size=self.block_size, processes=self.processes)
-        if self.progress:
-            it = _reporting(it, self.progress)
-        if self.loop:
-            from .loop import loop_blocks
+        if self.loop:  # in one process: the fold copies the mixer
+            from .fold import loop_blocks
 
-            it = loop_blocks(it, self.loop)
+            it = loop_blocks(self.recipe, p, self.loop, block_size=self.block_size, progress=self.progress)
+        else:
+            it = blocks(self.recipe, seconds=p.frames / p.sample_rate, seed=p.seed, sample_rate=p.sample_rate,
+                        block_size=self.block_size, processes=self.processes)
+            if self.progress:
+                it = _reporting(it, self.progress)
         if self.mono:
             it = (b.mean(axis=1, keepdims=True, dtype=np.float32) for b in it)
         return it
