@@ -10,7 +10,7 @@ from ..core.levels import NOMINAL_RMS, SINE_PEAK, db_to_gain
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
 from ..dsp.noise import Colour, WhiteSource
-from ..dsp.phasor import Phasor, sine
+from ..dsp.phasor import Phasor, cycles, sine
 from . import kind
 
 class BreathParams(Params):
@@ -73,8 +73,7 @@ class BreathPacer(Unit):
         p = self.params
         parts = [np.asarray(self.value(c, n), np.float64) for c in (p.inhale, p.hold_in, p.exhale, p.hold_out)]
         rate = 1.0 / (parts[0] + parts[1] + parts[2] + parts[3])
-        cycle = self._cycle.advance(rate, n)
-        return breath_level(cycle - np.floor(cycle), *parts)
+        return breath_level(cycles(self._cycle.advance(rate, n)), *parts)
 
     def _render(self, n: int) -> np.ndarray:
         p = self.params

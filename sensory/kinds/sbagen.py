@@ -29,7 +29,7 @@ from pydantic import Field, field_validator
 from ..core.params import Automatable, Params, TimeValue, param
 from ..core.unit import Unit
 from ..dsp.noise import NoiseSource
-from ..dsp.phasor import Phasor, sine
+from ..dsp.phasor import BeatPhasor, Phasor, cycles, sine
 from . import kind
 
 __all__ = ["BELL_STEP_KEEP", "BELL_STEP_S", "COMPENSATION_LIMITS", "MAX_WAVE_SAMPLES", "NOISE_RMS_100", "SPIN_MAX_SAMPLES", "TONE_PEAK_100",
@@ -119,35 +119,35 @@ class SbagenTone(Unit):
 
     def __init__(self, params: ToneParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
-        self._left = Phasor(sample_rate)
-        self._right = Phasor(sample_rate)
+        self._ears = BeatPhasor(sample_rate)
         self._table = wave_table(params.wave).astype(np.float32) if params.wave else None
         self._boost = np.array(params.compensation, np.float64).T if params.compensation else None
 
     def _render(self, n: int) -> np.ndarray:
         carrier = self.value(self.params.carrier, n)
         half = np.multiply(self.value(self.params.beat, n), 0.5)
-        freqs = np.add(carrier, half), np.subtract(carrier, half)
-        left, right = self._left.advance(freqs[0], n), self._right.advance(freqs[1], n)
+        ears = self._ears.advance(carrier, half, n)  # (n, 2) words: left, right
         if self._table is None:
-            ears = [sine(left), sine(right)]
+            out = sine(ears)
         else:
             higher = np.greater_equal(half, 0)  # the higher ear plays the waveform forward
-            ears = [self._lookup(np.where(higher, left, -left)), self._lookup(np.where(higher, -right, right))]
+            left, right = ears[:, 0], ears[:, 1]
+            out = np.stack([self._lookup(np.where(higher, left, -left)),
+                            self._lookup(np.where(higher, -right, right))], axis=1)
         level = np.asarray(self.value(self.params.amp, n), np.float32) * np.float32(TONE_PEAK_100 / 100)
-        out = np.stack(ears, axis=1) * (level[:, None] if level.ndim else level)
+        out *= level[:, None] if level.ndim else level
         if self._boost is not None:  # -c: each ear by the factor at its own frequency
             at, factor = self._boost
-            out *= np.stack([np.broadcast_to(np.interp(np.abs(f), at, factor), (n,)) for f in freqs],
-                            axis=1).astype(np.float32)
+            out *= np.stack([np.broadcast_to(np.interp(np.abs(f), at, factor), (n,))
+                             for f in (np.add(carrier, half), np.subtract(carrier, half))], axis=1).astype(np.float32)
         return out
 
     def _lookup(self, phase: np.ndarray) -> np.ndarray:
-        x = (phase - np.floor(phase)) * _TABLE
+        x = cycles(phase) * _TABLE
         i = x.astype(np.int64)
         frac = (x - i).astype(np.float32)
         t = self._table
-        return t[i % _TABLE] * (1 - frac) + t[(i + 1) % _TABLE] * frac
+        return t[i] * (1 - frac) + t[(i + 1) % _TABLE] * frac
 
 
 class NoiseParams(Params):

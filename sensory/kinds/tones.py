@@ -1,4 +1,5 @@
-"""Pure tones and beat tones. Frequencies are integrated into phase sample by sample.
+"""Pure tones and beat tones. Frequencies are integrated into phase sample by sample
+(:mod:`~sensory.dsp.phasor`, in fixed point).
 
 Ear convention for beat tones: the two tones sit at ``carrier - beat/2`` (left ear)
 and ``carrier + beat/2`` (right ear). A positive ``beat`` puts the higher tone in
@@ -14,8 +15,9 @@ from ..core.curves import Curve
 from ..core.levels import SINE_PEAK
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
-from ..dsp.phasor import Phasor, sine
+from ..dsp.phasor import BeatPhasor, Phasor, cycles, sine
 from . import kind
+
 
 class ToneParams(Params):
     freq: Automatable = param(440.0, unit="Hz", ge=1, le=96000, audible=True, help="frequency")
@@ -60,20 +62,19 @@ class BeatParams(Params):
 
 
 class _BeatPair(Unit):
-    """Two tones at carrier - beat/2 and carrier + beat/2, each with its own phase."""
+    """Two tones at carrier - beat/2 and carrier + beat/2, their phases the carrier's and the half beat's
+    difference and sum."""
 
     nominal_level = SINE_PEAK  # the peak of one tone heard alone in an ear (binaural); the pair's RMS is the same
     def __init__(self, params: BeatParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
-        self._low = Phasor(sample_rate)
-        self._high = Phasor(sample_rate)
+        self._pair_phase = BeatPhasor(sample_rate)
 
-    def _pair(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(lower-beat tone, higher-beat tone) for the next ``n`` frames, float32 (n,) each."""
+    def _pair(self, n: int) -> np.ndarray:
+        """The lower-beat tone and the higher-beat tone for the next ``n`` frames, float32 (n, 2)."""
         carrier = self.value(self.params.carrier, n)
-        half = np.multiply(self.value(self.params.beat, n), 0.5)
-        return (sine(self._low.advance(np.subtract(carrier, half), n)),
-                sine(self._high.advance(np.add(carrier, half), n)))
+        half = np.multiply(self.value(self.params.beat, n), -0.5)  # columns carrier + half: the lower first
+        return sine(self._pair_phase.advance(carrier, half, n))
 
 
 @kind("binaural", family="tone", params=BeatParams)
@@ -88,8 +89,9 @@ class BinauralBeat(_BeatPair):
     channels = 2
 
     def _render(self, n: int) -> np.ndarray:
-        left, right = self._pair(n)
-        return np.stack([left, right], axis=1) * np.float32(self.nominal_level)
+        out = self._pair(n)
+        out *= np.float32(self.nominal_level)
+        return out
 
 
 @kind("monaural", family="tone", params=BeatParams)
@@ -102,8 +104,8 @@ class MonauralBeat(_BeatPair):
     """
 
     def _render(self, n: int) -> np.ndarray:
-        low, high = self._pair(n)
-        return (low + high) * (np.float32(self.nominal_level) * np.float32(np.sqrt(0.5)))  # two tones, the RMS of one
+        pair = self._pair(n)
+        return (pair[:, 0] + pair[:, 1]) * (np.float32(self.nominal_level) * np.float32(np.sqrt(0.5)))  # two tones, the RMS of one
 
 
 class IsochronicParams(Params):
@@ -133,7 +135,7 @@ class IsochronicTone(Unit):
         tone = sine(self._tone.advance(self.value(self.params.carrier, n), n))
         cycle = self._pulse.advance(self.value(self.params.beat, n), n)
         duty = np.asarray(self.value(self.params.duty, n), np.float64)
-        x = np.minimum((cycle - np.floor(cycle)) / duty, 1.0)
+        x = np.minimum(cycles(cycle) / duty, 1.0)
         # Hann pulse over [0, duty); mean square 3/8 * duty, normalised to the steady tone's level
         envelope = (0.5 - 0.5 * np.cos(x.astype(np.float32) * np.float32(2 * np.pi))) / np.sqrt(0.375 * duty)
         return tone * (envelope.astype(np.float32) * np.float32(self.nominal_level))
