@@ -79,3 +79,29 @@ def test_the_pair_is_the_carrier_plus_and_minus_half_the_beat():
     spectrum = np.abs(np.fft.rfft(sine(pair[:, 0]) * sine(pair[:, 1])))  # product: the difference at 2 * half
     low = spectrum[: 50]
     assert 6 <= np.argmax(low) <= 10  # the beat slides 10 -> 6 Hz over this second
+
+
+def test_a_skipped_stretch_leaves_the_phase_where_advancing_does():
+    freqs = np.linspace(300.0, 100.0, 5000)
+    for freq in (440.0, freqs):
+        run, skip = Phasor(8000), Phasor(8000)
+        run.advance(freq, 5000)
+        skip.skip(freq, 5000)
+        assert run.phase == skip.phase
+        assert np.array_equal(run.advance(333.0, 10), skip.advance(333.0, 10))
+
+
+def test_a_tone_slot_held_off_renders_zeros_and_comes_in_the_same_in_any_blocks():
+    from sensory import kinds
+    from sensory.engine.stream import render
+    from sensory.recipe.sbagen import load_sbg
+
+    r = load_sbg("-SE\na: 200+10/30\nb: 200+10/30 300-4/20\noff: -\nNOW a\nNOW+00:00:40 b\nNOW+00:01:30 off\n",
+                 "<test>", name="t")
+    whole = render(r, seconds=100, sample_rate=8000, block_size=1 << 21)
+    for size in (4096, 3001):
+        assert np.array_equal(render(r, seconds=100, sample_rate=8000, block_size=size), whole)
+    (slot,) = [layer for layer in r.layers if layer.name.startswith("slot2")]
+    unit = kinds.get(slot.kind).unit(slot, 8000, np.random.default_rng(0))
+    quiet = np.concatenate([unit.render(4096) for _ in range(100 * 8000 // 4096)])
+    assert not quiet[: 8 * 8000].any() and np.abs(quiet[60 * 8000:]).max() > 0.05

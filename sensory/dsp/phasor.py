@@ -57,6 +57,12 @@ class Phasor:
         self.phase = ph[n]
         return ph[:n]
 
+    def skip(self, freq: float | np.ndarray, n: int) -> None:
+        """Advance as :meth:`advance` does (the same phase after), returning nothing."""
+        step = words(freq, self.sample_rate)
+        total = np.multiply(step, n) if np.ndim(step) == 0 else np.sum(step)  # int64 wraps as the sum does
+        self.phase = np.add(self.phase, total)
+
 
 class BeatPhasor:
     """The two phases of a beating pair, ``carrier + half`` and ``carrier - half`` (Hz), made
@@ -73,6 +79,11 @@ class BeatPhasor:
         np.add(centre, apart, out=pair[:, 0])
         np.subtract(centre, apart, out=pair[:, 1])
         return pair
+
+    def skip(self, carrier: float | np.ndarray, half: float | np.ndarray, n: int) -> None:
+        """Advance as :meth:`advance` does, returning nothing (for a pair not heard)."""
+        self._carrier.skip(carrier, n)
+        self._half.skip(half, n)
 
 
 def sine(phase: np.ndarray) -> np.ndarray:

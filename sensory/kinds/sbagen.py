@@ -126,6 +126,10 @@ class SbagenTone(Unit):
     def _render(self, n: int) -> np.ndarray:
         carrier = self.value(self.params.carrier, n)
         half = np.multiply(self.value(self.params.beat, n), 0.5)
+        amp = self.value(self.params.amp, n)
+        if np.ndim(amp) == 0 and amp == 0:  # a slot held off: only the phases move on
+            self._ears.skip(carrier, half, n)
+            return np.zeros((n, 2), np.float32)
         ears = self._ears.advance(carrier, half, n)  # (n, 2) words: left, right
         if self._table is None:
             out = sine(ears)
@@ -134,7 +138,7 @@ class SbagenTone(Unit):
             left, right = ears[:, 0], ears[:, 1]
             out = np.stack([self._lookup(np.where(higher, left, -left)),
                             self._lookup(np.where(higher, -right, right))], axis=1)
-        level = np.asarray(self.value(self.params.amp, n), np.float32) * np.float32(TONE_PEAK_100 / 100)
+        level = np.asarray(amp, np.float32) * np.float32(TONE_PEAK_100 / 100)
         out *= level[:, None] if level.ndim else level
         if self._boost is not None:  # -c: each ear by the factor at its own frequency
             at, factor = self._boost
