@@ -37,16 +37,21 @@ def folded(x, start, c):
     return out
 
 
-def test_a_bell_crossing_the_end_rings_on_at_the_start_sample_for_sample():
-    """One strike 3.5 s before the end of a 30-s loop, ringing for 12 s: the loop is the render
-    itself folded round the circle, the ringing heard at the start with the render's samples."""
-    z, info, shape = circle(recipe(BELL, duration=30, sample_rate=RATE))
-    plain = sensory.render(recipe(BELL, duration=80, sample_rate=RATE)).astype(np.float64)
+@pytest.mark.parametrize("seconds", [30, 45])
+def test_a_bell_crossing_the_end_rings_on_at_the_start_sample_for_sample(seconds):
+    """One strike 3.5 s before the end of the loop, ringing for 12 s: the loop is the render
+    itself folded round the circle, the ringing heard at the start with the render's samples.
+    (A 30-s loop is held whole; of a 45-s one the fold's 30 s are held, the rest streams.)"""
+    bell = BELL.replace("26.5", f"{seconds - 3.5:g}")
+    z, info, shape = circle(recipe(bell, duration=seconds, sample_rate=RATE))
+    assert info["frames"] == seconds * RATE
+    plain = sensory.render(recipe(bell, duration=seconds + 50, sample_rate=RATE)).astype(np.float64)
     want = folded(plain, shape.crossfade, info["frames"])
     assert np.abs(z - want).max() <= 1e-7
     start = z[:2 * RATE]
     assert np.abs(start).max() > 1e-3  # the strike rings on into the loop's first seconds
-    assert np.abs(plain[32 * RATE:34 * RATE] - start).max() <= 1e-7  # as it rang 30 s later in the render
+    later = plain[(seconds + 2) * RATE:(seconds + 4) * RATE]  # as it rang a loop's length later in the render
+    assert np.abs(later - start).max() <= 1e-7
 
 
 def test_the_bed_is_crossfaded_and_the_events_folded_over_it():

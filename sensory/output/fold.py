@@ -94,7 +94,7 @@ def loop_blocks(recipe: Recipe, p: Plan, shape: LoopShape, *, block_size: int,
         d, r = phase_offset(h[:x_len], t, q)
         g_in, g_out = crossfade_gains(x_len, r)
         c = n + d
-        rung = _ringing(copies, n - q, t, ring, sr) if copies else np.zeros((0, 2))  # R from N - q on
+        rung = _ringing(copies, n - q, t, ring - 2 * q, sr) if copies else np.zeros((0, 2))  # R from N - q on
         rung = rung[q + d:]  # from E on
     window = t[q + d:q + d + x_len]
     fold = np.zeros((x_len, 2))
@@ -102,7 +102,7 @@ def loop_blocks(recipe: Recipe, p: Plan, shape: LoopShape, *, block_size: int,
     # circle positions N - q - X .. C - 1, then 0 .. H - 1: the whole circle when nothing streamed
     late = np.concatenate([t[:q + d], h[:x_len] * g_in[:, None] + (window - fold) * g_out[:, None], h[x_len:]])
     if len(late) < c:
-        rung = rung[:x_len + held]  # (it reaches the held start's end only when RING_S ran out)
+        rung = rung[:x_len + held]  # (it ends within the held start: rendered at most RING_S less 2q past X)
     for s in range(0, len(rung), c):  # R[E + k] at position C - X + k, round the circle as often as it rings
         part = rung[s:s + c]
         first = min(len(part), len(late) - q - d)
@@ -149,7 +149,7 @@ def _ringing(copies: list[tuple[Mixer, int]], start: int, tail: np.ndarray, most
             at += step
     parts = [a.render(len(tail)).astype(np.float64) - b.render(len(tail))]
     row = max(1, sr // 10)
-    for _ in range(-(-most // row)):
+    for _ in range(max(1, most // row)):
         part = a.render(row).astype(np.float64) - b.render(row)
         parts.append(part)
         if np.abs(part).max() < FLOOR:
