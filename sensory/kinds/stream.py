@@ -32,7 +32,8 @@ class StreamParams(Params):
 _RATE = (500.0, 1500.0)  # bubbles per second: at no flow, and more at full flow
 _BUBBLES = 160  # radius variants, log-spaced
 _R_MIN, _R_MAX = 0.0007, 0.005  # m: 4.3 kHz .. 600 Hz
-_CLOUD = 0.021  # the bubbles' level against the rush: a little louder in RMS
+_CLOUD = 0.012  # the bubbles' median level against the rush: in RMS a little louder than the rush
+_SPREAD = 0.9  # the bubbles' gains: lognormal, this sigma (natural log units): a few stand out
 _TIDE = 0.3  # depth of the slow tide (natural log units)
 _FIZZ = 1.0  # the fizz above 4 kHz: the spray and the smallest bubbles, under the bubbles
 _GURGLE = 0.25  # the low gurgle around 300 Hz: the largest bubbles and the water over stones
@@ -144,7 +145,7 @@ class Stream(Texture):
         r0, r1 = self._radii[0] ** a, self._radii[-1] ** a
         r = (r0 + u * (r1 - r0)) ** (1.0 / a)
         variant = np.rint(np.log(r / self._radii[0]) / self._log_span * (_BUBBLES - 1)).clip(0, _BUBBLES - 1)
-        gain = rng.lognormal(0.0, 0.5, e) * (swell[hop_of] ** 0.5) * (1.0 - 0.5 * dist[hop_of])
+        gain = rng.lognormal(0.0, _SPREAD, e) * (swell[hop_of] ** 0.5) * (1.0 - 0.5 * dist[hop_of])
         side = rng.random(e) < 0.5
         variant = variant.astype(np.int64)
         small = variant < self._split
