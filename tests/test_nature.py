@@ -295,11 +295,14 @@ def test_thunder_strikes_early_and_is_low():
 
 
 def test_thunder_rolls_move_all_bands_together_and_churn():
-    """Recorded thunderstorms: band envelopes correlate at about 0.55 (noise 0.01): each swell
-    rises in every band at once. A roll is the N-waves of the channel's pieces arriving one after
-    another, so its loudness churns at a few hertz: the low band's level (10-ms means, in dB, less
-    its 2-s moving average) scatters more than twice as much as noise with the same spectrum's
-    (a roll of smooth swells alone: 1.5 times)."""
+    """Recorded thunderstorms: band envelopes correlate at about 0.55 (0.31-0.62 between the
+    quartiles; noise 0.01): each swell rises in every band at once. Here every pair of bands stays
+    above the recordings' lower quartile (a strike's roll alone: 0.75-0.93; with the far storm's
+    rolls overlapping it, each at its own brightness, 0.42-0.8). A roll is the N-waves of the
+    channel's pieces arriving one after another, so its loudness churns at a few hertz: the low
+    band's level (10-ms means, in dB, less its 2-s moving average) scatters more than 1.25 times as
+    much as noise with the same spectrum's (1.4 times; the overlapping swells without the churning:
+    1.08)."""
     from scipy.ndimage import uniform_filter1d
 
     x = unit_render("thunder", 30.0, interval=8, rumble=0.9).mean(axis=1)
@@ -313,9 +316,20 @@ def test_thunder_rolls_move_all_bands_together_and_churn():
         return float(np.std(level - uniform_filter1d(level, 200)))
 
     pairs = np.triu_indices(3, 1)
-    assert np.corrcoef(envelopes(x))[pairs].min() > 0.6
+    assert np.corrcoef(envelopes(x))[pairs].min() > 0.31
     assert np.abs(np.corrcoef(envelopes(noise_like(x)))[pairs]).max() < 0.2
-    assert churn(x) > 2 * churn(noise_like(x))
+    assert churn(x) > 1.25 * churn(noise_like(x))
+
+
+def test_thunder_storm_rumbles_on_between_strikes():
+    """A storm's other cells keep thunder rolling between the near strikes (the far storm's
+    overlapping rolls, one every 4 s or so): over 90 s of a storm with near strikes every 30 s, no
+    second-long stretch falls more than 15 dB under the loudest tenth for 4 s or more (the far
+    storm of a few slow swells it replaced left stretches of 5-15 s)."""
+    x = unit_render("thunder", 90.0, sample_rate=8000, interval=30, distance=0.7, rumble=0.9).mean(axis=1)
+    level = 10 * np.log10(np.mean(x[: len(x) // 8000 * 8000].reshape(-1, 8000) ** 2, axis=1) + 1e-20)
+    quiet = "".join("q" if v else "." for v in level < np.percentile(level, 90) - 15)
+    assert max(map(len, quiet.split("."))) < 4, quiet
 
 
 def test_thunderstorm_dominated_by_low_rumble():
@@ -331,8 +345,8 @@ def test_thunderstorm_dominated_by_low_rumble():
 def test_thunderstorm_has_rain_under_the_rolls():
     """A thunderstorm recording is steady rain with thunder rolls over it: the rain is heard
     beneath and between them. Above 3 kHz, where the thunder has little, the preset keeps more
-    than 1/10000 of its power over its first 20 s, where a strike rolls (the rain at -27 dB gives
-    about 1/4000: the level at which YAMNet heard the storm best, docs/nature.md)."""
+    than 1/10000 of its power over its first 20 s, where a strike rolls (the rain at -23 dB gives
+    about 1/3000: near the level at which YAMNet heard the storm best, docs/nature.md)."""
     import sensory
 
     x = render(sensory.load("thunderstorm"), seconds=20.0, sample_rate=SR)[4 * SR:].mean(axis=1)

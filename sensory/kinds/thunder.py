@@ -1,5 +1,5 @@
 """Thunder: strikes at random intervals, each a long roll of churning swells, a crack when near,
-and its echoes; far rolls between them.
+and its echoes; the far storm's overlapping rolls between them.
 
 Sources: A. A. Few, "Power spectrum of thunder", J. Geophys. Res. 74, 1969, and "Lightning channel
 reconstruction from thunder measurements", J. Geophys. Res. 75, 1970 (every piece of a tortuous
@@ -7,8 +7,10 @@ channel sends its N-wave; they arrive over seconds, ordered by distance, so thun
 H. S. Ribner and D. Roy, "Acoustics of thunder: a quasilinear model for tortuous lightning",
 J. Acoust. Soc. Am. 72, 1982 (claps where the channel lies across the line of sight, the
 rumble of the rest); A. Farnell, *Designing Sound* (MIT Press, 2010), ch. 40 "Thunder" (strike,
-rumble of N-wave pulses, reflections, distance low-pass). docs/nature.md describes the storm
-and how it was measured against recordings.
+rumble of N-wave pulses, reflections, distance low-pass); D. R. MacGorman and W. D. Rust, *The
+Electrical Nature of Storms* (Oxford University Press, 1998) (a storm flashes several times a
+minute, a severe one tens of times, so thunder from its farther cells keeps rolling between the
+near strikes). docs/nature.md describes the storm and how it was measured against recordings.
 """
 
 from __future__ import annotations
@@ -68,14 +70,16 @@ class Thunder(Texture):
     swells a second, overlapping (each rising over 0.1-0.6 s with no sharp
     edge and decaying over 0.7-2.6 s), loudest at first and thinning out,
     darker along the roll (the far end of the channel), and the whole
-    thunder's loudness churns at 3-7 Hz, its own in each ear (the pieces'
-    N-waves arriving; +-8 dB). Distance low-passes it (900 Hz overhead, 80
+    thunder's loudness churns at 3-7 Hz, alike in both ears (the pieces'
+    N-waves arriving; +-6 dB). Distance low-passes it (900 Hz overhead, 80
     Hz at the far end). A near strike (distance under 0.3) opens with a
     crack six times in ten: 4-12 bright N-wave fronts tearing past within
     half a second. One or two echoes off the landscape repeat the roll
     1-4 s later, softer, darker and smeared. Between strikes the far storm
-    (``rumble``) rolls low, a few slow swells every 4 s or so, its activity
-    drifting over minutes. All swells of a hop share one spectral shape (a
+    (``rumble``) keeps rolling: strikes of the storm's other cells at
+    distance 0.5-0.75, one every 4 s or so (at least 2 s apart), each a
+    whole roll with its echoes, so they overlap and the thunder never falls
+    silent for long; their level drifts over minutes. All swells of a hop share one spectral shape (a
     2nd-order high-pass at 100 Hz, a 1st-order low-pass at the
     energy-weighted cutoff of the sounding swells, air absorption above
     it), so every band rises and falls together, as in recordings of
@@ -88,14 +92,15 @@ class Thunder(Texture):
 
     events = True  # strikes and the far storm's rolls: stopped by events_until
     cost = 2.5  # CPU per second of audio against a noise layer, measured at 48 kHz
-    makeup = 0.14  # make-up gain: the loudest moments of the rolls (1 in 10^4 samples) 2 dB under full scale
+    makeup = 0.11  # make-up gain: the loudest moments of the rolls (1 in 10^4 samples) near full scale at the defaults
 
     FRONT = 0.45  # level of a crack's bright fronts against its rumble
     SWELLS = 1.6  # swells a second along a roll (they overlap: the roll never falls silent)
     NEAR = 0.3  # strikes nearer than this may open with a crack
-    GRUMBLE = 1.0  # depth of the roll's churning (natural log of amplitude per unit of wander)
+    GRUMBLE = 0.75  # depth of the roll's churning (natural log of amplitude per unit of wander)
     GRATE = 3.0  # slowest rate of the churning (Hz; a second at 2.3 times it)
-    STORM = 1.0  # level of the far storm's rolls at full ``rumble``
+    STORM = 1.4  # level of the far storm's strikes at full ``rumble`` (a strike of the storm's own: 1)
+    FAR_GAP = 4.0  # mean time between the far storm's strikes (s)
 
     def __init__(self, params: ThunderParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -105,21 +110,21 @@ class Thunder(Texture):
         # a crack's fronts: band-passed 0.7-2 kHz on the pink tilt, float32 (bins,)
         self._front = (pink(f) * (f / 700.0) ** 2 / (1.0 + (f / 700.0) ** 2) / (1.0 + (f / 2000.0) ** 2)).astype(np.float32)
         self._storm = Drift(rng, 0.02, 3)  # the far storm's activity
-        self._grumble = Wander(rng, [self.GRATE, 2.3 * self.GRATE] * 2)  # the roll's churning, left and right
+        self._grumble = Wander(rng, [self.GRATE, 2.3 * self.GRATE])  # the roll's churning, heard in both ears
         self._swells = _Swells()
         self._next_strike = rng.uniform(0.2, 2.0)
         self._far = 0.0  # time of the next far-storm roll
 
-    def _strike(self, start: float) -> None:
-        """Add the swells of a strike at ``start`` seconds: its roll, a crack when near, its echoes."""
-        p, rng = self.params, self.rng
-        dist = float(np.clip(float(p.distance(start)) * rng.uniform(0.7, 1.2), 0.0, 1.0))
+    def _strike(self, start: float, dist: float, level: float = 1.0) -> None:
+        """Add the swells of a strike at ``start`` seconds, ``dist`` away (0 overhead .. 1 far), of
+        ``level`` (1 for the storm's own strikes): its roll, a crack when near, its echoes."""
+        rng = self.rng
         roll = 5.0 + 15.0 * dist + rng.uniform(0.0, 5.0)
         n = max(3, rng.poisson(self.SWELLS * roll))
         # the nearest parts of the channel are heard first and loudest; the swells thin out along the roll
         t = np.sort(roll * rng.random(n) ** 1.5)
         t[0] = 0.0
-        size = rng.uniform(0.6, 1.0) * (1.0 - 0.6 * dist)
+        size = level * rng.uniform(0.6, 1.0) * (1.0 - 0.6 * dist)
         amp = size * np.exp(-t / (0.4 * roll)) * rng.lognormal(0.0, 0.6, n)
         amp[0] = max(amp[0], size)
         attack = rng.uniform(0.08, 0.25 + 0.35 * dist, n)
@@ -159,25 +164,23 @@ class Thunder(Texture):
                         right=a * right, cutoff=cutoff[keep], front=front[keep])
 
     def _far_storm(self, until: float) -> None:
-        """Add the far storm's low rolls up to ``until`` seconds: one every 4 s or so, each a few
-        slow swells over 3-9 s."""
+        """Add the far storm's strikes up to ``until`` seconds: long low rolls from the storm's
+        other cells, one every ``FAR_GAP`` s or so, so they overlap and the storm rumbles on."""
         p, rng = self.params, self.rng
         while self._far < until:
             t = self._far
-            level = float(p.rumble(t)) * self.STORM * np.exp(self._storm.at(t))
+            level = float(p.rumble(t)) * self.STORM * np.exp(0.6 * self._storm.at(t))
             if level > 0:
-                n = rng.integers(2, 6)
-                self._sound(t + np.sort(rng.uniform(0.0, 6.0, n)), rng.uniform(0.3, 0.9, n), rng.uniform(1.0, 3.0, n),
-                            level * rng.lognormal(0.0, 0.5, n), np.clip(rng.uniform(-0.9, 0.9) + rng.normal(0, 0.2, n), -1, 1),
-                            rng.uniform(150.0, 350.0, n), np.zeros(n))
-            self._far = t + rng.exponential(4.0)
+                self._strike(t, rng.uniform(0.5, 0.75), level)
+            self._far = t + _gap(rng, self.FAR_GAP)
 
     def _frame(self) -> np.ndarray:
         p, k = self.params, self.HOPS
         t = self.hop_times()
         end = t[-1] + 0.5 * self.hop / self.sample_rate
         while self._next_strike < end:
-            self._strike(self._next_strike)
+            dist = float(np.clip(float(p.distance(self._next_strike)) * self.rng.uniform(0.7, 1.2), 0.0, 1.0))
+            self._strike(self._next_strike, dist)
             self._next_strike += _gap(self.rng, float(p.interval(self._next_strike)))
         self._far_storm(end)
         pl = self._swells
@@ -197,8 +200,8 @@ class Thunder(Texture):
         else:
             env, cut, burst = np.zeros((k, 2)), np.full(k, 200.0), np.zeros((k, 2))
         # the roll grumbles: the N-waves of the channel's pieces arrive one after another, so
-        # the rumble's loudness churns at a few hertz, its own in each ear
-        env *= np.exp(self.GRUMBLE * self._grumble.at(t).reshape(2, 2, k).sum(axis=1).T)
+        # the rumble's loudness churns at a few hertz, the same sound reaching both ears
+        env *= np.exp(self.GRUMBLE * self._grumble.at(t).sum(axis=0))[:, None]
         mag = self._shape.at(cut)[:, None, :] * env.astype(np.float32)[:, :, None]
         if burst.any():
             mag += self._front * (self.FRONT * burst).astype(np.float32)[:, :, None]
