@@ -28,8 +28,14 @@ def words(freq: float | np.ndarray, sample_rate: int) -> np.int64 | np.ndarray:
     """The per-frame phase increment of ``freq`` (Hz, float or array, negative allowed) as
     int64 words: ``freq / sample_rate`` cycles modulo one, times 2^64."""
     x = np.divide(freq, sample_rate)  # rounded once
-    x = x - np.rint(x)  # [-0.5, 0.5] cycles: the same turn
-    return np.multiply(np.multiply(x, 2.0**63).astype(np.int64), 2)  # int64 wraps: +0.5 is -0.5
+    if np.ndim(x) == 0:
+        x = x - np.rint(x)  # [-0.5, 0.5] cycles: the same turn
+        return np.multiply(np.int64(x * 2.0**63), 2)  # int64 wraps: +0.5 is -0.5
+    x -= np.rint(x)
+    x *= 2.0**63
+    step = x.astype(np.int64)
+    step += step
+    return step
 
 
 class Phasor:

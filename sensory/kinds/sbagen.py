@@ -185,8 +185,10 @@ class SbagenNoise(Unit):
         y = self._noise.take(n)[:, 0]
         amp = np.asarray(self.value(self.params.amp, n), np.float64)
         if self._still:
-            y = (y * amp).astype(np.float32)
-            return np.stack([y, y], axis=1)
+            out = np.empty((n, 2), np.float32)
+            np.multiply(y, amp, out=out[:, 0], casting="unsafe")  # in float64, rounded once to float32
+            out[:, 1] = out[:, 0]
+            return out
         h = len(self._history)
         x = np.concatenate([self._history, y])
         self._history = x[-h:]
