@@ -100,3 +100,14 @@ def test_event_textures_keep_their_level_through_the_crossfade(name):
     assert own.min() - 1 <= around.min() and around.max() <= own.max() + 1
     window = z[c - xf:]
     assert abs(10 * np.log10((window**2).mean() / (z**2).mean())) <= 4.0, name
+
+
+def test_a_loop_is_the_same_in_any_blocks_and_processes():
+    """The bed rendered in a layer process and blocks of 3001 (copies made on a block's edge):
+    the same samples as in one process and blocks of 1000."""
+    r = recipe(BED + BELL, duration=30, sample_rate=RATE)
+    p = plan(r)
+    shape = LoopShape.for_length(p.frames, RATE)
+    one = np.concatenate(list(loop_blocks(r, p, shape, block_size=1000)))
+    shared = np.concatenate(list(loop_blocks(r, p, shape, block_size=3001, processes=2)))
+    assert np.array_equal(one, shared)

@@ -61,12 +61,14 @@ def _cost(spec, p: Plan) -> float:
 
 
 def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
-          sample_rate: int | None = None, processes: int = 1, block_size: int = 4096) -> Mixer:
+          sample_rate: int | None = None, processes: int = 1, block_size: int = 4096,
+          local: frozenset[str] = frozenset()) -> Mixer:
     """A fresh mixer for ``recipe``.
 
     ``seconds`` places the fade-out (``math.inf`` for an open end). ``processes`` > 1
     shares the layers out to that many processes in all (:mod:`sensory.engine.parallel`): the
-    mixer must then be asked for blocks of ``block_size`` to the end, and closed.
+    mixer must then be asked for blocks of ``block_size`` to the end, and closed. Layers named
+    in ``local`` stay in this process.
     """
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
     sr = p.sample_rate
@@ -79,6 +81,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     where = [0] * len(specs)
     if processes > 1:
         where = share([_cost(spec, p) for spec in specs], processes, _OVERHEAD + has_space * _SPACE)
+        where = [0 if spec.name in local else w for spec, w in zip(specs, where)]
     offloads: dict[int, Offload] = {}
     try:
         for child in sorted(set(where) - {0}):

@@ -61,10 +61,11 @@ class Chain:
     def source(self) -> Iterator[np.ndarray]:
         """The signal before gain: float32 (n, channels) blocks."""
         p = self.plan
-        if self.loop:  # in one process: the fold copies the mixer
+        if self.loop:
             from .fold import loop_blocks
 
-            it = loop_blocks(self.recipe, p, self.loop, block_size=self.block_size, progress=self.progress)
+            it = loop_blocks(self.recipe, p, self.loop, block_size=self.block_size, processes=self.processes,
+                             progress=self.progress)
         else:
             it = blocks(self.recipe, seconds=p.frames / p.sample_rate, seed=p.seed, sample_rate=p.sample_rate,
                         block_size=self.block_size, processes=self.processes)

@@ -32,18 +32,19 @@ the ringing added. The file's own wrap is a continuation of the render; only the
 ``X + H`` frames of the render and the tail are held, whatever the length.
 
 A recipe with no event kind, or a loop under ``2 MARGIN_S``, is crossfaded only (no copies;
-the file starts at position 0). Loops render their layers in one process: the copies are
-made of the units themselves.
+the file starts at position 0). The copies hold the event layers alone (a bed is the same in
+both, so it leaves ``R`` alone): those render in this process, the others may be shared out
+to layer processes as in any export, and ``R`` is the same whatever the split.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from .. import kinds
 from ..dsp.noise import settle
 from ..engine.context import rendering
 from ..engine.mix import Mixer
@@ -58,44 +59,51 @@ MARGIN_S = 5.0  # s: how far ahead a unit may have drawn its events (a frame of 
 FLOOR = 2.0**-24  # the ringing is followed until it stays below this (under the 24-bit quantum)
 
 
-def loop_blocks(recipe: Recipe, p: Plan, shape: LoopShape, *, block_size: int,
+def loop_blocks(recipe: Recipe, p: Plan, shape: LoopShape, *, block_size: int, processes: int = 1,
                 progress: Callable[[int], None] | None = None, info: dict | None = None) -> Iterator[np.ndarray]:
     """The loop of ``recipe`` as planned in ``p`` (its fades already off), cut as ``shape`` says:
-    float32 (n, 2) blocks of at most ``block_size`` frames. ``progress(n)`` is called with the
-    frames of the render itself (``shape.render_frames`` in all). ``info``, if given, receives
+    float32 (n, 2) blocks of at most ``block_size`` frames, the render's layers shared out to
+    ``processes`` (its event layers in this one, where they are copied). ``progress(n)`` is
+    called with the frames of the render itself (``shape.render_frames`` in all). ``info``, if given, receives
     ``frames`` (C), ``offset`` d, ``correlation`` r, ``start`` (H: the circle position the file
     starts at, so the window begins at file frame ``C - X - H``) and ``ringing`` (frames of R)."""
     sr, n, x_len, q = p.sample_rate, shape.frames, shape.crossfade, shape.phase
     margin, ring = round(MARGIN_S * sr), round(RING_S * sr)
-    mixer = build(recipe, seconds=math.inf, seed=p.seed, sample_rate=sr)
-    with rendering():
-        folds = n >= 2 * margin and any(getattr(layer.unit, "events", False) for layer in mixer.layers)
-        held = min(n - q - x_len, ring) if folds else 0  # H: the circle's start, held for the fold
-        b_until = max(margin, n - ring)
-        marks = {b_until - margin: b_until, n - margin: n} if folds else {}  # copy at frame: events until
-        copies: list[tuple[Mixer, int]] = []
-        head: list[np.ndarray] = []
-        tail: list[np.ndarray] = []
-        at = 0
-        for block in _rendered(mixer, shape.render_frames, block_size, marks, copies):
-            if progress:
-                progress(len(block))
-            lo, hi = at, at + len(block)
-            at = hi
-            if lo < x_len + held:
-                head.append(block[:x_len + held - lo])
-            a, b = max(lo, x_len + held), min(hi, n - q)
-            if a < b:
-                yield block[a - lo:b - lo]
-            if hi > n - q:
-                tail.append(block[max(0, n - q - lo):])
-        h = np.concatenate(head).astype(np.float64)
-        t = np.concatenate(tail).astype(np.float64)  # x[N - q : N + q + X]
-        d, r = phase_offset(h[:x_len], t, q)
-        g_in, g_out = crossfade_gains(x_len, r)
-        c = n + d
-        rung = _ringing(copies, n - q, t, ring - 2 * q, sr) if copies else np.zeros((0, 2))  # R from N - q on
-        rung = rung[q + d:]  # from E on
+    local = frozenset(spec.name for spec in recipe.layers if kinds.get(spec.kind).unit.events)
+    folds = n >= 2 * margin and bool(local)
+    held = min(n - q - x_len, ring) if folds else 0  # H: the circle's start, held for the fold
+    b_until = max(margin, n - ring)
+    # where a copy is made (on a block's edge, as layer processes render whole blocks): its events' end
+    marks = [((until - margin) // block_size * block_size, until) for until in (b_until, n)] if folds else []
+    mixer = build(recipe, seconds=shape.render_frames / sr, seed=p.seed, sample_rate=sr, processes=processes,
+                  block_size=block_size, local=local)
+    try:
+        with rendering():
+            copies: list[tuple[Mixer, int]] = []
+            head: list[np.ndarray] = []
+            tail: list[np.ndarray] = []
+            at = 0
+            for block in _rendered(mixer, shape.render_frames, block_size, marks, copies):
+                if progress:
+                    progress(len(block))
+                lo, hi = at, at + len(block)
+                at = hi
+                if lo < x_len + held:
+                    head.append(block[:x_len + held - lo])
+                a, b = max(lo, x_len + held), min(hi, n - q)
+                if a < b:
+                    yield block[a - lo:b - lo]
+                if hi > n - q:
+                    tail.append(block[max(0, n - q - lo):])
+            h = np.concatenate(head).astype(np.float64)
+            t = np.concatenate(tail).astype(np.float64)  # x[N - q : N + q + X]
+            d, r = phase_offset(h[:x_len], t, q)
+            g_in, g_out = crossfade_gains(x_len, r)
+            c = n + d
+            rung = _ringing(copies, n - q, t, ring - 2 * q, sr) if copies else np.zeros((0, 2))  # R from N - q on
+            rung = rung[q + d:]  # from E on
+    finally:
+        mixer.close()
     window = t[q + d:q + d + x_len]
     fold = np.zeros((x_len, 2))
     fold[:min(x_len, len(rung))] = rung[:x_len]
@@ -117,23 +125,48 @@ def loop_blocks(recipe: Recipe, p: Plan, shape: LoopShape, *, block_size: int,
     yield late.astype(np.float32)
 
 
-def _rendered(mixer: Mixer, frames: int, block_size: int, marks: dict[int, int],
+def _rendered(mixer: Mixer, frames: int, block_size: int, marks: list[tuple[int, int]],
               copies: list[tuple[Mixer, int]]) -> Iterator[np.ndarray]:
-    """``frames`` of ``mixer`` in blocks of at most ``block_size``; at each frame of ``marks``
-    a copy of the mixer, its events stopped at the mark's value, is appended to ``copies``."""
+    """``frames`` of ``mixer`` in blocks of at most ``block_size``; at each ``(frame, until)`` of
+    ``marks`` (in order) the mixer's events, stopped at ``until``, are copied: ``(copy, frame)``
+    is appended to ``copies``."""
     at = 0
-    stops = sorted(marks)
+    stops = list(marks)
     while at < frames:
-        if stops and stops[0] == at:
-            settle()
-            twin = copy.deepcopy(mixer)
-            until = marks[stops.pop(0)]
-            for layer in twin.layers:
-                layer.unit.events_until = until
-            copies.append((twin, at))
-        end = min(frames, at + block_size, stops[0] if stops else frames)
+        while stops and stops[0][0] == at:
+            copies.append((_events_copy(mixer, stops.pop(0)[1]), at))
+        end = min(frames, at + block_size, stops[0][0] if stops else frames)
         yield mixer.render(end - at)
         at = end
+
+
+class _Silent:
+    """Stands in a copy of the mixer for a layer without events (or one another process renders):
+    its name, send and frame count; ``render(n)`` gives silence, float32 (n, 2)."""
+
+    def __init__(self, layer):
+        self.name, self.send, self.sample_rate, self.frame = layer.name, layer.send, layer.sample_rate, layer.frame
+
+    def render(self, n: int) -> np.ndarray:
+        self.frame += n
+        return np.zeros((n, 2), np.float32)
+
+
+def _events_copy(mixer: Mixer, until: int) -> Mixer:
+    """A copy of ``mixer`` with its event layers only (the others silent: a bed sounds the same in
+    every copy, so it leaves their difference alone), their events stopped at frame ``until``,
+    and no end (its fade-out is the render's, which the copies outlast)."""
+    settle()
+    memo = {id(mixer.offloads): []}
+    for layer in mixer.layers:
+        if not getattr(getattr(layer, "unit", None), "events", False):
+            memo[id(layer)] = _Silent(layer)
+    twin = copy.deepcopy(mixer, memo)
+    twin.master.end_frame = None
+    for layer in twin.layers:
+        if not isinstance(layer, _Silent):
+            layer.unit.events_until = until
+    return twin
 
 
 def _ringing(copies: list[tuple[Mixer, int]], start: int, tail: np.ndarray, most: int, sr: int) -> np.ndarray:
