@@ -3,8 +3,8 @@ from two copies of the mixer past the end) and the peak memory of a short and a 
 
     python bench/loop_fold.py [--minutes 2] [--rate 48000] [--runs 3] [forest thunderstorm pink]
 
-Each export runs in a fresh process (its peak RSS is its own), loops and plain exports in
-alternating rounds; plain exports render in one process, as loops do. Prints medians, the
+Each export runs in a fresh process (its peak RSS is its own, its layer processes' not
+counted), loops and plain exports in alternating rounds. Prints medians, the
 loop's ratio to the plain export, and peak RSS of loops of ``--minutes`` and four times as long.
 Writes into bench/out/ (ignored by git).
 """
@@ -26,7 +26,7 @@ import sensory
 from sensory.output.writer import export
 name, seconds, rate, loop, path = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5]
 t = time.perf_counter()
-export(sensory.load(name), path, seconds=seconds, sample_rate=rate, loop=loop, processes=1, force=True)
+export(sensory.load(name), path, seconds=seconds, sample_rate=rate, loop=loop, force=True)
 print(json.dumps({"s": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
