@@ -29,7 +29,8 @@ the window (then faded out over its last tenth of a second: thunder's longest ro
 ``RING_S``), which are rendered first. So the file starts at position ``H``: the render
 from ``x[X + H]`` streams straight through, then the window, then the held start with
 the ringing added. The file's own wrap is a continuation of the render; only the first
-``X + H`` frames of the render and the tail are held, whatever the length.
+``X + H`` frames of the render and the tail are held, whatever the length. A loop of
+``RING_S`` or less is held whole, and its file starts where the ringing ends.
 
 A recipe with no event kind, or a loop under ``2 MARGIN_S``, is crossfaded only (no copies;
 the file starts at position 0). The copies hold the event layers alone (a bed is the same in
