@@ -319,3 +319,42 @@ def _fit(sizes, total):
         out.append(min(s, left))
         left -= out[-1]
     return out + ([left] if left > 0 else [])
+
+
+@pytest.mark.parametrize("kind", ["pink", "white", "sines", "quiet_then_loud"])
+def test_true_peak_is_the_largest_interpolated_point_whatever_the_blocks(kind):
+    """The meter interpolates only where the bound allows a new peak (or by FFT where that is
+    most windows): its true peak is still the largest of all the 4x points, computed directly."""
+    from sensory.dsp import truepeak
+
+    fs, rng = 8000, np.random.default_rng(21)
+    n = np.arange(3 * fs)
+    x = {"pink": 0.3 * pink_noise(3, fs, 22), "white": 0.2 * rng.standard_normal((3 * fs, 2)),
+         "sines": 0.5 * np.stack([np.sin(2 * np.pi * 1999.7 / fs * n + 0.3), np.sin(2 * np.pi * 3000.1 / fs * n)], 1),
+         "quiet_then_loud": quiet_then_loud(3, fs)}[kind]
+    padded = np.concatenate((np.zeros((truepeak.TAPS - 1, 2)), x, np.zeros((truepeak.TAPS, 2))))
+    direct = truepeak.window_peaks(padded, np.arange(len(padded) - truepeak.TAPS + 1)).max()
+    for sizes in ([len(x)], random_sizes(len(x), rng, 3000), [1000] * (len(x) // 1000)):
+        tp = fed_in(x, fs, sizes)[1]
+        assert tp == pytest.approx(20 * np.log10(direct), abs=1e-9)
+
+
+def test_frame_peaks_are_exact_over_the_floor_and_bounded_under_it():
+    """With ``frames``, each frame's peak is the 4x peak of the window 24 frames back where it
+    exceeds ``exact_above()``, and at or under both elsewhere."""
+    from sensory.dsp import truepeak
+
+    fs = 8000
+    quiet, loud = pink_noise(1, fs, 23), pink_noise(1, fs, 24)
+    x = np.concatenate((0.05 * quiet / np.abs(quiet).max(), 0.9 * loud / np.abs(loud).max()))
+    floor = 0.6
+    seen = []
+    meter = LoudnessMeter(fs, 2, frames=lambda e, p: seen.append(p), exact_above=lambda: floor)
+    meter.add(x)
+    peaks = np.concatenate(seen)
+    padded = np.concatenate((np.zeros((truepeak.TAPS - 1, 2)), x))
+    exact = truepeak.window_peaks(padded, np.arange(len(x)))
+    over = exact > floor
+    assert over.sum() > 50
+    np.testing.assert_allclose(peaks[over], exact[over], rtol=1e-12)
+    assert (peaks[~over] <= np.minimum(exact[~over], floor) + 1e-12).all()

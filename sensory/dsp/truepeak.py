@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BOUND", "PHASES", "TAPS", "loud_windows", "window_peaks"]
+__all__ = ["BOUND", "PHASES", "TAPS", "loud_windows", "near_windows", "over_level", "window_peaks"]
 
 TAPS = 48  # interpolator taps per phase
 _OVERSAMPLING = 4
@@ -23,6 +23,7 @@ _KAISER_BETA = 8.0
 _CENTRE = slice(TAPS // 2 - 4, TAPS // 2 + 4)  # the eight taps around the points
 _SEGMENT = 8  # frames per energy segment in the bound
 _SLACK = 1 + 1e-4  # covers the rounding of the bounds' float32 energies (and 1e-6 absolute)
+_SLICE = 4096  # windows interpolated at once
 
 
 def _interpolator() -> np.ndarray:
@@ -53,37 +54,51 @@ _BC = max(1.0, float(np.abs(PHASES[_CENTRE]).sum(axis=0).max()))
 
 def window_peaks(x: np.ndarray, windows: np.ndarray, taps: slice = slice(0, TAPS)) -> np.ndarray:
     """Largest magnitude of the four points of each window in ``windows`` (int (k,)) of
-    ``x`` (float32 (frames, channels)), over the channels: float32 (k,); with ``taps``, of
-    the points' part from those taps alone.
+    ``x`` (float32 or float64 (frames, channels)), over the channels: (k,) of x's dtype; with
+    ``taps``, of the points' part from those taps alone.
 
-    Each value comes from the same float32 operations in the same order wherever its
-    window sits, so it does not depend on how a signal is cut into blocks. Their rounding
+    Each value comes from the same operations in the same order wherever its window sits,
+    so it does not depend on how a signal is cut into blocks. In float32, their rounding
     (about 1e-6 of the value, at worst 3e-6 of the window's largest sample times 2.65)
-    lies inside the limiter's 1e-5 below its ceiling, and exports keep 0.02 dB more.
+    lies inside the limiter's 1e-5 below its ceiling, and exports keep 0.02 dB more; float64
+    signals (the meter's) are interpolated in float64.
     """
+    if len(windows) > _SLICE:  # in slices: a slice's frames are (taps, windows, channels) at once
+        return np.concatenate([window_peaks(x, windows[i:i + _SLICE], taps) for i in range(0, len(windows), _SLICE)])
+    phases = _PHASES32 if x.dtype == np.float32 else PHASES
     first, last, _ = taps.indices(TAPS)
     frames = x[windows[None, :] + np.arange(first, last)[:, None]]  # (taps, k, channels)
-    y = frames[0][:, :, None] * _PHASES32[first]
+    y = frames[0][:, :, None] * phases[first]
     for t in range(1, last - first):
-        y += frames[t][:, :, None] * _PHASES32[first + t]
+        y += frames[t][:, :, None] * phases[first + t]
     best = np.abs(y).max(axis=2)
     if first <= TAPS // 2 - 1 < last:
         np.maximum(best, np.abs(frames[TAPS // 2 - 1 - first]), out=best)
-    return best.max(axis=1) if len(windows) else np.zeros(0)
+    return best.max(axis=1) if len(windows) else np.zeros(0, x.dtype)
 
 
 def loud_windows(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Windows of ``x`` (float32 (frames, channels), frames >= TAPS) whose peak exceeds
-    ``level``: (window indices, their peaks from :func:`window_peaks`), int and float32.
+    """Windows of ``x`` (float32 or float64 (frames, channels), frames >= TAPS) whose peak
+    exceeds ``level``: (window indices, their peaks from :func:`window_peaks`).
 
-    Windows go in groups of eight. A group goes on only where its centre frames' largest
-    sample and its frames' energy allow a point over ``level``; its windows' centre parts
-    are then computed, and only those that, with the outer taps' bound, can still exceed
-    ``level`` are computed whole. A signal well under the level costs a few passes.
+    Only the windows :func:`near_windows` cannot rule out have their centre parts computed,
+    and only those that, with the outer taps' bound, can still exceed ``level`` are computed
+    whole. A signal well under the level costs a few passes.
+    """
+    return over_level(x, *near_windows(x, level), level)
+
+
+def near_windows(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of ``x`` (as :func:`loud_windows`'s) whose peak the cheap bound allows over
+    ``level``, and each one's bound on its outer taps' part: (int (k,), float64 (k,)).
+
+    Windows go in groups of eight. A group goes on where its centre frames' largest sample
+    and its frames' energy allow a point over ``level``.
     """
     n = len(x) - TAPS + 1
+    none = np.zeros(0, np.intp), np.zeros(0)
     if n <= 0:
-        return np.zeros(0, np.intp), np.zeros(0)
+        return none
     groups = -(-n // _SEGMENT)
     # segment j holds frames 8j - 4 .. 8j + 3: group q's windows (8q .. 8q + 7) have their
     # centre frames in segments q + 3 and q + 4 and all their frames in segments q .. q + 7;
@@ -94,7 +109,7 @@ def loud_windows(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     for ch in range(1, x.shape[1]):
         np.maximum(a, np.abs(x[:, ch]), out=a)
     if float(a.max()) * BOUND <= level:
-        return np.zeros(0, np.intp), np.zeros(0)
+        return none
     segments = level_of.reshape(groups + 7, _SEGMENT)
     top = segments.max(axis=1)
     run = np.cumsum(np.square(segments).sum(axis=1), dtype=np.float64)
@@ -102,12 +117,17 @@ def loud_windows(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     outer = _NO * np.sqrt(np.maximum(whole, 0)) * _SLACK + 1e-6
     near = _BC * np.maximum(top[3:groups + 3], top[4:groups + 4]) * _SLACK + outer > level
     hot = np.flatnonzero(near)
-    if not len(hot):
-        return np.zeros(0, np.intp), np.zeros(0)
     windows = (hot[:, None] * _SEGMENT + np.arange(_SEGMENT)).ravel()
     keep = windows < n
-    windows = windows[keep]
-    bound = window_peaks(x, windows, _CENTRE) * _SLACK + np.repeat(outer[hot], _SEGMENT)[keep]
+    return windows[keep], np.repeat(outer[hot], _SEGMENT)[keep]
+
+
+def over_level(x: np.ndarray, windows: np.ndarray, outer: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Of ``windows`` of ``x`` with outer-tap bounds ``outer`` (from :func:`near_windows`),
+    those whose peak exceeds ``level``, and their peaks (as :func:`loud_windows`)."""
+    if not len(windows):
+        return windows, np.zeros(0, x.dtype)
+    bound = window_peaks(x, windows, _CENTRE) * _SLACK + outer
     windows = windows[bound > level]
     peaks = window_peaks(x, windows)
     over = peaks > level

@@ -23,16 +23,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import fft as sp_fft
-from scipy import signal
 
+from ..dsp import truepeak
+from ..dsp.iir import lfilter
 from ..dsp.truepeak import PHASES, TAPS  # the interpolator the limiter watches too
 
 _GRID = 10  # sub-blocks per second: all loudness windows hop by 100 ms
 _MOMENTARY = 4  # 400 ms, in sub-blocks
 _SHORT_TERM = 30  # 3 s, in sub-blocks
 _ABSOLUTE_GATE = -70.0  # LUFS
-_CHUNK = 8192 - (TAPS - 1)  # frames per step: one 8192-point FFT in the interpolator
+_CHUNK = 8192 - (TAPS - 1)  # frames per step: one 8192-point FFT where the interpolator runs whole
+_WHOLE = 1 / 64  # share of a step's windows past which the interpolator runs on all of them, by FFT
+_STREAK = 16  # steps after one that ran it whole that run it whole without the test
 
 
 def k_weighting_sos(sample_rate: int) -> np.ndarray:
@@ -65,6 +67,8 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
 @lru_cache(maxsize=8)
 def _interpolator_spectrum(nfft: int) -> np.ndarray:
     """rfft of the interpolator phases, shape (3, 1, nfft // 2 + 1)."""
+    from scipy import fft as sp_fft
+
     return sp_fft.rfft(PHASES.T, nfft)[:, None, :]
 
 
@@ -75,6 +79,8 @@ def _interpolated(history: np.ndarray) -> np.ndarray:
     holds the points between frames i + 23 and i + 24 of `history`. Overlap-save FFT
     convolution: output frames TAPS - 1 .. are exact.
     """
+    from scipy import fft as sp_fft
+
     nfft = sp_fft.next_fast_len(len(history), real=True)
     spectrum = sp_fft.rfft(history.T, nfft) * _interpolator_spectrum(nfft)
     return sp_fft.irfft(spectrum, nfft)[:, :, TAPS - 1:len(history)]
@@ -122,12 +128,19 @@ class LoudnessMeter:
     Feed float blocks of shape (n, channels), n >= 0, with `add`; query at any
     time. Loudness windows are aligned to a 100-ms grid from the first sample.
     `frames(energy, peak)`, if given, is called for every step with each frame's
-    K-weighted energy summed over the channels and its peak (the largest of its samples
-    and of the points interpolated 24 frames earlier), both float64 (n,).
+    K-weighted energy summed over the channels and the peak 24 frames earlier (the
+    largest of the samples there and of the points interpolated after them), both float64
+    (n,): exact where over `exact_above()` (linear, asked each step; default 0), elsewhere
+    the samples' largest magnitude, at or below it.
+
+    The 4x interpolator runs only where the signal can exceed the largest peak found so far
+    (or `exact_above()`): on the windows that :func:`~sensory.dsp.truepeak.near_windows`
+    cannot rule out, or by FFT on all of a step's where they are many.
     """
 
     def __init__(self, sample_rate: int, channels: int = 2, *,
-                 frames: Callable[[np.ndarray, np.ndarray], None] | None = None):
+                 frames: Callable[[np.ndarray, np.ndarray], None] | None = None,
+                 exact_above: Callable[[], float] | None = None):
         if sample_rate < 8000:
             raise ValueError(f"sample_rate must be at least 8000 Hz, got {sample_rate}")
         if channels not in (1, 2):
@@ -135,8 +148,13 @@ class LoudnessMeter:
         self.sample_rate = int(sample_rate)
         self.channels = channels
         self._frames_seen = frames
-        self._sos = k_weighting_sos(self.sample_rate)
-        self._zi = np.zeros((len(self._sos), 2, channels))
+        self._exact_above = exact_above
+        sos = k_weighting_sos(self.sample_rate)
+        # the two sections as one fourth-order filter: half the cost of running them in turn,
+        # the same response to about 1e-10 (float64)
+        self._b, self._a = np.convolve(sos[0, :3], sos[1, :3]), np.convolve(sos[0, 3:], sos[1, 3:])
+        self._zi = np.zeros((4, channels))
+        self._whole = 0  # steps left that run the interpolator whole
         self._frames = 0
         self._partial = 0.0  # K-weighted sum of squares of the unfinished sub-block
         self._sub_blocks: list[float] = []  # per 100 ms, summed over channels
@@ -153,19 +171,43 @@ class LoudnessMeter:
             self._add_chunk(x[start:start + _CHUNK])
 
     def _add_chunk(self, x: np.ndarray) -> None:
-        y, self._zi = signal.sosfilt(self._sos, x, axis=0, zi=self._zi)
-        energy = np.einsum("ij,ij->i", y, y)
+        y, self._zi = lfilter(self._b, self._a, x, axis=0, zi=self._zi)
+        energy = np.square(y[:, 0])
+        for ch in range(1, self.channels):
+            energy += np.square(y[:, ch])
         self._accumulate(energy)
-        history = np.concatenate((self._history, x))
-        points = _interpolated(history)
-        self._interpolated_peak = max(self._interpolated_peak, _peak(points))
-        if self._frames_seen is not None:
-            peak = np.abs(points).reshape(-1, len(x)).max(axis=0)
-            for ch in range(self.channels):
-                np.maximum(peak, np.abs(x[:, ch]), out=peak)
-            self._frames_seen(energy, peak)
-        self._history = history[1 - TAPS:].copy()
         self._sample_peak = max(self._sample_peak, x.max(), -x.min())
+        history = np.concatenate((self._history, x))
+        level = max(self._sample_peak, self._interpolated_peak)  # only a window over it raises the peak
+        if self._frames_seen is None:
+            windows, points = self._points(history, level)
+            peak = _peak(points)
+        else:
+            level = min(level, self._exact_above()) if self._exact_above else 0.0
+            windows, points = self._points(history, level)
+            frames = np.abs(history[TAPS // 2 - 1:len(history) - TAPS // 2])  # each window's sample
+            if windows is None:
+                frames = np.concatenate((frames.T, np.abs(points).reshape(-1, len(x))))
+                frames = frames.max(axis=0)
+            else:
+                frames = frames.max(axis=1)
+                frames[windows] = points
+            peak = frames.max()
+            self._frames_seen(energy, frames)
+        self._interpolated_peak = max(self._interpolated_peak, float(peak))
+        self._history = history[1 - TAPS:].copy()
+
+    def _points(self, history: np.ndarray, level: float) -> tuple[np.ndarray | None, np.ndarray]:
+        """The windows of `history` whose peak (their sample, frame 23, and the points after it)
+        may exceed `level`: (their indices, their peaks), where the bound rules out most of
+        them; else (None, every window's interpolated points by FFT, as `_interpolated`)."""
+        if not self._whole:
+            windows, outer = truepeak.near_windows(history, level)
+            if len(windows) <= _WHOLE * (len(history) - TAPS + 1):
+                return truepeak.over_level(history, windows, outer, level)
+            self._whole = _STREAK
+        self._whole -= 1
+        return None, _interpolated(history)
 
     def _accumulate(self, energy: np.ndarray) -> None:
         """Add per-frame energies to the 100-ms sub-blocks; sub-block k covers
@@ -216,8 +258,9 @@ class LoudnessMeter:
         """True peak in dBTP: max |x| over 4x-oversampled channels (BS.1770-4
         Annex 2), the signal taken as silent before and after; never below the
         sample peak; -inf for silence."""
+        level = max(self._sample_peak, self._interpolated_peak)
         tail = np.concatenate((self._history, np.zeros((TAPS, self.channels))))
-        return _db(max(self._sample_peak, self._interpolated_peak, _peak(_interpolated(tail))))
+        return _db(max(level, float(_peak(_interpolated(tail)))))
 
     def sample_peak_db(self) -> float:
         """Sample peak in dBFS: max |x| over all samples; -inf for silence."""

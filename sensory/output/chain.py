@@ -4,11 +4,15 @@ The engine's blocks, cut into a loop, downmixed, then gain (dB) and the true-pea
 limiter. Renders are deterministic, so every pass over the chain sees the same signal: one
 measuring pass finds the gain (its loudness, true peak, and how its energy spreads over
 the limiter's held peaks, :mod:`sensory.output.headroom`), and the write pass applies it.
+The measuring pass keeps what it rendered in a temporary file (float32, unlinked from the
+start, at most :data:`REPLAY_BYTES`), so the write pass reads the same samples back instead
+of rendering them again; a longer render, or a full disk, is rendered again.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -25,8 +29,9 @@ if TYPE_CHECKING:  # the meters (scipy.signal) and the loop load for the exports
     from ..measure.loudness import Loudness, LoudnessMeter
     from .headroom import Headroom
 
-__all__ = ["Chain"]
+__all__ = ["REPLAY_BYTES", "Chain"]
 
+REPLAY_BYTES = 2 << 30  # the largest render kept for the write pass: 2 GiB, 93 minutes of 48-kHz stereo
 _EDGE_FRAMES = 1 << 14  # loop frames kept for the limiter: more than its hold + lookahead + latency
 
 
@@ -57,9 +62,18 @@ class Chain:
         self.unprocessed: Loudness | None = None  # the signal before gain and limiter, once measured
         self.headroom: Headroom | None = None  # its energy by held peak, once measured
         self.sub_blocks = np.zeros(0)  # its K-weighted energy per 100 ms, once measured
+        self._replay: _Replay | None = None  # the measuring pass's render, for the passes after it
+
+    def close(self) -> None:
+        """Let go of the kept render (its temporary file)."""
+        if self._replay is not None:
+            self._replay.close()
+            self._replay = None
 
     def source(self) -> Iterator[np.ndarray]:
         """The signal before gain: float32 (n, channels) blocks."""
+        if self._replay is not None:
+            return self._replay.blocks(self.progress)
         p = self.plan
         if self.loop:
             from .fold import loop_blocks
@@ -90,30 +104,43 @@ class Chain:
     def _limiter(self, limit_db: float) -> Limiter:
         return Limiter(limit_db, self.plan.sample_rate, self.channels, true_peak=True)
 
-    def measure(self) -> Loudness:
+    def measure(self, loudness: float | None = None, ceiling: float | None = None) -> Loudness:
         """The measuring pass: loudness of the signal before gain and limiter, and its
-        :class:`~sensory.output.headroom.Headroom`; it also keeps the loop's edges."""
+        :class:`~sensory.output.headroom.Headroom` (for a ``loudness`` target, LUFS, under a
+        limiter at ``ceiling``, dBFS: its true peak is exact where it comes within
+        :data:`~sensory.output.headroom.MARGIN_DB` of the threshold, else a bound under
+        that); it also keeps the loop's edges and the render."""
         from ..measure.loudness import LoudnessMeter
         from .headroom import Headroom
 
         limiter = self._limiter(0.0)
         # the limiter's gain at a frame follows the peaks of its hold, ending in the middle of
         # its ramp, its latency less half the lookahead ahead; the meter's peaks come 24 frames late
-        self.headroom = Headroom(self.plan.sample_rate, limiter.hold, limiter.latency - limiter.lookahead // 2 + 24)
-        meter = LoudnessMeter(self.plan.sample_rate, self.channels, frames=self.headroom.add)
+        self.headroom = Headroom(self.plan.sample_rate, limiter.hold, limiter.latency - limiter.lookahead // 2 + 24,
+                                 loudness=loudness, ceiling=ceiling)
+        meter = LoudnessMeter(self.plan.sample_rate, self.channels, frames=self.headroom.add,
+                              exact_above=self.headroom.exact_above)
         keep = _EDGE_FRAMES if self.loop and self.edges is None else 0
         first = np.zeros((0, self.channels), np.float32)
         last = first
-        behind = WriteBehind(_Metering(meter))  # the meter runs on a thread of its own, behind the render
+        replay = _Replay(self.channels) if self._replay is None else None
+        behind = WriteBehind(_Metering(meter, replay))  # the meter runs on a thread of its own, behind the render
         try:
-            for b in self.source():
-                behind.write(b)
-                if keep:
-                    if len(first) < keep:
-                        first = np.concatenate([first, b[:keep - len(first)]])
-                    last = np.concatenate([last, b])[-keep:]
-        finally:
-            behind.close()
+            try:
+                for b in self.source():
+                    behind.write(b)
+                    if keep:
+                        if len(first) < keep:
+                            first = np.concatenate([first, b[:keep - len(first)]])
+                        last = np.concatenate([last, b])[-keep:]
+            finally:
+                behind.close()
+        except BaseException:
+            if replay is not None:
+                replay.close()
+            raise
+        if replay is not None and replay.whole():
+            self._replay = replay
         if keep:
             self.edges = (first, last)
         self.unprocessed = meter.result()
@@ -127,7 +154,7 @@ class Chain:
         ``margin`` dB below ``true_peak``, and the gain makes up what it takes away."""
         if loudness is None and true_peak is None:
             return 0.0, None
-        first = self.unprocessed or self.measure()
+        first = self.unprocessed or self.measure(loudness, None if true_peak is None else true_peak - margin)
         if loudness is not None and not np.isfinite(first.integrated_lufs):
             raise RecipeError("the render is silent (below -70 LUFS); it cannot be normalized; "
                               "raise the layers' gain or drop --loudness")
@@ -145,13 +172,65 @@ class Chain:
 
 
 class _Metering:
-    """A meter as a sink the write-behind thread feeds."""
+    """A meter, and the render kept in ``replay`` if given, as a sink the write-behind thread feeds."""
 
-    def __init__(self, meter: LoudnessMeter):
-        self.write = meter.add
+    def __init__(self, meter: LoudnessMeter, replay: _Replay | None):
+        self.meter = meter
+        self.replay = replay
+
+    def write(self, block: np.ndarray) -> None:
+        self.meter.add(block)
+        if self.replay is not None:
+            self.replay.write(block)
 
     def close(self) -> None:
         pass
+
+
+class _Replay:
+    """Float32 (n, channels) blocks kept in an unlinked temporary file and read back as they
+    came, up to :data:`REPLAY_BYTES`; past that, or when the file system refuses, it drops
+    what it holds and :meth:`whole` is False."""
+
+    def __init__(self, channels: int):
+        self.channels = channels
+        self.sizes: list[int] = []
+        self.bytes = 0
+        try:
+            self._file = tempfile.TemporaryFile(prefix="sensory-render-")  # noqa: SIM115 (open until close)
+        except OSError:
+            self._file = None
+
+    def write(self, block: np.ndarray) -> None:
+        if self._file is None:
+            return
+        self.bytes += block.nbytes
+        try:
+            if self.bytes > REPLAY_BYTES:
+                raise OSError("the render is longer than a replay keeps")
+            self._file.write(np.ascontiguousarray(block, np.float32).data)
+        except OSError:
+            self.close()
+            return
+        self.sizes.append(len(block))
+
+    def whole(self) -> bool:
+        return self._file is not None
+
+    def blocks(self, progress: Callable[[int], None] | None) -> Iterator[np.ndarray]:
+        """The blocks as written, each reported to ``progress`` as a rendered one would be."""
+        self._file.seek(0)
+        for n in self.sizes:
+            b = np.empty((n, self.channels), np.float32)
+            self._file.readinto(b.data)
+            if progress:
+                progress(n)
+            yield b
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def _reporting(it: Iterator[np.ndarray], progress: Callable[[int], None]) -> Iterator[np.ndarray]:

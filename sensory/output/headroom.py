@@ -9,13 +9,20 @@ over ``H**2``) gives the energy any threshold takes from each sub-block, and wit
 meter's sub-blocks the gated loudness after gain and limiting, its gates moved as the
 limiter moves them. Memory: a few entries per sub-block where the signal is loud
 (about 3 MB an hour), none where it is more than 40 dB under full scale.
+
+Given the loudness target and the ceiling, :meth:`Headroom.exact_above` says how low a
+peak needs to be known exactly: :data:`MARGIN_DB` under the threshold the plain gain
+would give the limiter, from the loudness so far (ungated, so at or under the gated one
+for a steady signal). The table is exact for every threshold down to that floor; the
+limiter's make-up gain and a loudness that falls later than it rose move the threshold
+down, and past the floor the write pass's verification finds the miss.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
+from ..dsp.running import window_min
 from ..measure.loudness import integrated_loudness
 
 __all__ = ["Headroom"]
@@ -25,16 +32,21 @@ _LOW_DB, _HIGH_DB = -40.0, 12.0  # bin range of H, dBFS (H below the range is ne
 _BINS = round((_HIGH_DB - _LOW_DB) / _STEP_DB)
 _GRID = 10  # the meter's sub-blocks per second
 _GROUP = 16  # frames taken together: their energies summed, their peaks' largest
+MARGIN_DB = 6.0  # exact peaks down to this far under the plain gain's threshold
 
 
 class Headroom:
     """Energy by held peak and sub-block, fed as the meter's ``frames`` callback
     (``add(energy, peak)``, float64 (n,)): a frame's H is the largest peak of the
     ``window`` peaks ending ``lead`` frames after it (both rounded to groups of 16 frames,
-    which the energies and peaks are taken in)."""
+    which the energies and peaks are taken in). ``loudness`` (LUFS) and ``ceiling`` (dBFS),
+    when given, set :meth:`exact_above`."""
 
-    def __init__(self, sample_rate: int, window: int, lead: int):
+    def __init__(self, sample_rate: int, window: int, lead: int, *, loudness: float | None = None,
+                 ceiling: float | None = None):
         self.sample_rate = sample_rate
+        self._aim = None if loudness is None or ceiling is None else ceiling - loudness - 0.691 - MARGIN_DB
+        self._energy, self._frames_seen = 0.0, 0
         self.window = max(2, round(window / _GROUP))  # in groups
         lead = round(lead / _GROUP)
         self._pending = (np.zeros(0), np.zeros(0))  # energies and peaks of frames short of a group
@@ -44,13 +56,22 @@ class Headroom:
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._entries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    def exact_above(self) -> float:
+        """The peak (linear) under which peaks need not be exact: :data:`MARGIN_DB` under the
+        threshold the plain gain gives, from the loudness so far; 0 without a target."""
+        if self._aim is None or self._energy <= 0:
+            return 0.0
+        return float(10 ** ((self._aim + 10 * np.log10(self._energy / self._frames_seen)) / 20))
+
     def add(self, energy: np.ndarray, peak: np.ndarray) -> None:
+        self._energy += float(energy.sum())
+        self._frames_seen += len(energy)
         energy, peak = np.concatenate([self._pending[0], energy]), np.concatenate([self._pending[1], peak])
         whole = len(energy) // _GROUP * _GROUP
         self._pending = energy[whole:], peak[whole:]
         energy, peak = energy[:whole].reshape(-1, _GROUP).sum(axis=1), peak[:whole].reshape(-1, _GROUP).max(axis=1)
         joined = np.concatenate([self._recent, peak])
-        held = maximum_filter1d(joined, self.window, origin=(self.window - 1) // 2)[self.window - 1:]
+        held = -window_min(-joined, self.window)  # the largest of each window of peaks
         self._recent = joined[len(joined) - (self.window - 1):]
         waiting = np.concatenate([self._waiting, energy])
         energy, self._waiting = waiting[:len(peak)], waiting[len(peak):]

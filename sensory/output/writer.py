@@ -118,40 +118,43 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
                       mono=mono, tags=tags)
     lossless = sub in ("PCM_16", "PCM_24", "FLOAT")
     margin, shift = (_MARGIN_DB if lossless else _LOSSY_MARGIN_DB.get(sub, 1.0)), 0.0
-    for _ in range(WRITES):
-        target = None if loudness is None else loudness + shift
-        gain_db, limit_db = chain.settle(target, true_peak, margin)
-        quantize = quantizer(sub, p.seed)
-        meter = None
-        if true_peak is not None and lossless:
-            from ..measure.loudness import LoudnessMeter
+    try:  # the chain keeps the measuring pass's render until the file is written
+        for _ in range(WRITES):
+            target = None if loudness is None else loudness + shift
+            gain_db, limit_db = chain.settle(target, true_peak, margin)
+            quantize = quantizer(sub, p.seed)
+            meter = None
+            if true_peak is not None and lossless:
+                from ..measure.loudness import LoudnessMeter
 
-            meter = LoudnessMeter(p.sample_rate, chain.channels)
-            quantize = _metered(quantize, meter, _FULL_SCALE.get(sub, 1.0))
-        frames, peak, tmp = write_partial(chain.mastered(gain_db, limit_db), path, fmt=fmt, subtype=sub,
-                                          sample_rate=p.sample_rate, channels=chain.channels, tags=text,
-                                          quantize=quantize)
-        written = Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), chain.channels)
-        try:
-            if true_peak is None:
-                _commit(tmp, path)
-                return written
-            from ..measure.analysis import measure_file
+                meter = LoudnessMeter(p.sample_rate, chain.channels)
+                quantize = _metered(quantize, meter, _FULL_SCALE.get(sub, 1.0))
+            frames, peak, tmp = write_partial(chain.mastered(gain_db, limit_db), path, fmt=fmt, subtype=sub,
+                                              sample_rate=p.sample_rate, channels=chain.channels, tags=text,
+                                              quantize=quantize)
+            written = Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), chain.channels)
+            try:
+                if true_peak is None:
+                    _commit(tmp, path)
+                    return written
+                from ..measure.analysis import measure_file
 
-            measured = meter.result() if meter else measure_file(tmp, m4a=fmt == "M4A")
-            over = measured.true_peak_dbtp - true_peak
-            off = 0.0 if loudness is None else loudness - measured.integrated_lufs
-            if over <= 0 and abs(off) <= (_TOLERANCE_LU if lossless else _LOSSY_TOLERANCE_LU):
-                _commit(tmp, path)
-                return dataclasses.replace(written, measured=measured, gain_db=gain_db)
-        finally:
-            tmp.unlink(missing_ok=True)  # gone already when committed
-        shift += off  # a lossy encoder moved the loudness: aim past it
-        if over > 0:  # the encoder's overshoot: more margin
-            margin += over + 0.1
-    raise RenderError(f"{path}: could not meet loudness {loudness} LUFS and true peak {true_peak} dBTP "
-                      f"in {WRITES} tries (last: {measured.integrated_lufs:.2f} LUFS, "
-                      f"{measured.true_peak_dbtp:.2f} dBTP)")
+                measured = meter.result() if meter else measure_file(tmp, m4a=fmt == "M4A")
+                over = measured.true_peak_dbtp - true_peak
+                off = 0.0 if loudness is None else loudness - measured.integrated_lufs
+                if over <= 0 and abs(off) <= (_TOLERANCE_LU if lossless else _LOSSY_TOLERANCE_LU):
+                    _commit(tmp, path)
+                    return dataclasses.replace(written, measured=measured, gain_db=gain_db)
+            finally:
+                tmp.unlink(missing_ok=True)  # gone already when committed
+            shift += off  # a lossy encoder moved the loudness: aim past it
+            if over > 0:  # the encoder's overshoot: more margin
+                margin += over + 0.1
+        raise RenderError(f"{path}: could not meet loudness {loudness} LUFS and true peak {true_peak} dBTP "
+                          f"in {WRITES} tries (last: {measured.integrated_lufs:.2f} LUFS, "
+                          f"{measured.true_peak_dbtp:.2f} dBTP)")
+    finally:
+        chain.close()
 
 
 def _metered(quantize: Callable[[np.ndarray], np.ndarray] | None, meter: LoudnessMeter,
