@@ -9,12 +9,14 @@ rendered to a 16-bit stereo WAV at 44.1 kHz twice per round, alternating: by
 (start-up and file writing included). SBaGen is built from ../shared/peers/sbagen/build.sh
 into the temporary folder unless ``--sbagen`` names a binary. Prints a table: medians of the
 rounds' wall and CPU seconds, peak RSS, and the ratio of sensory's wall time to SBaGen's
-(target <= 1.0). Output files are deleted.
+(target <= 1.0), with the machine's load average at the start and the end (the ratio is the
+figure to quote on a loaded machine). Output files are deleted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -23,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import Run, run  # noqa: E402
+from _measure import Run, run
 
 SENSORY = [sys.executable, "-m", "sensory"]
 BUILD = Path(__file__).resolve().parents[2] / "shared" / "peers" / "sbagen" / "build.sh"
@@ -49,6 +51,7 @@ def main() -> None:
     ap.add_argument("--sbagen", help="an SBaGen binary (default: build one from ../shared/peers/sbagen)")
     ap.add_argument("--schedules", default=",".join(SCHEDULES))
     args = ap.parse_args()
+    load = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="sensory-bench-"))
     try:
         sbagen = args.sbagen
@@ -70,7 +73,8 @@ def main() -> None:
             rows.append((name, ours, peer))
             print(f"  {name}: {statistics.median(r.wall for r in ours):.2f} s against "
                   f"{statistics.median(r.wall for r in peer):.2f} s", file=sys.stderr, flush=True)
-        print(f"\n1-h SBaGen schedules, 44.1 kHz stereo 16-bit WAV; medians of {args.repeat} alternating pairs\n")
+        print(f"\n1-h SBaGen schedules, 44.1 kHz stereo 16-bit WAV; medians of {args.repeat} alternating pairs; "
+              f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n")
         print("| schedule | sensory wall s | cpu s | RSS MB | SBaGen wall s | cpu s | RSS MB | sensory / SBaGen |")
         print("|---|---|---|---|---|---|---|---|")
         for name, ours, peer in rows:
