@@ -79,10 +79,11 @@ class Thunder(Texture):
     (``rumble``) keeps rolling: strikes of the storm's other cells at
     distance 0.5-0.75, one every 4 s or so (at least 2 s apart), each a
     whole roll with its echoes, so they overlap and the thunder never falls
-    silent for long; their level drifts over minutes. All swells of a hop share one spectral shape (a
-    2nd-order high-pass at 100 Hz, a 1st-order low-pass at the
-    energy-weighted cutoff of the sounding swells, air absorption above
-    it), so every band rises and falls together, as in recordings of
+    silent for long; their level drifts over minutes (+-30 %). All swells
+    of a hop share one spectral shape (a 2nd-order high-pass at 100 Hz, a
+    1st-order low-pass at the energy-weighted cutoff of the sounding
+    swells, air absorption above it), so every band rises and falls
+    together, as in recordings of
     thunderstorms (cross-band envelope correlation about 0.55 against 0.01
     for noise, in J. H. McDermott and E. P. Simoncelli's texture
     statistics, Neuron 71, 2011). The first strike comes within a few
@@ -101,6 +102,7 @@ class Thunder(Texture):
     GRATE = 3.0  # slowest rate of the churning (Hz; a second at 2.3 times it)
     STORM = 1.4  # level of the far storm's strikes at full ``rumble`` (a strike of the storm's own: 1)
     FAR_GAP = 4.0  # mean time between the far storm's strikes (s)
+    DRIFT = 0.6  # depth of the far storm's drift over minutes (natural log of its level per unit of drift)
 
     def __init__(self, params: ThunderParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
@@ -169,7 +171,7 @@ class Thunder(Texture):
         p, rng = self.params, self.rng
         while self._far < until:
             t = self._far
-            level = float(p.rumble(t)) * self.STORM * np.exp(0.6 * self._storm.at(t))
+            level = float(p.rumble(t)) * self.STORM * np.exp(self.DRIFT * self._storm.at(t))
             if level > 0:
                 self._strike(t, rng.uniform(0.5, 0.75), level)
             self._far = t + _gap(rng, self.FAR_GAP)
