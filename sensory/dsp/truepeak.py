@@ -24,6 +24,7 @@ _CENTRE = slice(TAPS // 2 - 4, TAPS // 2 + 4)  # the eight taps around the point
 _SEGMENT = 8  # frames per energy segment in the bound
 _SLACK = 1 + 1e-4  # covers the rounding of the bounds' float32 energies (and 1e-6 absolute)
 _SLICE = 4096  # windows interpolated at once
+_WEIGHED = 2  # near_windows weighs each window's centre where the groups leave at most 1 in this many
 
 
 def _interpolator() -> np.ndarray:
@@ -50,6 +51,7 @@ _OUTER[_CENTRE] = False
 # outer taps); |centre taps' part| <= _BC * the centre frames' largest |sample|
 _NO = float(np.sqrt((PHASES[_OUTER] ** 2).sum(axis=0)).max())
 _BC = max(1.0, float(np.abs(PHASES[_CENTRE]).sum(axis=0).max()))
+_ABS_CENTRE = np.abs(_PHASES32[_CENTRE])  # (8, 3): |centre taps' part| <= these times the frames' |samples|
 
 
 def window_peaks(x: np.ndarray, windows: np.ndarray, taps: slice = slice(0, TAPS)) -> np.ndarray:
@@ -93,7 +95,8 @@ def near_windows(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     ``level``, and each one's bound on its outer taps' part: (int (k,), float64 (k,)).
 
     Windows go in groups of eight. A group goes on where its centre frames' largest sample
-    and its frames' energy allow a point over ``level``.
+    and its frames' energy allow a point over ``level``; of its windows, those go on whose
+    centre frames' magnitudes, weighted by each phase's taps, still allow it.
     """
     n = len(x) - TAPS + 1
     none = np.zeros(0, np.intp), np.zeros(0)
@@ -119,7 +122,13 @@ def near_windows(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     hot = np.flatnonzero(near)
     windows = (hot[:, None] * _SEGMENT + np.arange(_SEGMENT)).ravel()
     keep = windows < n
-    return windows[keep], np.repeat(outer[hot], _SEGMENT)[keep]
+    windows, outer = windows[keep], np.repeat(outer[hot], _SEGMENT)[keep]
+    if len(windows) > n // _WEIGHED:  # most windows near: the weighing would cost more than it saves
+        return windows, outer
+    centre = a[windows[:, None] + np.arange(_CENTRE.start, _CENTRE.stop)]  # (k, 8)
+    bound = np.maximum((centre @ _ABS_CENTRE).max(axis=1), centre[:, TAPS // 2 - 1 - _CENTRE.start])
+    keep = bound * _SLACK + outer > level
+    return windows[keep], outer[keep]
 
 
 def over_level(x: np.ndarray, windows: np.ndarray, outer: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
