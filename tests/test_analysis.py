@@ -145,15 +145,16 @@ def test_a_pulse_in_a_quiet_noise_bed_and_in_silence_is_found():
 PRESETS = sorted(p.name.removesuffix(".toml") for p in packaged_dir().iterdir() if p.name.endswith(".toml"))
 
 
+@pytest.mark.parametrize("rate", [8000, RATE])
 @pytest.mark.parametrize("name", PRESETS)
-def test_natural_transients_of_the_presets_are_not_clicks(name):
-    """Every preset: crackles, drops, chirps, waves, claps, bells and pulses are transients,
-    never clicks."""
-    x = sensory.render(sensory.load(name), seconds=8, sample_rate=RATE).astype(np.float64)
-    d = detect(x, RATE)
+def test_natural_transients_of_the_presets_are_not_clicks(name, rate):
+    """Every preset, at 8 and 16 kHz (at 8 kHz a snap's rise is a sample or two): crackles,
+    drops, chirps, waves, claps, bells and pulses are transients, never clicks."""
+    x = sensory.render(sensory.load(name), seconds=8, sample_rate=rate).astype(np.float64)
+    d = detect(x, rate)
     assert d.clicks == 0, d.times
     if name in ("fireplace", "rain", "thunderstorm"):
-        assert d.transients > 10  # they are there, and counted apart
+        assert d.transients > 5  # they are there, and counted apart
 
 
 def test_a_tagged_loop_gets_a_verdict(tmp_path):
