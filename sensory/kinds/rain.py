@@ -50,6 +50,8 @@ _SURFACES = 3  # leaves, roof, puddles; then big drops
 _PER_SURFACE = 24
 _IMPACT_S = 0.0006  # an impact's decay (s)
 _ITD_S = 0.0007  # the largest delay between the ears (a drop to one side)
+_LARGEST = 2.5  # the nearest resolved drop, times the farthest (the Pareto law's range)
+_NEAR = 3.5  # the nearest drops' grains: peak against the field's RMS
 
 
 def _sos(kind_: str, hz, sample_rate: int):
@@ -223,7 +225,7 @@ class Rain(Texture):
         spectra = self._shaper.shaped(np.multiply.outer(level * np.sqrt(wash), far))
         # resolved drops: a Poisson train of impacts with Pareto amplitudes through the surfaces
         rate = (80.0 + 900.0 * inten ** 1.3) * np.sqrt(swell)
-        largest = 4.0 * (1.0 - 0.6 * dist)
+        largest = _LARGEST * (1.0 - 0.6 * dist)
         starts = poisson_times(rng, rate * hop / sr, hop)
         h = starts // hop
         gain = level * np.sqrt((1.0 - wash) * 48000.0 / (rate * _mean_square(largest))) * (sr / 48000.0)
@@ -246,7 +248,7 @@ class Rain(Texture):
             surface = np.concatenate([surface, np.full(len(loud), _SURFACES)])
             variant = surface * _PER_SURFACE + rng.integers(0, _PER_SURFACE, len(surface))
             at = np.concatenate([starts, loud]) // hop
-            gain = level[at] * 3.0 * rng.lognormal(0.0, 0.25, len(surface))
+            gain = level[at] * _NEAR * rng.lognormal(0.0, 0.25, len(surface))
             gain = gain * self.sounds(self.start + np.concatenate([starts, loud]))
             self._ola.grains(np.concatenate([starts, loud]), self._bank, variant,
                              place(rng.uniform(-0.9, 0.9, len(surface)), gain), self._lengths)
