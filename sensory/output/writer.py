@@ -33,11 +33,11 @@ from . import options
 from .chain import Chain
 from .formats import output_format
 from .quantize import quantizer
-from .sink import reason, write_partial
+from .sink import WriteBehind, reason, write_partial
 from .tags import track_tags
 
-if TYPE_CHECKING:  # the meters (scipy.signal) load for the exports that measure
-    from ..measure.loudness import Loudness, LoudnessMeter
+if TYPE_CHECKING:  # the meters load for the exports that measure
+    from ..measure.loudness import Loudness
 
 __all__ = ["BLOCK_SIZE", "WRITES", "Exported", "export", "passes"]
 
@@ -125,13 +125,15 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
             quantize = quantizer(sub, p.seed)
             meter = None
             if true_peak is not None and lossless:
-                from ..measure.loudness import LoudnessMeter
-
-                meter = LoudnessMeter(p.sample_rate, chain.channels)
-                quantize = _metered(quantize, meter, _FULL_SCALE.get(sub, 1.0))
-            frames, peak, tmp = write_partial(chain.mastered(gain_db, limit_db), path, fmt=fmt, subtype=sub,
-                                              sample_rate=p.sample_rate, channels=chain.channels, tags=text,
-                                              quantize=quantize)
+                meter = _Metered(quantize, p.sample_rate, chain.channels, _FULL_SCALE.get(sub, 1.0))
+                quantize = meter
+            try:
+                frames, peak, tmp = write_partial(chain.mastered(gain_db, limit_db), path, fmt=fmt, subtype=sub,
+                                                  sample_rate=p.sample_rate, channels=chain.channels, tags=text,
+                                                  quantize=quantize)
+            finally:
+                if meter is not None:
+                    meter.close()
             written = Exported(path, frames, p.sample_rate, fmt, sub, _db(peak), chain.channels)
             try:
                 if true_peak is None:
@@ -157,14 +159,36 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
         chain.close()
 
 
-def _metered(quantize: Callable[[np.ndarray], np.ndarray] | None, meter: LoudnessMeter,
-             full_scale: float) -> Callable[[np.ndarray], np.ndarray]:
-    """``quantize`` that also feeds ``meter`` with each block as the file will hold it."""
-    def metered(block: np.ndarray) -> np.ndarray:
-        out = quantize(block) if quantize else block
-        meter.add(out if quantize is None else out * (1 / full_scale))
+class _Metered:
+    """``quantize`` (or None) that also measures each block as the file will hold it (its
+    integers over ``full_scale``), on a thread of its own beside the encoder's: called with
+    float32 (n, channels) blocks; :meth:`result` once closed."""
+
+    def __init__(self, quantize: Callable[[np.ndarray], np.ndarray] | None, sample_rate: int, channels: int,
+                 full_scale: float):
+        from ..measure.loudness import LoudnessMeter
+
+        self.quantize = quantize
+        self.meter = LoudnessMeter(sample_rate, channels)
+        self.scale = 1 / full_scale
+        self.behind = WriteBehind(self)
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        out = self.quantize(block) if self.quantize else block
+        self.behind.write(out)
         return out
-    return metered
+
+    def write(self, samples: np.ndarray) -> None:  # on the meter's thread
+        self.meter.add(samples if self.quantize is None else samples * self.scale)
+
+    def close(self) -> None:
+        """Wait for the meter (the write-behind thread closes its sink: nothing to do here)."""
+        if self.behind is not None:
+            behind, self.behind = self.behind, None
+            behind.close()
+
+    def result(self) -> Loudness:
+        return self.meter.result()
 
 
 def _commit(tmp: Path, path: Path) -> None:
