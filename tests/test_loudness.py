@@ -358,3 +358,26 @@ def test_frame_peaks_are_exact_over_the_floor_and_bounded_under_it():
     assert over.sum() > 50
     np.testing.assert_allclose(peaks[over], exact[over], rtol=1e-12)
     assert (peaks[~over] <= np.minimum(exact[~over], floor) + 1e-12).all()
+
+
+def test_the_write_pass_replays_the_measured_render_bit_for_bit(tmp_path, monkeypatch):
+    """A loudness export writes what the measuring pass rendered, kept in a temporary file:
+    the same file as rendering it again (a render past the replay's limit is), and the
+    progress counts both passes either way."""
+    import soundfile as sf
+
+    import sensory
+    from sensory.output import chain
+
+    from .helpers import recipe
+
+    r = recipe("[[layer]]\nname = 'n'\nkind = 'noise'\ncolor = 'white'\n", duration=3, sample_rate=8000)
+    files = []
+    for limit in (chain.REPLAY_BYTES, 1):
+        monkeypatch.setattr(chain, "REPLAY_BYTES", limit)
+        rendered = []
+        out = sensory.export(r, tmp_path / f"{limit}.flac", loudness=-9, true_peak=-1, progress=rendered.append)
+        assert sum(rendered) == 2 * out.frames
+        files.append(sf.read(out.path, dtype="int32")[0])
+    assert np.array_equal(*files)
+    assert measure(files[0] / 2.0**31, 8000).true_peak_dbtp <= -1.0
