@@ -135,7 +135,7 @@ class Rain(Texture):
     of its own decaying in 0.6 ms (a splash is chaotic: no two drops sound alike), through
     the causal (minimum-phase) response of the surfaces they hit (leaves, roof, water), heard
     in the ear it falls nearer to first (up to 0.7 ms); the far field is noise with their
-    spectrum, darker with distance, over a low rumble; the nearest drops (a few a second) are
+    spectrum, darker with distance, over a low rumble; the nearest drops (a few to a few dozen a second) are
     grains of their own: an impact of a few tenths of a millisecond, the surface's damped answer, a
     short spray, a Minnaert bubble for drops into water; about one a second a big drop off the
     canopy or a gutter. Farnell, *Designing Sound* (2010) ch. 38; van den Doel (2005);
