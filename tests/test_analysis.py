@@ -229,3 +229,21 @@ def test_a_dropout_in_white_noise_is_found_even_at_a_zero_crossing():
         x[at] = 0.0
         d = detect(x, RATE)
         assert d.clicks == 1 and abs(d.times[0] - at / RATE) < 0.001, (at, d.times)
+
+
+def test_the_first_and_last_milliseconds_of_a_fade_are_not_dropouts(tmp_path):
+    """A 24-bit file's fade in from silence and out to it passes through levels of a few quanta,
+    where frames exactly zero in both channels are the signal (sensory's own exports showed one
+    'click' in their first or last 20 ms); a dropout in the loud middle is still found."""
+    rate = 48000
+    bed = 0.1 * np.random.default_rng(8).standard_normal((3 * rate, 2))
+    fade = np.sin(np.linspace(0, np.pi / 2, rate)) ** 8  # deep into the quanta at its ends
+    bed[:rate] *= fade[:, None]
+    bed[-rate:] *= fade[::-1, None]
+    sf.write(tmp_path / "fades.flac", bed, rate, subtype="PCM_24")
+    x, _ = sf.read(tmp_path / "fades.flac")
+    assert (~x[:rate // 50].any(axis=1)).sum() > 0  # zero frames in the first 20 ms
+    assert detect(x, rate).clicks == 0
+    x[int(1.5 * rate)] = 0.0
+    d = detect(x, rate)
+    assert d.clicks == 1 and abs(d.times[0] - 1.5) < 0.001

@@ -157,15 +157,17 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
     """(index in ``x``, is click) of the transients of ``count`` segments of ``seg`` frames of
     ``x`` from index ``lo`` (``x`` holds MARGIN frames either side). ``zeros`` marks the
     frames exactly zero in every channel: one the predictor expected DROPOUT deviations away
-    from zero is a dropout, a click."""
+    from zero is a dropout, a click, in a segment whose RMS reaches FLOOR (in a fade's first
+    or last milliseconds zeros are the signal)."""
     body = x[lo:lo + count * seg].reshape(count, seg)
     a = _predictors(body)
     hist = sliding_window_view(x[lo - ORDER:lo + count * seg], ORDER + 1)[:count * seg].reshape(count, seg, -1)
     e = np.einsum("slk,sk->sl", hist, a[:, ::-1])
     sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
     size = np.abs(e) / sigma[:, None]
-    dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT)
-    odds = _chance_zeros(x, zeros, lo, body, a, sigma)
+    audible = np.sqrt(np.mean(body * body, axis=1)) >= FLOOR  # a zero in a quieter segment is inaudible
+    dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT) & audible[:, None]
+    odds = _chance_zeros(x, zeros, lo, body, a, sigma) * np.repeat(audible, seg)
     rows, cols = np.nonzero((size > EDGE) | dropped)
     if rows.size == 0:
         return [], odds
