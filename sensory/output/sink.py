@@ -38,7 +38,8 @@ def write_partial(blocks: Iterable[np.ndarray], path: Path, *, fmt: str, subtype
         raise RenderError(f"{path}: cannot write in {path.parent}: {reason(e)}") from None
     try:
         frames = 0
-        sink = WriteBehind(_encoder(tmp, fmt, subtype, sample_rate, channels, tags), quantize=quantize)
+        sink = WriteBehind(_encoder(tmp, fmt, subtype, sample_rate, channels, tags), quantize=quantize,
+                           peak=True)
         try:
             for block in blocks:
                 sink.write(block)
@@ -77,8 +78,9 @@ def _encoder(tmp: Path, fmt: str, subtype: str, sample_rate: int, channels: int,
 
 class WriteBehind:
     """``sink`` written on a thread of its own while the next blocks render: each float32
-    (n, channels) block is measured (:attr:`peak`, the largest magnitude), turned into
-    samples by ``quantize`` if given (dither, rounding) and written there. libsndfile's
+    (n, channels) block is measured when ``peak`` is asked for (:attr:`peak`, the largest
+    magnitude, else 0.0), turned into samples by ``quantize`` if given (dither, rounding)
+    and written there. libsndfile's
     encoders (and PyAV's) and numpy's loops run without the interpreter lock, so this work
     costs the render next to nothing on a second core. ``write`` raises the thread's error,
     if any; ``close`` writes what is queued, closes the sink and raises it too.
@@ -87,9 +89,11 @@ class WriteBehind:
     afterwards (the engine's blocks never are).
     """
 
-    def __init__(self, sink, *, quantize: Callable[[np.ndarray], np.ndarray] | None = None, depth: int = 2):
+    def __init__(self, sink, *, quantize: Callable[[np.ndarray], np.ndarray] | None = None, peak: bool = False,
+                 depth: int = 2):
         self.sink = sink
         self.peak = 0.0
+        self._measure = peak
         self._quantize = quantize
         self._queue: queue.Queue = queue.Queue(depth)
         self._error: BaseException | None = None
@@ -105,7 +109,7 @@ class WriteBehind:
                     self._error = e
 
     def _take(self, block: np.ndarray) -> None:
-        if len(block):
+        if self._measure and len(block):
             self.peak = max(self.peak, float(block.max()), -float(block.min()))
         self.sink.write(self._quantize(block) if self._quantize else block)
 
