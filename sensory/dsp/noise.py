@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import os
-from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -116,42 +115,38 @@ class NoiseSource(_Chunks):
     streams: ``take(n)`` gives the next (n, channels) frames, float32 (float64 for white).
 
     The samples are exactly ``Colour(...)(WhiteSource(rng, channels, float64).take(n))``,
-    made in chunks of :attr:`CHUNK` frames; while the caller uses one chunk, the next
-    :attr:`AHEAD` are drawn and filtered on a helper thread shared by every source (two: a
-    helper that a busy machine holds back for a chunk's time still keeps up). ``rng`` is
-    the source's own from then on: nothing else may draw from it. A source is used in the
-    process that built it (not across a fork).
+    made in chunks of :attr:`CHUNK` frames; while the caller uses one chunk, the next is
+    drawn and filtered on a helper thread shared by every source. ``rng`` is the source's
+    own from then on: nothing else may draw from it. A source is used in the process that
+    built it (not across a fork).
     """
-
-    AHEAD = 2  # chunks made ahead
 
     def __init__(self, colour: str, sample_rate: int, rng: np.random.Generator, *, channels: int = 1,
                  gain: float = 1.0):
         super().__init__(channels, np.float32)
         self._white = WhiteSource(rng, channels, np.float64)
         self._colour = Colour(colour, sample_rate, channels, gain)
-        self._ahead = deque(_helper().submit(self._render_chunk) for _ in range(self.AHEAD))
+        self._ahead = _helper().submit(self._render_chunk)
 
     def _render_chunk(self) -> np.ndarray:
         return self._colour(self._white.take(self.CHUNK))
 
     def _next_chunk(self) -> np.ndarray:
-        chunk = self._ahead.popleft().result()
-        self._ahead.append(_helper().submit(self._render_chunk))
+        chunk = self._ahead.result()
+        self._ahead = _helper().submit(self._render_chunk)
         return chunk
 
     def __deepcopy__(self, memo: dict) -> NoiseSource:
         """A source that goes on with the same samples as this one, on its own from then on: the
-        chunks being made ahead are waited for and shared (chunks are never written into)."""
-        ahead = [f.result() for f in self._ahead]  # the helper is done with this source's state
+        chunk being made ahead is waited for and shared (chunks are never written into)."""
+        ahead = self._ahead.result()  # the helper is done with this source's state
         twin = NoiseSource.__new__(NoiseSource)
         memo[id(self)] = twin
         for name, value in vars(self).items():
             if name != "_ahead":
                 setattr(twin, name, copy.deepcopy(value, memo))
-        twin._ahead = deque(Future() for _ in ahead)
-        for future, chunk in zip(twin._ahead, ahead):
-            future.set_result(chunk)
+        twin._ahead = Future()
+        twin._ahead.set_result(ahead)
         return twin
 
 
