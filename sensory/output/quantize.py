@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core.seeding import layer_rng
 
-__all__ = ["Dither", "to_pcm24", "quantizer"]
+__all__ = ["Dither", "quantizer", "to_pcm24"]
 
 
 def to_pcm24(block: np.ndarray) -> np.ndarray:
