@@ -20,7 +20,7 @@ import numpy as np
 from ..destination import partial
 from ..errors import RenderError
 
-__all__ = ["write_partial", "WriteBehind", "reason"]
+__all__ = ["WriteBehind", "reason", "write_partial"]
 
 
 def write_partial(blocks: Iterable[np.ndarray], path: Path, *, fmt: str, subtype: str, sample_rate: int,
@@ -105,7 +105,7 @@ class WriteBehind:
             if self._error is None:  # after an error the thread only drains the queue
                 try:
                     self._take(block)
-                except BaseException as e:
+                except BaseException as e:  # noqa: BLE001 (handed to the caller by write and close)
                     self._error = e
 
     def _take(self, block: np.ndarray) -> None:
