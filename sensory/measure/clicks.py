@@ -28,8 +28,7 @@ out and ``PAIRED`` together, so a pulse is found where each edge alone passes fo
 weaker transient (``EDGE`` deviations) that a polarity flip repairs, removing ``FLIP``
 squared variances, is a click too. A run of outliers is judged at its ends as well as its
 peak: in a white-like bed a pulse's whole length stands out, and its edges are the run's
-ends. A pulse in every channel at once is found by the two edges' evidence summed over the
-channels too (:func:`_joint_pulses`), where in a loud bed each channel alone passes for noise.
+ends.
 """
 
 from __future__ import annotations
@@ -50,8 +49,6 @@ EDGE = 4.5  # residual deviations: an edge of a pulse
 FLIP = 7.0  # residual deviations a polarity flip's repair removes from a weaker transient: a click
 CHANCE = -9.0  # log10 of the chance that a lone zero frame is zero in every channel by chance: a dropout
 PAIRED = 6.5  # residual deviations the two edges of a pulse reach together
-JOINT = 7.5  # residual deviations a pulse's two edges reach together, summed over the channels
-JOINT_EDGE = 3.0  # residual deviations of each edge summed over the channels: a joint pulse's edge
 PULSE = 64  # frames: the longest pulse whose two edges are judged together
 GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
 WINDOW = 2 * GUARD + ORDER  # frames judged around a transient
@@ -127,16 +124,12 @@ class ClickDetector:
         if given), counting those in frames ``lo`` to ``hi``."""
         found: list[tuple[int, bool]] = []
         zeros = ~self._buf.any(axis=1)  # frames exactly zero in every channel
-        seg, lo = length or self.segment, start - self._base
-        chance, whitened = 0.0, []
+        chance = 0.0
         for ch in range(self._buf.shape[1]):
-            a, e, sigma = _whiten(self._buf[:, ch], lo, count, seg)
-            events, odds = _events(self._buf[:, ch], zeros, lo, a, e[:, GUARD:GUARD + seg], sigma)
+            events, odds = _events(self._buf[:, ch], zeros, start - self._base, count, length or self.segment, GUARD)
             found += events
             chance = chance + odds
-            whitened.append((a, e, sigma))
-        found += [(lo + i, True) for i in np.flatnonzero(chance < CHANCE).tolist()]
-        found += [(lo + i, True) for i in _joint_pulses(whitened, seg).tolist()]
+        found += [(start - self._base + i, True) for i in np.flatnonzero(chance < CHANCE).tolist()]
         for frame, click in sorted(found):
             frame += self._base
             if not lo <= frame < hi:
@@ -159,31 +152,18 @@ class ClickDetector:
             self.times.append(round(frame / self.rate, 4))
 
 
-def _whiten(x: np.ndarray, lo: int, count: int, seg: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The predictors ``a`` (s, ORDER + 1) of ``count`` segments of ``seg`` frames of ``x`` from
-    index ``lo`` (``x`` holds MARGIN frames either side), each segment's residual under its own
-    predictor from GUARD frames before it to PULSE + WINDOW - GUARD frames after it
-    (s, seg + PULSE + WINDOW), and its robust residual deviation ``sigma`` (s,) over the segment."""
-    span = seg + PULSE + WINDOW
-    a = _predictors(x[lo:lo + count * seg].reshape(count, seg))
-    rows = sliding_window_view(x[lo - GUARD - ORDER:lo + (count - 1) * seg + span - GUARD], span + ORDER)[::seg]
-    e = a[:, :1] * rows[:, ORDER:]
-    for k in range(1, ORDER + 1):
-        e += a[:, k:k + 1] * rows[:, ORDER - k:ORDER - k + span]
-    sigma = np.maximum(1.4826 * np.median(np.abs(e[:, GUARD:GUARD + seg]), axis=1), 1e-9)
-    return a, e, sigma
-
-
-def _events(x: np.ndarray, zeros: np.ndarray, lo: int, a: np.ndarray, e: np.ndarray,
-            sigma: np.ndarray) -> tuple[list[tuple[int, bool]], np.ndarray]:
-    """(index in ``x``, is click) of the transients of the segments of ``x`` from index ``lo``
-    whitened by :func:`_whiten` (``e`` (s, L) the residual over the segments themselves).
-    ``zeros`` marks the frames exactly zero in every channel: one the predictor expected
-    DROPOUT deviations away from zero is a dropout, a click, in a segment whose RMS reaches
-    FLOOR (in a fade's first or last milliseconds zeros are the signal)."""
-    count, seg = e.shape
-    gap = GUARD
+def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
+            gap: int) -> tuple[list[tuple[int, bool]], np.ndarray]:
+    """(index in ``x``, is click) of the transients of ``count`` segments of ``seg`` frames of
+    ``x`` from index ``lo`` (``x`` holds MARGIN frames either side). ``zeros`` marks the
+    frames exactly zero in every channel: one the predictor expected DROPOUT deviations away
+    from zero is a dropout, a click, in a segment whose RMS reaches FLOOR (in a fade's first
+    or last milliseconds zeros are the signal)."""
     body = x[lo:lo + count * seg].reshape(count, seg)
+    a = _predictors(body)
+    hist = sliding_window_view(x[lo - ORDER:lo + count * seg], ORDER + 1)[:count * seg].reshape(count, seg, -1)
+    e = np.einsum("slk,sk->sl", hist, a[:, ::-1])
+    sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
     size = np.abs(e) / sigma[:, None]
     audible = np.sqrt(np.mean(body * body, axis=1)) >= FLOOR  # a zero in a quieter segment is inaudible
     dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT) & audible[:, None]
@@ -205,87 +185,6 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, a: np.ndarray, e: np.ndar
         clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
     keep = strong | clicks
     return list(zip(at[keep].tolist(), clicks[keep].tolist())), odds
-
-
-def _joint_pulses(whitened: list[tuple[np.ndarray, np.ndarray, np.ndarray]], seg: int) -> np.ndarray:
-    """Frames (from the first segment's start) where a pulse of WINDOW to PULSE frames starts
-    in every channel at once, judged on each channel's (predictors, residual, deviation) from
-    :func:`_whiten`: (p,). Each residual e_c is correlated with its step response g_c less its
-    mean over the WINDOW - GUARD frames from the step on, h_c (a 20-ms predictor leaves the
-    lowest frequencies in the residual; a step's matched filter would gather them): S_c, with
-    deviation d_c = sigma_c |h_c|. A size common to the channels is U / V, U = sum_c S_c
-    <h_c, g_c> / d_c^2, V = sum_c <h_c, g_c>^2 / d_c^2, U / sqrt(V) deviations out (the
-    generalised likelihood ratio test; Kay 1998, "Fundamentals of Statistical Signal
-    Processing: Detection Theory", ch. 7). Each edge JOINT_EDGE out and one step repair, the
-    two opposite and of about the same size (3/4 to 4/3), (U_p - U_q) / sqrt(2 V) >= JOINT."""
-    span = WINDOW - GUARD  # frames a step's matched filter spans from the step on
-    reach = seg + PULSE + 1  # step positions judged: the segment's frames and PULSE after
-    u, v, fits = 0.0, 0.0, []
-    for a, e, sigma in whitened:
-        g = np.cumsum(a, axis=1)[:, np.minimum(np.arange(span), ORDER)]  # step response (s, span)
-        mean = g.mean(axis=1, keepdims=True)
-        sums = _window_sums(e, reach)
-        sg = g[:, ORDER:ORDER + 1] * sums(GUARD + ORDER, span - ORDER)
-        for w in range(ORDER):  # the step response's rise; from ORDER on it is constant
-            sg += g[:, w:w + 1] * e[:, GUARD + w:GUARD + w + reach]
-        sh = sg - mean * sums(GUARD, span)
-        hg = ((g - mean) * g).sum(axis=1, keepdims=True)
-        dev2 = np.maximum(sigma[:, None] ** 2 * ((g - mean) ** 2).sum(axis=1, keepdims=True), 1e-30)
-        u = u + sh * hg / dev2
-        v = v + hg * hg / dev2
-        fits.append((g, sg, e, sigma))
-    amp = u / np.maximum(v, 1e-30)
-    edge = (np.abs(u) >= JOINT_EDGE * np.sqrt(v)) & (np.abs(amp) >= FLOOR)
-    at, left = np.nonzero(edge), 0.0
-    n, size = at[1][:, None] + np.arange(WINDOW), amp[np.nonzero(edge)]
-    for g, sg, e, sigma in fits:  # the residual each channel keeps after the common step repair
-        energy = (e[at[0][:, None], n] ** 2).sum(axis=1)
-        left = left + (energy - 2 * size * sg[at] + size * size * (g[at[0]] ** 2).sum(axis=1)) / sigma[at[0]] ** 2
-    edge[at] = left <= REPAIRED * WINDOW * len(whitened)
-    rows, cols = np.nonzero(edge[:, :seg])
-    lag = cols[:, None] + np.arange(WINDOW, PULSE + 1)  # the other edge's candidates (p, L)
-    ratio = -amp[rows[:, None], lag] / amp[rows, cols][:, None]
-    pair = edge[rows[:, None], lag] & (ratio >= 0.75) & (ratio <= 4 / 3)
-    both = np.where(pair, (u[rows, cols][:, None] - u[rows[:, None], lag]) * np.sign(amp[rows, cols])[:, None], 0.0)
-    both /= np.sqrt(2 * v[rows])
-    hit = both.max(axis=1) >= JOINT
-    rows, cols = rows[hit], cols[hit]
-    length = WINDOW + np.argmax(both[hit], axis=1)
-    size = (amp[rows, cols] - amp[rows, cols + length]) / 2
-    keep = _pulse_explained(whitened, rows, cols, length, size)
-    return rows[keep] * seg + cols[keep]
-
-
-def _pulse_explained(whitened: list[tuple[np.ndarray, np.ndarray, np.ndarray]], rows: np.ndarray,
-                     cols: np.ndarray, length: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Whether a pulse of ``size`` and ``length`` frames from frame ``cols`` of segment ``rows``
-    (each (c,)), taken from every channel, leaves the residual from GUARD frames before it to
-    GUARD + ORDER after it at the segment's level (REPAIRED), each channel's least-squares size
-    within 3/4 to 4/3 of the common one and the size at least the channel's residual deviation:
-    a transient two steps happen to fit rings between them, a source in the stereo field is
-    louder in one channel, and a step under the residual's spread draws its evidence from the
-    residual's colour, not from the step. bool (c,)."""
-    lag = np.arange(PULSE + WINDOW)[None, :]
-    inside = lag < (length + WINDOW)[:, None]
-    left, agree = 0.0, np.ones(rows.size, bool)
-    for a, e, sigma in whitened:
-        total = np.cumsum(a[rows], axis=1)
-        step = np.take_along_axis(total, np.clip(lag - GUARD, 0, ORDER), axis=1) * (lag >= GUARD)
-        end = np.take_along_axis(total, np.clip(lag - GUARD - length[:, None], 0, ORDER), axis=1)
-        unit = np.where(inside, step - end * (lag >= GUARD + length[:, None]), 0.0)
-        near = np.where(inside, e[rows[:, None], np.minimum(cols[:, None] + lag, e.shape[1] - 1)], 0.0)
-        ratio = (near * unit).sum(axis=1) / (unit * unit).sum(axis=1) / size  # this channel's size, relative
-        agree &= (ratio >= 0.75) & (ratio <= 4 / 3) & (np.abs(size) >= sigma[rows])
-        miss = near - size[:, None] * unit
-        left = left + (miss * miss).sum(axis=1) / sigma[rows] ** 2
-    return agree & (left <= REPAIRED * (length + WINDOW) * len(whitened))
-
-
-def _window_sums(x: np.ndarray, count: int):
-    """A function of (first, length) giving the sums of ``length`` frames from column ``first``
-    on of ``count`` consecutive windows along the rows of ``x`` (s, L): (s, count)."""
-    total = np.concatenate([np.zeros((len(x), 1)), np.cumsum(x, axis=1)], axis=1)
-    return lambda first, length: total[:, first + length:first + length + count] - total[:, first:first + count]
 
 
 def _chance_zeros(x: np.ndarray, zeros: np.ndarray, lo: int, body: np.ndarray, a: np.ndarray,
