@@ -29,7 +29,7 @@ from pydantic import (
 from .curves import SHAPES, Curve
 from .timeparse import TimeError, parse_time
 
-__all__ = ["Automatable", "Params", "param", "TimeValue", "to_seconds", "field_spec", "MAX_CURVE_POINTS"]
+__all__ = ["MAX_CURVE_POINTS", "Automatable", "Params", "TimeValue", "field_spec", "param", "to_seconds"]
 
 MAX_CURVE_POINTS = 20_000  # breakpoints per curve: room for an imported schedule's ramps
 
@@ -45,7 +45,7 @@ def to_seconds(value: Any, info: ValidationInfo | None = None) -> float:
 
 def _number(x: Any, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ValueError(f"{where}{x!r} is not a number")
+        raise ValueError(f"{where}{x!r} is not a number")  # noqa: TRY004 (pydantic reports ValueErrors)
     if not math.isfinite(x):
         raise ValueError(f"{where}{x!r} is not a finite number")
     return float(x)
@@ -153,7 +153,10 @@ def field_spec(model: type[BaseModel], name: str) -> dict[str, Any]:
 class Params(BaseModel):
     """Base of every kind's parameter model: frozen, unknown keys rejected, ranges enforced."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, validate_default=True)
+    # defer_build: a model's validator is built when it first validates, so a render builds
+    # those of its session and of the kinds it uses, not of every model imported on the way
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, validate_default=True,
+                              defer_build=True)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -21,7 +21,6 @@ from .files import read_text
 from .groups import MAX_DEPTH
 from .model import Recipe, parse, parse_text
 from .presets import find, is_name, is_recipe_path, presets
-from .sbagen import load_sbg
 
 __all__ = ["load", "load_file", "mix"]
 
@@ -64,6 +63,8 @@ def load_file(path: Path, *, name: str | None = None) -> Recipe:
 def _read(path: Path, name: str | None, chain: tuple[str, ...], memo: dict) -> Recipe:
     text = read_text(path)
     if path.suffix.lower() == ".sbg":
+        from .sbagen import load_sbg  # the SBaGen reader (and its kinds) only for an .sbg file
+
         return load_sbg(text, str(path), name=name or path.stem)
     return parse_text(text, str(path), name=name or path.stem, resolve=_resolver(chain, memo))
 

@@ -41,8 +41,8 @@ from .files import check_size
 from .groups import Group, PresetLayer, included
 from .problems import Problems, did_you_mean, pydantic_problem, toml_message
 
-__all__ = ["Recipe", "Session", "Phase", "LayerBase", "parse", "parse_text", "layer_model",
-           "check_sample_rate", "MAX_LAYERS", "MAX_PHASES"]
+__all__ = ["MAX_LAYERS", "MAX_PHASES", "LayerBase", "Phase", "Recipe", "Session", "check_sample_rate", "layer_model",
+           "parse", "parse_text"]
 
 MAX_LAYERS = 64
 MAX_PHASES = 1000
@@ -70,7 +70,7 @@ class Session(Params):
 class Phase(BaseModel):
     """A ``[[phase]]`` entry: a named stretch of the timeline."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(pattern=r"^[A-Za-z_][\w-]*$", description="mark name, usable in curve times")
     duration: TimeValue = Field(description="length of the phase")
