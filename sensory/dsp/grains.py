@@ -66,9 +66,9 @@ class OverlapAdd:
         # short grains: every event's samples scattered at once (concatenated runs)
         total = int(span.sum())
         first = np.cumsum(span) - span  # where each event's run begins in the concatenation
-        local = np.arange(total) - np.repeat(first, span)  # sample index inside its grain
-        at = np.repeat(starts, span) + local
-        w = bank[np.repeat(variant, span), local]
+        run = np.arange(total)  # a sample's place in the concatenation: its run's first plus its index in the grain
+        at = run + np.repeat(starts - first, span)
+        w = np.ravel(bank).take(run + np.repeat(variant * full - first, span))  # bank[variant, index], flat
         width = int((starts + span).max())
         for c in range(self.channels):
             self._acc[c, :width] += np.bincount(at, w * np.repeat(g[:, c], span), minlength=width)
