@@ -67,22 +67,26 @@ class _Lapping:
         self._leak = (np.convolve([1.0, -1.0], [1.0, -1.0]), np.convolve([1.0, -pole], [1.0, -pole]))
         self._leak_zi = np.zeros((2, channels))
         self._last = np.zeros(channels, np.float32)  # the last point of the previous call
-        self._fractions = ((np.arange(step) + 1) / step).astype(np.float32)[:, None]  # (step, 1)
+        self._fractions = ((np.arange(step) + 1) / step).astype(np.float32)  # (step,)
 
     def take(self, gain: np.ndarray) -> np.ndarray:
         x, self._band_zi = sosfilt(self._band, self._white.take(len(gain)), axis=0, zi=self._band_zi)
         x = np.clip(x * self._drive, -0.9, 0.9)
         x, self._leak_zi = lfilter(*self._leak, x, axis=0, zi=self._leak_zi)
-        x = (x * gain[:, None]).astype(np.float32)
+        x = np.ascontiguousarray((x * gain[:, None]).astype(np.float32).T)  # channel-major: inner loops along time
         before = np.empty_like(x)
-        before[0] = self._last
-        before[1:] = x[:-1]
-        self._last = x[-1].copy()
+        before[:, 0] = self._last
+        before[:, 1:] = x[:, :-1]
+        self._last = x[:, -1].copy()
         rise = x - before
-        out = np.empty((len(x), self.step, x.shape[1]), np.float32)  # the points between two computed ones
-        np.multiply(rise[:, None, :], self._fractions, out=out)
-        out += before[:, None, :]
-        return out.reshape(len(x) * self.step, x.shape[1])
+        n, channels = x.shape[1], x.shape[0]
+        out = np.empty((n, self.step, channels), np.float32)  # the points between two computed ones
+        part = np.empty(n, np.float32)
+        for c in range(channels):
+            for s, fraction in enumerate(self._fractions):
+                np.multiply(rise[c], fraction, out=part)
+                np.add(part, before[c], out=out[:, s, c])
+        return out.reshape(n * self.step, channels)
 
 
 @kind("fire", family="nature", params=FireParams)
