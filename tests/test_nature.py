@@ -392,6 +392,25 @@ def test_rain_has_salient_near_drops():
     assert crest > base + 3, (crest, base)
 
 
+@pytest.mark.parametrize("sample_rate, size", [(8000, 8192), (16000, 16384), (48000, 65536)])
+def test_rain_impact_decay_is_the_one_pole_recursion(sample_rate, size):
+    """The impacts' envelope (a blocked scan over a sparse train) is the recursion run sample by
+    sample, to float32 rounding, frame after frame (its state carried), impulses in any order,
+    two at one sample adding, a frame with none decaying on."""
+    from sensory.dsp.iir import SparseDecay, lfilter
+
+    pole = np.exp(-1.0 / (0.0006 * sample_rate))
+    decay, state, rng = SparseDecay(pole, size), np.zeros((1, 2)), np.random.default_rng(3)
+    for events in (1500, 0, 40, 1500):
+        at, channel, x = rng.integers(0, size, events), rng.integers(0, 2, events), rng.random(events) * 3
+        at[:2], channel[:2] = 7, 1  # two at one sample
+        train = np.bincount(at * 2 + channel, x, minlength=2 * size).reshape(size, 2)
+        want, state = lfilter([1.0], [1.0, -pole], train, axis=0, zi=state)
+        got = decay(at, channel, x)
+        assert got.dtype == np.float32 and got.shape == (size, 2)
+        assert np.abs(got - want).max() <= 1e-6 * max(np.abs(want).max(), 1e-3)
+
+
 def test_rain_is_made_of_distinct_impacts():
     """Drops spread evenly around the listener give a Pareto field of impacts: the 3-7 kHz
     envelope is far spikier than noise with the same spectrum (a steady wash matches it)."""

@@ -25,7 +25,7 @@ from ..dsp.grains import (
     peak_normalised,
     poisson_times,
 )
-from ..dsp.iir import lfilter
+from ..dsp.iir import SparseDecay, lfilter
 from ..dsp.minphase import minimum_phase
 from ..dsp.noise import WhiteSource
 from ..dsp.pan import equal_power
@@ -175,7 +175,7 @@ class Rain(Texture):
         # drop is a burst with a waveform of its own
         self._noise = WhiteSource(rng.spawn(1)[0], channels=2)
         self._pole = np.exp(-1.0 / (_IMPACT_S * sample_rate))
-        self._envelope = np.zeros((1, 2))
+        self._envelope = SparseDecay(self._pole, self.size)
         self._shapes_for = None  # the distance the cached shapes were drawn for
 
     def _power(self, magnitude: np.ndarray) -> np.ndarray:
@@ -204,12 +204,11 @@ class Rain(Texture):
         lag = np.rint(np.abs(pans) * self._itd).astype(np.int64)
         at_left = np.minimum(starts + np.where(pans > 0, lag, 0), self.size - 1)
         at_right = np.minimum(starts + np.where(pans < 0, lag, 0), self.size - 1)
-        idx = np.concatenate([at_left * 2, at_right * 2 + 1])
-        train = np.bincount(idx, np.concatenate([left * gains, right * gains]), minlength=2 * self.size)
         b = np.sqrt(1.0 - self._pole ** 2)  # unit energy under unit-variance noise
-        env, self._envelope = lfilter([b], [1.0, -self._pole], train.reshape(self.size, 2), axis=0, zi=self._envelope)
-        out = self._noise.take(self.size) * env.astype(np.float32)
-        return out
+        env = self._envelope(np.concatenate([at_left, at_right]), np.repeat([0, 1], len(starts)),
+                             np.concatenate([left * gains, right * gains]) * b)
+        env *= self._noise.take(self.size)
+        return env
 
     def _frame(self) -> np.ndarray:
         p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng
