@@ -53,7 +53,7 @@ class Wind(Texture):
     cost = 3.0  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 2.2  # make-up gain: the gusting band near the level
 
-    _LAGS = (0.0, 0.1, 1.0, 2.0)  # now; the two ears' whistles; the leaves
+    _EARS, _LEAVES = (0.1, 1.0), 2.0  # s: the whistles reach the two ears this late, the leaves follow this late
     _DIPOLE = 3.0  # band amplitude ~ speed^3: intensity ~ U^6 (Curle)
     _AT_DEFAULT = 0.5 ** (1.6 - _DIPOLE)  # the band at speed 0.5 as loud as makeup was set for
     _CENTRE = (80.0, 250.0)  # Hz: the band's centre at no wind, and its rise per unit of speed
@@ -66,8 +66,10 @@ class Wind(Texture):
         self._tilt = pink(f) * f / (f + 25.0)
         low, rise = self._CENTRE
         self._body = BandTable(self._log2f, low + rise * 0.02, low + rise * 1.5, 1.4, self._tilt)
-        # turbulence moves the low and high parts of the band a little independently
-        self._regions = np.stack([band(self._log2f, 100.0, 1.0), band(self._log2f, 1600.0, 1.0)])
+        # turbulence moves the low and high parts of the band a little independently: with the
+        # level's logarithm, each hop's gain over the bins is exp((turbulence, log level) @ _swell)
+        self._swell = np.stack([0.5 * band(self._log2f, 100.0, 1.0), 0.5 * band(self._log2f, 1600.0, 1.0),
+                                np.ones_like(f)]).astype(np.float32)
         self._leaf = (band(self._log2f, 4000.0, 0.9) * pink(f)).astype(np.float32)
         self._drift = Drift(rng, 0.01, 5)
         self._gust = Drift(rng, 0.25, 3)
@@ -89,21 +91,27 @@ class Wind(Texture):
     def _frame(self) -> np.ndarray:
         p, k, rng = self.params, self.HOPS, self.rng
         t = self.hop_times()
-        v, ear_l, ear_r, lag = self.speed(t[None, :] - np.array(self._LAGS)[:, None])
-        tremble = np.exp(0.5 * self._turbulence.at(t).T @ self._regions)
+        whistle, leaves = self.per_hop(p.whistle), self.per_hop(p.leaves)
+        whistles, rustle = whistle.max() > 0, leaves.max() > 0
+        # the speed now and, only where they sound, at the ears' whistles and at the leaves
+        lags = [0.0, *(self._EARS if whistles else ()), *((self._LEAVES,) if rustle else ())]
+        v, *later = self.speed(t[None, :] - np.array(lags)[:, None])
+        level = np.log(self._AT_DEFAULT) + self._DIPOLE * np.log(v)  # the band's log amplitude
+        mag = np.vstack([self._turbulence.at(t), level]).T.astype(np.float32) @ self._swell
+        np.exp(mag, out=mag)
         low, rise = self._CENTRE
-        mag = (self._body.at(low + rise * v) * (self._AT_DEFAULT * v ** self._DIPOLE)[:, None] * tremble).astype(np.float32)[:, None, :]
-        whistle = self.per_hop(p.whistle)
-        if whistle.max() > 0:
+        mag *= self._body.at(low + rise * v)
+        mag = mag[:, None, :]
+        if whistles:
             top = self._whistle_bins
-            vl = np.stack([ear_l, ear_r])[..., None]  # whistles reach the two ears 100 and 1000 ms late
+            vl = np.stack(later[:2])[..., None]  # whistles reach the two ears 100 and 1000 ms late
             f0 = 0.2 * (8.0 + 25.0 * vl) / self._objects  # Strouhal, wind 8-45 m/s: (2, hops, objects)
             on = np.clip(1.0 - np.abs(vl - 0.15 / self._objects / 60.0 - 0.6) * 2.5, 0.0, 1.0) ** 2 * vl ** 2
             w = np.einsum("cho,chob->hcb", on, band(self._log2f[:top], f0[..., None], 0.03))
             mag = np.repeat(mag, 2, axis=1)
             mag[:, :, :top] += (0.4 * whistle[:, None, None] * w * self._tilt[:top]).astype(np.float32)
-        leaves = self.per_hop(p.leaves)
-        if leaves.max() > 0:
+        if rustle:
+            lag = later[-1]
             threshold = 0.7 - 0.3 * np.clip(lag, 0.0, 1.0)  # Farnell: the leaves wake later in a light wind
             active = np.clip(lag - threshold + 0.5, 0.0, None) ** 1.25
             spread = 1.1 - 0.5 * np.clip(lag, 0.0, 1.0)  # sparse ticks in a light wind, dense rustle in a strong one
