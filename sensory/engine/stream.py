@@ -78,15 +78,19 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     master = Master(sr, s.gain_db, fade_in, fade_out, s.ceiling_db, end_frame=p.frames)
     specs = recipe.layers
     has_space = any(send_curve(spec) is not None for spec in specs)
+    overhead = _OVERHEAD + has_space * _SPACE
+    costs = [_cost(spec, p) for spec in specs]
     where = [0] * len(specs)
     if processes > 1:
-        where = share([_cost(spec, p) for spec in specs], processes, _OVERHEAD + has_space * _SPACE)
+        where = share(costs, processes, overhead)
         where = [0 if spec.name in local else w for spec, w in zip(specs, where)]
+    loads = [overhead * (i == 0) + sum(c for c, w in zip(costs, where) if w == i) for i in range(processes)]
     offloads: dict[int, Offload] = {}
     try:
         for child in sorted(set(where) - {0}):
+            threads = 2 if loads[child] >= _THREADED * min(loads) else 1
             offloads[child] = Offload([spec for spec, w in zip(specs, where) if w == child], p.seed, sr,
-                                      p.frames, master.limiter.latency, block_size)
+                                      p.frames, master.limiter.latency, block_size, fft_threads=threads)
         local = iter(layers([spec for spec, w in zip(specs, where) if w == 0], p.seed, sr))
         mix = [next(local) if w == 0 else RemoteLayer(spec.name, send_curve(spec), sr, offloads[w])
                for spec, w in zip(specs, where)]
@@ -100,6 +104,9 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
 # The parent's own work per block, in units of Unit.cost: master and writing; the space stage.
 _OVERHEAD = 1.0
 _SPACE = 1.5
+# A layer process expected this much busier than the least busy process splits its FFTs over two
+# threads (the same bits): the other core would wait a third of each block or more.
+_THREADED = 1.5
 
 
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
