@@ -77,11 +77,13 @@ class BubbleCloud:
         if len(starts) == 0 and self._ringing == 0 and self._short:
             return None
         self._ringing = len(starts)
-        for half, ola in zip((False, True), self._halves):
-            mine = side == half
-            ola.grains(starts[mine], self.bank, variant[mine], gain[mine, None], self.lengths)
-        x = np.concatenate([ola.take() for ola in self._halves], axis=1)  # (size, 2)
-        s = self._frames.impulse_spectra(x)[:, :, : self.bins] * np.float32(self.q)
+        scaled = gain * self.q  # the sub-rate synthesis at the full rate's scale (a power of two: exact)
+        x = np.empty((2, self.size), np.float32)  # the halves, channel-major as impulse_spectra reads them
+        for half, ola in enumerate(self._halves):
+            mine = side == bool(half)
+            ola.grains(starts[mine], self.bank, variant[mine], scaled[mine, None], self.lengths)
+            x[half] = ola.take()[:, 0]
+        s = self._frames.impulse_spectra(x.T)[:, :, : self.bins]
         out = np.empty_like(s)
         out[:, 0] = s[:, 0] + s[:, 1] * self._cross
         out[:, 1] = s[:, 1] + s[:, 0] * self._cross
