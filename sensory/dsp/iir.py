@@ -41,15 +41,14 @@ class SparseDecay:
     """``y[n] = pole * y[n-1] + x[n]`` over a sparse train ``x`` of non-negative impulses, frames of
     ``size`` samples in ``channels`` channels, the state carried from frame to frame.
 
-    ``lfilter([1], [1, -pole])`` runs the recursion sample by sample (about 9 ns a sample). Here
-    the frame is cut into blocks of ``B`` samples (a power of two dividing ``size``, with
-    ``pole^-B`` at most 100): inside a block starting at ``b0``, ``y[b0 + i] = pole^i (C + S(i))``,
-    ``C`` the decay carried into the block and ``S(i)`` the sum of ``x[s] pole^-(s - b0)`` over the
-    impulses up to ``b0 + i``, which is constant between impulses. So the output is one
-    piecewise-constant run per impulse and per block (``np.repeat``) times a fixed table of
-    ``pole^i``; the carries ``C`` are the same recursion over the blocks' sums, one value a block
-    (a blocked scan). The values agree with the recursion's to float32 rounding (the sums are
-    float64, the last product float32).
+    ``lfilter([1], [1, -pole])`` runs the recursion sample by sample. Here the frame is cut into
+    blocks of ``B`` samples (a power of two dividing ``size``, with ``pole^-B`` at most 100):
+    inside a block starting at ``b0``, ``y[b0 + i] = pole^i (C + S(i))``, ``C`` the decay carried
+    into the block and ``S(i)`` the sum of ``x[s] pole^-(s - b0)`` over the impulses up to
+    ``b0 + i``, which is constant between impulses. So the output is one piecewise-constant run
+    per impulse and per block (``np.repeat``) times a fixed table of ``pole^i``; the carries ``C``
+    are the same recursion over the blocks' sums, one value a block (a blocked scan). The values
+    agree with the recursion's to float32 rounding (the sums are float64, the last product float32).
     """
 
     def __init__(self, pole: float, size: int, channels: int = 2):
@@ -59,8 +58,7 @@ class SparseDecay:
         self.pole, self.size, self.channels, self.block = pole, size, channels, block
         self._blocks = np.arange(size // block)
         self._rise = pole ** -np.arange(block, dtype=np.float64)
-        fall = pole ** np.arange(block, dtype=np.float64)
-        self._fall = np.tile(fall[:, None], (len(self._blocks), channels)).astype(np.float32)
+        self._fall = np.repeat(pole ** np.arange(block, dtype=np.float64), channels).astype(np.float32)  # (block * channels,)
         self._carry = np.zeros(channels)  # pole * y[-1] of each channel: the decay entering the next frame
 
     def __call__(self, at: np.ndarray, channel: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -76,17 +74,19 @@ class SparseDecay:
         ends, _ = lfilter([q], [1.0, -q], sums, axis=0, zi=q * self._carry[None])  # carried out of each block
         carry = np.concatenate([self._carry[None], ends[:-1]])  # carried into each block
         self._carry = ends[-1].copy()
-        # runs: each block from its start, each impulse from its sample (after its block's start)
+        # runs: each block from its start, each impulse from its sample (after its block's start);
+        # one running sum over them, a block's start setting it to the decay carried in
         first = blocks + np.searchsorted(owner, blocks)
         after = np.arange(len(at)) + owner + 1
         runs = len(at) + len(blocks)
-        start, added = np.empty(runs, np.int64), np.zeros((c, runs))
+        start, step = np.empty(runs, np.int64), np.zeros((c, runs))
         start[first], start[after] = blocks * self.block, at
-        added[channel, after] = u
-        total = np.cumsum(added, axis=1).T
-        level = total + np.repeat(carry - total[first], np.diff(first, append=runs), axis=0)
+        step[channel, after] = u
+        step[:, first] = (carry - np.concatenate([np.zeros((1, c)), carry[:-1] + sums[:-1]])).T
+        level = np.cumsum(step, axis=1).T
         y = np.repeat(level.astype(np.float32, order="C"), np.diff(start, append=self.size), axis=0)
-        y *= self._fall
+        rows = y.reshape(len(blocks), -1)  # a block a row, channels interleaved
+        rows *= self._fall
         return y
 
 

@@ -27,7 +27,6 @@ from ..dsp.grains import (
 )
 from ..dsp.iir import SparseDecay, lfilter
 from ..dsp.minphase import minimum_phase
-from ..dsp.noise import WhiteSource
 from ..dsp.pan import equal_power
 from ..dsp.spectral import SpectralFrames
 from ..dsp.stereo import narrow, place
@@ -173,7 +172,7 @@ class Rain(Texture):
         self._itd = _ITD_S * sample_rate
         # impacts: noise under an envelope that jumps at each drop and decays in 0.6 ms, so every
         # drop is a burst with a waveform of its own
-        self._noise = WhiteSource(rng.spawn(1)[0], channels=2)
+        self._noise = rng.spawn(1)[0].bit_generator  # uniform int16 noise, two channels interleaved
         self._pole = np.exp(-1.0 / (_IMPACT_S * sample_rate))
         self._envelope = SparseDecay(self._pole, self.size)
         self._shapes_for = None  # the distance the cached shapes were drawn for
@@ -184,8 +183,8 @@ class Rain(Texture):
         return np.sqrt((magnitude ** 2).sum(axis=-1) * width / 24000.0)
 
     def _shapes_at(self, d: float) -> tuple[np.ndarray, np.ndarray]:
-        """At distance ``d``: the darkening of every impact, float32 (bins,), and the far drops'
-        magnitude, float64 (bins,) of unit power; kept while the distance holds."""
+        """At distance ``d``: the darkening of every impact and the far drops' magnitude of unit
+        power, float32 (bins,) each; kept while the distance holds."""
         if self._shapes_for != d:
             self._shapes_for = d
             dark = 2.0 ** (-0.3 * d * np.maximum(self._log2f - 11, 0))  # distance takes the top off
@@ -193,7 +192,7 @@ class Rain(Texture):
             far = band(self._log2f, 1800.0 * 2.0 ** (-1.5 * d), 3.2) * dark * 2.0 ** (
                 -0.2 * d * np.maximum(self._log2f - 10, 0))
             far = (far + 0.5 * band(self._log2f, 70.0, 1.2)) * self._tilt
-            self._shapes = dark.astype(np.float32), far / self._power(far)
+            self._shapes = dark.astype(np.float32), (far / self._power(far)).astype(np.float32)
         return self._shapes
 
     def _impacts(self, starts: np.ndarray, gains: np.ndarray, pans: np.ndarray) -> np.ndarray:
@@ -204,10 +203,10 @@ class Rain(Texture):
         lag = np.rint(np.abs(pans) * self._itd).astype(np.int64)
         at_left = np.minimum(starts + np.where(pans > 0, lag, 0), self.size - 1)
         at_right = np.minimum(starts + np.where(pans < 0, lag, 0), self.size - 1)
-        b = np.sqrt(1.0 - self._pole ** 2)  # unit energy under unit-variance noise
+        b = np.sqrt(1.0 - self._pole ** 2) * np.sqrt(3.0) / 32768.0  # unit energy under the noise's int16
         env = self._envelope(np.concatenate([at_left, at_right]), np.repeat([0, 1], len(starts)),
                              np.concatenate([left * gains, right * gains]) * b)
-        env *= self._noise.take(self.size)
+        env *= self._noise.random_raw(self.size // 2).view(np.int16).reshape(self.size, 2)
         return env
 
     def _frame(self) -> np.ndarray:
@@ -221,7 +220,7 @@ class Rain(Texture):
         dark, far = self._shapes_at(dist[k // 2])
         level = (0.5 + 1.0 * inten) * swell  # RMS of the whole field, per hop
         wash = np.clip(0.2 + 0.2 * inten + 0.3 * dist, 0.0, 0.9)  # the far drops' share of the power
-        spectra = self._shaper.shaped(np.multiply.outer(level * np.sqrt(wash), far))
+        spectra = self._shaper.shaped(np.multiply.outer((level * np.sqrt(wash)).astype(np.float32), far))
         # resolved drops: a Poisson train of impacts with Pareto amplitudes through the surfaces
         rate = (80.0 + 900.0 * inten ** 1.3) * np.sqrt(swell)
         largest = _LARGEST * (1.0 - 0.6 * dist)
