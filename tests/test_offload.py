@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import sensory
 from sensory.cli import cli
-from sensory.engine.parallel import Offload, schedule, share
+from sensory.engine.parallel import Offload, loads, schedule, share
 from sensory.engine.stream import build, plan, processes_for, render
 from sensory.errors import RenderError
 from sensory.recipe.model import layer_model
@@ -115,10 +115,18 @@ def test_blocks_must_follow_the_schedule():
         mixer.close()
 
 
-def test_share_puts_the_longest_first_on_the_least_loaded():
-    assert share([4, 4, 4, 1], 2, overhead=1.0) == [1, 0, 1, 0]
+def test_share_leaves_the_busiest_process_the_least_work():
+    # forest's layers (birds, wind, stream) and the parent's work: the longest-first rule puts
+    # the stream and the wind in the child (3.18 against 2.42); the best split is 2.78 and 2.82
+    assert share([1.42, 1.36, 1.82], 2, overhead=1.0) == [1, 1, 0]
+    assert loads([1.42, 1.36, 1.82], [1, 1, 0], 2, 1.0) == pytest.approx([2.82, 2.78])
+    assert share([4, 4, 4, 1], 2, overhead=1.0) == [0, 1, 1, 0]
     assert share([4], 2, overhead=1.0) == [1]
     assert share([1, 1], 1, overhead=1.0) == [0, 0]
+    assert sorted(share([1.0] * 4, 4, overhead=0.0)) == [0, 1, 2, 3]
+    # too many splits to try: the longest first onto the least loaded
+    many = share([5.0, 4.0] + [1.0] * 12, 2, overhead=1.0)
+    assert loads([5.0, 4.0] + [1.0] * 12, many, 2, 1.0) == [11.0, 11.0]
     assert list(schedule(64, 100, 250)) == [64, 100, 100, 50]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 
-__all__ = ["rendering", "keep_heap", "heap_kept"]
+__all__ = ["heap_kept", "keep_heap", "rendering"]
 
 
 def rendering(fft_threads: int = 1):

@@ -22,9 +22,9 @@ from .context import rendering
 from .layers import layers, rests, send_curve
 from .master import Master
 from .mix import Mixer
-from .parallel import Offload, RemoteLayer, share
+from .parallel import Offload, RemoteLayer, loads, share
 
-__all__ = ["build", "blocks", "render", "Plan", "plan", "processes_for"]
+__all__ = ["Plan", "blocks", "build", "plan", "processes_for", "render"]
 
 
 class Plan:
@@ -40,7 +40,7 @@ class Plan:
         seconds = recipe.duration if seconds is None else float(seconds)
         if math.isnan(seconds) or seconds <= 0:
             raise RecipeError(f"duration {seconds:g} s: give a length above zero")
-        self.frames = None if math.isinf(seconds) else int(round(seconds * self.sample_rate))
+        self.frames = None if math.isinf(seconds) else round(seconds * self.sample_rate)
 
     @property
     def seconds(self) -> float:
@@ -84,11 +84,11 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     if processes > 1:
         where = share(costs, processes, overhead)
         where = [0 if spec.name in local else w for spec, w in zip(specs, where)]
-    loads = [overhead * (i == 0) + sum(c for c, w in zip(costs, where) if w == i) for i in range(processes)]
+    load = loads(costs, where, processes, overhead)
     offloads: dict[int, Offload] = {}
     try:
         for child in sorted(set(where) - {0}):
-            threads = 2 if loads[child] >= _THREADED * min(loads) else 1
+            threads = 2 if load[child] >= _THREADED * min(load) else 1
             offloads[child] = Offload([spec for spec, w in zip(specs, where) if w == child], p.seed, sr,
                                       p.frames, master.limiter.latency, block_size, fft_threads=threads)
         local = iter(layers([spec for spec, w in zip(specs, where) if w == 0], p.seed, sr))
