@@ -31,11 +31,7 @@ class FrameQueue:
         self.channels = channels
 
     def take(self, n: int) -> np.ndarray:
-        """The next ``n`` frames, float32 (n, channels): a view of a produced frame where they
-        lie within one (a block the size of the frames costs no copy), else a new array."""
-        if n and self._pos == len(self._buf):
-            self._buf = np.asarray(self._produce(), np.float32)
-            self._pos = 0
+        """The next ``n`` frames, float32 (n, channels)."""
         if self._pos + n <= len(self._buf):
             self._pos += n
             return self._buf[self._pos - n:self._pos]
