@@ -147,7 +147,7 @@ class Birds(Texture):
     def _phrase(self, i: int, at: float, distance: float) -> float:
         """Schedule bird ``i``'s next phrase from ``at`` seconds; returns its length in seconds."""
         sr, rng = self.sample_rate, self.rng
-        name, syllables, (lo, hi), gap = self._species[i]
+        _, syllables, (lo, hi), gap = self._species[i]
         shapes = np.tile(self._syllables[i], (int(rng.integers(lo, hi + 1)), 1))  # (m, 6)
         m = len(shapes)
         dur = shapes[:, 3] * rng.uniform(0.9, 1.1, m)
@@ -236,8 +236,7 @@ class Birds(Texture):
         index = np.concatenate([(at + fbin).ravel(), (at + np.minimum(2 * fbin, bins - 1)).ravel()])
         # the ears' mean power, as power per bin of a unit-mean-square spectrum
         ears = (rows[:, 7] ** 2 + rows[:, 8] ** 2) * (step * bins / (4.0 * self.hop))
-        power = np.bincount(index, (grid * grid * ears[:, None].astype(f32)).ravel())
-        self._power.reshape(-1)[: len(power)] += power
+        np.add.at(self._power.reshape(-1), index, (grid * grid * ears[:, None].astype(f32)).ravel())
 
     def _frame(self) -> np.ndarray:
         p, sr = self.params, self.sample_rate
@@ -264,7 +263,9 @@ class Birds(Texture):
         # reverberation business", Computer Music Journal 3(2), 1979) at the song's own bins, its power
         # the song's smoothed with the forest's decay, so it fills the gaps between syllables
         k = self.HOPS
-        power = self._smooth @ self._power[:k].reshape(k, -1) + self._carried * self._tail
+        power = self._carried * self._tail
+        sung = np.flatnonzero(self._power[:k].any(axis=0))  # the bins sung in this frame (a third of them)
+        power[:, sung] += self._smooth @ self._power[:k, sung]
         self._tail = power[-1].copy()
         self._power[:-k] = self._power[k:]
         self._power[-k:] = 0
