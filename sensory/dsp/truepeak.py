@@ -63,7 +63,7 @@ def window_peaks(x: np.ndarray, windows: np.ndarray, taps: slice = slice(0, TAPS
     so it does not depend on how a signal is cut into blocks. In float32, their rounding
     (about 1e-6 of the value, at worst 3e-6 of the window's largest sample times 2.65)
     lies inside the limiter's 1e-5 below its ceiling, and exports keep 0.02 dB more; float64
-    signals (the meter's) are interpolated in float64.
+    signals are interpolated in float64.
     """
     if len(windows) > _SLICE:  # in slices: a slice's frames are (taps, windows, channels) at once
         return np.concatenate([window_peaks(x, windows[i:i + _SLICE], taps) for i in range(0, len(windows), _SLICE)])

@@ -66,23 +66,26 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _interpolator_spectrum(nfft: int) -> np.ndarray:
-    """rfft of the interpolator phases, shape (3, 1, nfft // 2 + 1)."""
+    """rfft of the interpolator phases, complex64 (3, 1, nfft // 2 + 1)."""
     from scipy import fft as sp_fft
 
-    return sp_fft.rfft(PHASES.T, nfft)[:, None, :]
+    return sp_fft.rfft(PHASES.T, nfft)[:, None, :].astype(np.complex64)
 
 
 def _interpolated(history: np.ndarray) -> np.ndarray:
-    """The interpolated (fractional) points of `history`, shape (3, channels, n).
+    """The interpolated (fractional) points of `history`, float32 (3, channels, n).
 
-    `history` has shape (n + TAPS - 1, channels); its last n frames are new, and column i
-    holds the points between frames i + 23 and i + 24 of `history`. Overlap-save FFT
-    convolution: output frames TAPS - 1 .. are exact.
+    `history` (float32) has shape (n + TAPS - 1, channels); its last n frames are new, and
+    column i holds the points between frames i + 23 and i + 24 of `history`. Overlap-save
+    FFT convolution in single precision (a few times faster than double; its rounding, about
+    1e-7 of the signal's level, moves a true peak by about 1e-6 dB): output frames
+    TAPS - 1 .. are exact but for that rounding.
     """
     from scipy import fft as sp_fft
 
     nfft = sp_fft.next_fast_len(len(history), real=True)
-    spectrum = sp_fft.rfft(history.T, nfft) * _interpolator_spectrum(nfft)
+    spectrum = sp_fft.rfft(history.T, nfft)
+    spectrum = spectrum * _interpolator_spectrum(nfft)
     return sp_fft.irfft(spectrum, nfft)[:, :, TAPS - 1:len(history)]
 
 
@@ -137,10 +140,11 @@ class LoudnessMeter:
     Feed float blocks of shape (n, channels), n >= 0, with `add`; query at any
     time. Loudness windows are aligned to a 100-ms grid from the first sample.
     `frames(energy, peak)`, if given, is called for every step with each frame's
-    K-weighted energy summed over the channels and the peak 24 frames earlier (the
-    largest of the samples there and of the points interpolated after them), both float64
-    (n,): exact where over `exact_above()` (linear, asked each step; default 0), elsewhere
-    the samples' largest magnitude, at or below it.
+    K-weighted energy summed over the channels (float64 (n,)) and the peak 24 frames earlier
+    (the largest of the samples there and of the points interpolated after them, float32
+    (n,)): exact where over `exact_above()` (linear, asked each step; default 0), elsewhere
+    the samples' largest magnitude, at or below it. Peaks are read in float32 (the samples
+    and the interpolator), to about 1e-7 of the signal's level.
 
     The 4x interpolator runs only where the signal can exceed the largest peak found so far
     (or `exact_above()`): on the windows that :func:`~sensory.dsp.truepeak.near_windows`
@@ -167,26 +171,49 @@ class LoudnessMeter:
         self._frames = 0
         self._partial = 0.0  # K-weighted sum of squares of the unfinished sub-block
         self._sub_blocks: list[float] = []  # per 100 ms, summed over channels
-        self._history = np.zeros((TAPS - 1, channels))  # interpolator input
+        self._history = np.zeros((TAPS - 1, channels), np.float32)  # interpolator input
         self._sample_peak = 0.0
         self._interpolated_peak = 0.0
 
     def add(self, block) -> None:
         """Measure the next `block`, shape (n, channels), full scale 1.0."""
-        x = np.asarray(block, dtype=np.float64)
+        self.add_peaks(block, self.add_loudness(block))
+
+    def add_loudness(self, block) -> np.ndarray:
+        """The loudness half of :meth:`add`: K-weighting and the 100-ms sub-blocks of the next
+        `block`; returns each frame's K-weighted energy summed over the channels (float64
+        (n,)), for :meth:`add_peaks`. The two halves share no state, so they may run on two
+        threads, each taking every block in order."""
+        x = self._checked(block).astype(np.float64, copy=False)
+        energy = np.empty(len(x))
+        for start in range(0, len(x), _CHUNK):
+            y, self._zi = lfilter(self._b, self._a, x[start:start + _CHUNK], axis=0, zi=self._zi)
+            e = energy[start:start + _CHUNK]
+            np.square(y[:, 0], out=e)
+            for ch in range(1, self.channels):
+                e += np.square(y[:, ch])
+            self._accumulate(e)
+        return energy
+
+    def add_peaks(self, block, energy: np.ndarray | None = None) -> None:
+        """The peak half of :meth:`add`: sample and true peak of the next `block`, and the
+        `frames` callback, which takes `energy` (:meth:`add_loudness`'s for the same block)."""
+        x = self._checked(block)
+        if self._frames_seen is not None and (energy is None or len(energy) != len(x)):
+            raise ValueError("a meter with frames needs each block's energy from add_loudness")
+        for start in range(0, len(x), _CHUNK):
+            self._add_peaks(x[start:start + _CHUNK], None if energy is None else energy[start:start + _CHUNK])
+
+    def _checked(self, block) -> np.ndarray:
+        x = np.asarray(block)
         if x.ndim != 2 or x.shape[1] != self.channels:
             raise ValueError(f"expected shape (n, {self.channels}), got {x.shape}")
-        for start in range(0, len(x), _CHUNK):
-            self._add_chunk(x[start:start + _CHUNK])
+        return x
 
-    def _add_chunk(self, x: np.ndarray) -> None:
-        y, self._zi = lfilter(self._b, self._a, x, axis=0, zi=self._zi)
-        energy = np.square(y[:, 0])
-        for ch in range(1, self.channels):
-            energy += np.square(y[:, ch])
-        self._accumulate(energy)
-        self._sample_peak = max(self._sample_peak, x.max(), -x.min())
-        history = np.concatenate((self._history, x))
+    def _add_peaks(self, x: np.ndarray, energy: np.ndarray | None) -> None:
+        """The peaks of `x` (at most a step's frames; read in float32)."""
+        self._sample_peak = max(self._sample_peak, float(x.max()), -float(x.min()))
+        history = np.concatenate((self._history, x.astype(np.float32, copy=False)))
         level = max(self._sample_peak, self._interpolated_peak)  # only a window over it raises the peak
         if self._frames_seen is None:
             windows, points = self._points(history, level)
@@ -266,7 +293,7 @@ class LoudnessMeter:
         Annex 2), the signal taken as silent before and after; never below the
         sample peak; -inf for silence."""
         level = max(self._sample_peak, self._interpolated_peak)
-        tail = np.concatenate((self._history, np.zeros((TAPS, self.channels))))
+        tail = np.concatenate((self._history, np.zeros((TAPS, self.channels), np.float32)))
         return _db(max(level, float(_peak(_interpolated(tail)))))
 
     def sample_peak_db(self) -> float:

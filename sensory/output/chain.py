@@ -23,10 +23,10 @@ from ..engine.stream import Plan, blocks
 from ..errors import RecipeError
 from ..recipe.model import Recipe
 from .options import LOOP_CROSSFADE_S, OPTIONS
-from .sink import WriteBehind
+from .sink import Calls, MeterBehind, WriteBehind
 
 if TYPE_CHECKING:  # the meters (scipy.signal) and the loop load for the exports that use them
-    from ..measure.loudness import Loudness, LoudnessMeter
+    from ..measure.loudness import Loudness
     from .headroom import Headroom
 
 __all__ = ["REPLAY_BYTES", "Chain"]
@@ -116,15 +116,21 @@ class Chain:
         limiter = self._limiter(0.0)
         # the limiter's gain at a frame follows the peaks of its hold, ending in the middle of
         # its ramp, its latency less half the lookahead ahead; the meter's peaks come 24 frames late
-        self.headroom = Headroom(self.plan.sample_rate, limiter.hold, limiter.latency - limiter.lookahead // 2 + 24,
-                                 loudness=loudness, ceiling=ceiling)
-        meter = LoudnessMeter(self.plan.sample_rate, self.channels, frames=self.headroom.add,
-                              exact_above=self.headroom.exact_above)
+        headroom = self.headroom = Headroom(self.plan.sample_rate, limiter.hold,
+                                            limiter.latency - limiter.lookahead // 2 + 24, loudness=loudness,
+                                            ceiling=ceiling)
+        table = WriteBehind(Calls(headroom.tabulate))  # the table on a thread of its own, behind the peaks'
+
+        def frames(energy: np.ndarray, peak: np.ndarray) -> None:
+            headroom.note(energy)  # in order with exact_above, on the peaks' thread
+            table.write((energy, peak))
+
+        meter = LoudnessMeter(self.plan.sample_rate, self.channels, frames=frames, exact_above=headroom.exact_above)
         keep = _EDGE_FRAMES if self.loop and self.edges is None else 0
         first = np.zeros((0, self.channels), np.float32)
         last = first
         replay = _Replay(self.channels) if self._replay is None else None
-        behind = WriteBehind(_Metering(meter, replay))  # the meter runs on a thread of its own, behind the render
+        behind = MeterBehind(meter, also=None if replay is None else replay.write)  # on threads behind the render
         try:
             try:
                 for b in self.source():
@@ -134,7 +140,10 @@ class Chain:
                             first = np.concatenate([first, b[:keep - len(first)]])
                         last = np.concatenate([last, b])[-keep:]
             finally:
-                behind.close()
+                try:
+                    behind.close()
+                finally:
+                    table.close()
         except BaseException:
             if replay is not None:
                 replay.close()
@@ -169,22 +178,6 @@ class Chain:
             raise RecipeError(f"loudness {loudness:g} LUFS cannot be reached under a {true_peak:g} dBTP ceiling "
                               "(limiting 24 dB deep does not reach it); lower --loudness or raise --true-peak")
         return gain, limit
-
-
-class _Metering:
-    """A meter, and the render kept in ``replay`` if given, as a sink the write-behind thread feeds."""
-
-    def __init__(self, meter: LoudnessMeter, replay: _Replay | None):
-        self.meter = meter
-        self.replay = replay
-
-    def write(self, block: np.ndarray) -> None:
-        self.meter.add(block)
-        if self.replay is not None:
-            self.replay.write(block)
-
-    def close(self) -> None:
-        pass
 
 
 class _Replay:

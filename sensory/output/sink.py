@@ -20,7 +20,7 @@ import numpy as np
 from ..destination import partial
 from ..errors import RenderError
 
-__all__ = ["WriteBehind", "reason", "write_partial"]
+__all__ = ["Calls", "MeterBehind", "WriteBehind", "reason", "write_partial"]
 
 
 def write_partial(blocks: Iterable[np.ndarray], path: Path, *, fmt: str, subtype: str, sample_rate: int,
@@ -124,6 +124,60 @@ class WriteBehind:
         self.sink.close()
         if self._error is not None:
             raise self._error
+
+
+class MeterBehind:
+    """A :class:`~sensory.measure.loudness.LoudnessMeter` fed on two threads behind the
+    caller, as a sink: its loudness half (K-weighting) on one, its peak half (and its
+    ``frames`` callback) on a second behind the first, which hands it each block with its
+    energies; so the meter costs the caller's thread nothing and its two halves share the
+    cores. Each float (n, channels) block is taken times ``scale`` (a quantizer's integers
+    to full scale 1.0); ``also(block)``, if given, is called with each scaled block on the
+    loudness thread. ``write`` and ``close`` raise either thread's error; after ``close``
+    the meter holds the whole signal."""
+
+    def __init__(self, meter, *, scale: float = 1.0, also: Callable[[np.ndarray], None] | None = None):
+        self.meter = meter
+        self._behind = WriteBehind(_LoudnessHalf(meter, WriteBehind(Calls(meter.add_peaks)), scale, also))
+
+    def write(self, block: np.ndarray) -> None:
+        self._behind.write(block)
+
+    def close(self) -> None:
+        self._behind.close()
+
+
+class _LoudnessHalf:
+    """The loudness thread's sink: K-weighting, then the block and its energies to ``peaks``."""
+
+    def __init__(self, meter, peaks: WriteBehind, scale: float, also: Callable[[np.ndarray], None] | None):
+        self.meter = meter
+        self.peaks = peaks
+        self.scale = scale
+        self.also = also
+
+    def write(self, block: np.ndarray) -> None:
+        if self.scale != 1.0:
+            block = block * self.scale
+        if self.also is not None:
+            self.also(block)
+        self.peaks.write((block, self.meter.add_loudness(block)))
+
+    def close(self) -> None:
+        self.peaks.close()
+
+
+class Calls:
+    """A sink for :class:`WriteBehind` that calls ``call(*args)`` with each tuple written."""
+
+    def __init__(self, call: Callable[..., None]):
+        self.call = call
+
+    def write(self, args: tuple) -> None:
+        self.call(*args)
+
+    def close(self) -> None:
+        pass
 
 
 def _diagnose(tmp: Path, e: BaseException) -> str:

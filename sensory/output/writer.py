@@ -33,7 +33,7 @@ from . import options
 from .chain import Chain
 from .formats import output_format
 from .quantize import quantizer
-from .sink import WriteBehind, reason, write_partial
+from .sink import MeterBehind, reason, write_partial
 from .tags import track_tags
 
 if TYPE_CHECKING:  # the meters load for the exports that measure
@@ -161,8 +161,9 @@ def export(recipe: Recipe, path: str | os.PathLike, *, seconds: float | None = N
 
 class _Metered:
     """``quantize`` (or None) that also measures each block as the file will hold it (its
-    integers over ``full_scale``), on a thread of its own beside the encoder's: called with
-    float32 (n, channels) blocks; :meth:`result` once closed."""
+    integers over ``full_scale``), on threads of their own beside the encoder's
+    (:class:`~sensory.output.sink.MeterBehind`): called with float32 (n, channels) blocks;
+    :meth:`result` once closed."""
 
     def __init__(self, quantize: Callable[[np.ndarray], np.ndarray] | None, sample_rate: int, channels: int,
                  full_scale: float):
@@ -170,19 +171,15 @@ class _Metered:
 
         self.quantize = quantize
         self.meter = LoudnessMeter(sample_rate, channels)
-        self.scale = 1 / full_scale
-        self.behind = WriteBehind(self)
+        self.behind = MeterBehind(self.meter, scale=1.0 if quantize is None else 1 / full_scale)
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
         out = self.quantize(block) if self.quantize else block
         self.behind.write(out)
         return out
 
-    def write(self, samples: np.ndarray) -> None:  # on the meter's thread
-        self.meter.add(samples if self.quantize is None else samples * self.scale)
-
     def close(self) -> None:
-        """Wait for the meter (the write-behind thread closes its sink: nothing to do here)."""
+        """Wait for the meter."""
         if self.behind is not None:
             behind, self.behind = self.behind, None
             behind.close()
