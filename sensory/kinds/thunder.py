@@ -186,29 +186,42 @@ class Thunder(Texture):
             self._next_strike += _gap(self.rng, float(p.interval(self._next_strike)))
         self._far_storm(end)
         pl = self._swells
+        burst = None
         if pl.start.size:
             x = t[None, :] - pl.start[:, None]  # (swells, hops)
-            xs = np.maximum(x, 0.0)
-            rise = 1.0 - np.exp(-xs / pl.attack[:, None])
-            e = np.where(x >= 0, rise * rise * np.exp(-xs / pl.decay[:, None]), 0.0)  # no sharp onset
+            # envelopes of the swells begun by the frame's last hop (the rest are 0 throughout)
+            begun = pl.start <= t[-1]
+            e = np.zeros_like(x)
+            e[begun] = _envelopes(x[begun], pl.attack[begun], pl.decay[begun])
             env = np.stack([pl.left @ e, pl.right @ e], axis=1)  # (hops, 2)
             w = (e * (pl.left + pl.right)[:, None]) ** 2
             cut = 2.0 ** ((np.log2(pl.cutoff) @ w) / np.maximum(w.sum(axis=0), 1e-30))
             # the steep fronts of a crack's N-waves: short bright bursts at their onsets
-            front = np.where(x >= 0, np.exp(-xs / 0.02), 0.0)
-            edge = pl.front * np.stack([pl.left, pl.right])  # (2, swells)
-            burst = (edge @ front).T  # (hops, 2)
+            lit = pl.front > 0
+            if lit.any():
+                front = np.zeros_like(x)
+                front[lit] = np.where(x[lit] >= 0, np.exp(-np.maximum(x[lit], 0.0) / 0.02), 0.0)
+                edge = pl.front * np.stack([pl.left, pl.right])  # (2, swells)
+                burst = (edge @ front).T  # (hops, 2)
             pl.keep(pl.start + pl.attack + 8.0 * pl.decay > end)
         else:
-            env, cut, burst = np.zeros((k, 2)), np.full(k, 200.0), np.zeros((k, 2))
+            env, cut = np.zeros((k, 2)), np.full(k, 200.0)
         # the roll grumbles: the N-waves of the channel's pieces arrive one after another, so
         # the rumble's loudness churns at a few hertz, the same sound reaching both ears
         env *= np.exp(self.GRUMBLE * self._grumble.at(t).sum(axis=0))[:, None]
         mag = self._shape.at(cut)[:, None, :] * env.astype(np.float32)[:, :, None]
-        if burst.any():
+        if burst is not None and burst.any():
             mag += self._front * (self.FRONT * burst).astype(np.float32)[:, :, None]
         out = self._shaper.synthesize(self._shaper.shaped(mag))
         return narrow(out, self.per_sample(p.width))
+
+
+def _envelopes(x: np.ndarray, attack: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """Swells' envelopes ``(1 - exp(-x/attack))^2 exp(-x/decay)``, 0 before ``x = 0``, at
+    ``x`` seconds since each began: float64 (swells, hops); ``attack``, ``decay`` (s, (swells,))."""
+    xs = np.maximum(x, 0.0)
+    rise = 1.0 - np.exp(-xs / attack[:, None])
+    return np.where(x >= 0, rise * rise * np.exp(-xs / decay[:, None]), 0.0)  # no sharp onset
 
 
 def _gap(rng: np.random.Generator, interval: float) -> float:
