@@ -18,7 +18,7 @@ from ..core.levels import NOMINAL_RMS
 from ..core.unit import Unit
 from ..dsp.frames import FrameQueue, hop_for
 
-__all__ = ["Texture", "BandTable", "band", "pink"]
+__all__ = ["BandTable", "Texture", "band", "pink"]
 
 
 class Texture(Unit):
@@ -39,6 +39,8 @@ class Texture(Unit):
         self.size = self.hop * self.HOPS
         self.start = 0  # first frame of the next internal frame
         self._queue = FrameQueue(self._next_frame)
+        self._centres = (np.arange(self.HOPS) + 0.5) * self.hop  # frames from a frame's start to its hops' centres
+        self._times = (-1, self._centres)  # (start, hop centres in s) of the frame they were last read for
 
     def _render(self, n: int) -> np.ndarray:
         return self._queue.take(n)
@@ -53,7 +55,9 @@ class Texture(Unit):
 
     def hop_times(self, delay: float = 0.0) -> np.ndarray:
         """Times (s) of the centres of the frame's hops, ``delay`` seconds ago: float64 (HOPS,)."""
-        return (self.start + (np.arange(self.HOPS) + 0.5) * self.hop) / self.sample_rate - delay
+        if self._times[0] != self.start:
+            self._times = (self.start, (self.start + self._centres) / self.sample_rate)
+        return self._times[1] - delay
 
     def per_hop(self, curve: Curve) -> np.ndarray:
         """``curve`` at the frame's hop centres: float64 (HOPS,)."""
