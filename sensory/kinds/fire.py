@@ -48,8 +48,9 @@ class _Lapping:
     """Farnell's lapping of flames, streaming: white noise band-passed at 30 Hz (Q 5), driven
     into a clip at 0.9 and DC-blocked twice (corner 35 Hz), for ``channels`` independent
     streams. It is computed at a rate ``step`` times lower (12-24 kHz) and joined up by
-    straight lines: ``take(gain)`` takes the gain at each of those points (float64 (n,))
-    and returns float32 (n * step, channels), RMS about 0.5 times the gain."""
+    straight lines: ``add_to(out, gain)`` adds the next ``n = len(out) // step`` points' worth
+    to ``out`` (float32 (n * step, channels)), its RMS about 0.5 times the gain (a float, or
+    float64 (n,): the gain at each point)."""
 
     def __init__(self, rng: np.random.Generator, sample_rate: int, hop: int, channels: int = 2):
         step = 1
@@ -69,24 +70,24 @@ class _Lapping:
         self._last = np.zeros(channels, np.float32)  # the last point of the previous call
         self._fractions = ((np.arange(step) + 1) / step).astype(np.float32)  # (step,)
 
-    def take(self, gain: np.ndarray) -> np.ndarray:
-        x, self._band_zi = sosfilt(self._band, self._white.take(len(gain)), axis=0, zi=self._band_zi)
+    def add_to(self, out: np.ndarray, gain: float | np.ndarray) -> None:
+        n, channels = len(out) // self.step, out.shape[1]
+        x, self._band_zi = sosfilt(self._band, self._white.take(n), axis=0, zi=self._band_zi)
         x = np.clip(x * self._drive, -0.9, 0.9)
         x, self._leak_zi = lfilter(*self._leak, x, axis=0, zi=self._leak_zi)
-        x = np.ascontiguousarray((x * gain[:, None]).astype(np.float32).T)  # channel-major: inner loops along time
-        before = np.empty_like(x)
+        x = np.ascontiguousarray((x * (gain if np.ndim(gain) == 0 else gain[:, None])).astype(np.float32).T)
+        before = np.empty_like(x)  # channel-major, so numpy's inner loops run along time
         before[:, 0] = self._last
         before[:, 1:] = x[:, :-1]
         self._last = x[:, -1].copy()
         rise = x - before
-        n, channels = x.shape[1], x.shape[0]
-        out = np.empty((n, self.step, channels), np.float32)  # the points between two computed ones
+        between = out.reshape(n, self.step, channels)  # the points between two computed ones
         part = np.empty(n, np.float32)
         for c in range(channels):
             for s, fraction in enumerate(self._fractions):
                 np.multiply(rise[c], fraction, out=part)
-                np.add(part, before[c], out=out[:, s, c])
-        return out.reshape(n * self.step, channels)
+                part += before[c]
+                between[:, s, c] += part
 
 
 @kind("fire", family="nature", params=FireParams)
@@ -126,6 +127,8 @@ class Fire(Texture):
         self._snap_lengths = grain_lengths(self._snaps)
         self._burst = int(_BURST_S * sample_rate)
         self._ola = OverlapAdd(self.size, self._burst + n_pop)
+        self._centres = (np.arange(self.HOPS) + 0.5) * self.hop  # the hops' centres, samples into the frame
+        self._points = (np.arange(self.size // self._lapping.step) + 1) * self._lapping.step  # the lapping's points
 
     def _frame(self) -> np.ndarray:
         p, hop, sr, rng = self.params, self.hop, self.sample_rate, self.rng
@@ -138,8 +141,8 @@ class Fire(Texture):
                + self._low * (0.3 + 0.75 * size)[:, None] * flicker[:, None]
                + self._roar * (0.006 + 0.03 * size)[:, None] * (0.6 + 0.4 * breath)[:, None])
         out = self._shaper.synthesize(self._shaper.shaped(mag))
-        points = (np.arange(self.size // self._lapping.step) + 1) * self._lapping.step
-        out += self._lapping.take(np.interp(points, (np.arange(self.HOPS) + 0.5) * hop, 0.03 + 0.09 * size))
+        lapping = 0.03 + 0.09 * size
+        self._lapping.add_to(out, lapping[0] if p.size.is_constant else np.interp(self._points, self._centres, lapping))
         flare = np.exp(0.8 * self._flare.at(t))
         bursts = poisson_times(rng, (1.0 + 14.0 * crackle) * flare * hop / sr, hop)
         if len(bursts):
