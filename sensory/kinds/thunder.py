@@ -92,7 +92,7 @@ class Thunder(Texture):
     """
 
     events = True  # strikes and the far storm's rolls: stopped by events_until
-    cost = 2.5  # CPU per second of audio against a noise layer, measured at 48 kHz
+    cost = 1.5  # CPU per second of audio against a noise layer, measured at 48 kHz
     makeup = 0.11  # make-up gain: the loudest moments of the rolls (1 in 10^4 samples) near full scale at the defaults
 
     FRONT = 0.45  # level of a crack's bright fronts against its rumble
