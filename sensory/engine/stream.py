@@ -110,7 +110,7 @@ _THREADED = 1.5
 
 
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
-_MIN_SHARED_COST = 4.0  # lighter recipes too: copying their layers back costs what it saves
+_MIN_SHARED_COST = 3.5  # lighter recipes too: copying their layers back costs what it saves
 
 
 def processes_for(recipe: Recipe, p: Plan) -> int:
