@@ -22,7 +22,9 @@
   (../shared/reference) against its recording class;
 * --plots: spectrograms under bench/out/;
 * --costs: instead of renders, each layer's unit alone for 60 s against a pink noise unit
-  rendered just before it (CPU time, median of three): the kinds' ``cost`` in noise layers;
+  rendered just before it (CPU time, median of three): the kinds' ``cost`` in noise layers; then
+  the layer processes' work in an hour's export by those costs, as the kinds' declared costs
+  share the layers over two processes and as the measured costs would;
 * --sox: instead, each preset's hour as ``sensory export`` writes it (48 kHz 16-bit WAV, start-up
   included) against SoX's hour of pink noise at 48 kHz 16-bit (``sox -n -r 48000 -c 2 -b 16 out.wav
   synth 3600 pinknoise pinknoise``), timed in the same run: SoX, then each preset, ``--runs`` rounds;
@@ -179,6 +181,29 @@ def costs(name: str, seconds: float = 60.0, runs: int = 3) -> list[tuple[str, fl
     return out
 
 
+def split_line(name: str, measured: list[float]) -> str:
+    """How an hour's export shares the preset's layers over two processes by the kinds' declared
+    costs, each process's work by the ``measured`` costs (noise layers, the parent's mixing at its
+    declared cost), and the best split by the measured costs."""
+    import sensory
+    from sensory.engine import stream
+    from sensory.engine.parallel import loads
+
+    recipe = sensory.load(name)
+    p = stream.plan(recipe, seconds=3600, sample_rate=48000)
+    names = [spec.name for spec in recipe.layers]
+    where, _ = stream.split(recipe, p, 2)
+    costs = [stream.layer_cost(spec, p, u) for spec, u in zip(recipe.layers, measured)]
+    now = loads(costs, where, 2, stream.mixing_cost(recipe))
+    best, ideal = stream.split(recipe, p, 2, unit_costs=measured)
+
+    def child(w):
+        return ", ".join(n for n, x in zip(names, w) if x) or "-"
+
+    return (f"child {child(where)}: parent {now[0]:.2f} / child {now[1]:.2f}; "
+            f"best by measured costs: child {child(best)}, {ideal[0]:.2f} / {ideal[1]:.2f}")
+
+
 def against_sox(names: list[str], runs: int) -> None:
     """Each preset's 1-h export against SoX's pink hour, rounds of SoX then every preset: medians."""
     sys.path.insert(0, str(ROOT / "bench"))
@@ -266,8 +291,10 @@ def main() -> None:
         return
     if a.costs:
         for name in a.presets:
-            for layer, ratio in costs(name):
+            measured = costs(name)
+            for layer, ratio in measured:
                 print(f"{name:14} {layer:10} {ratio:5.2f} noise layers", flush=True)
+            print(f"{name:14} {'(2 procs)':10} {split_line(name, [r for _, r in measured])}", flush=True)
         return
     print(f"{'preset':14} {'min':>5} {'proc':>4} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'x RT cpu':>8} "
           f"{'x RT busiest':>12} {'RSS MB':>7} {'child MB':>8}")

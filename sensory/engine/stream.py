@@ -24,7 +24,7 @@ from .master import Master
 from .mix import Mixer
 from .parallel import Offload, RemoteLayer, loads, share
 
-__all__ = ["Plan", "blocks", "build", "plan", "processes_for", "render"]
+__all__ = ["Plan", "blocks", "build", "layer_cost", "mixing_cost", "plan", "processes_for", "render", "split"]
 
 
 class Plan:
@@ -52,12 +52,33 @@ def plan(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
     return Plan(recipe, seconds, seed, sample_rate)
 
 
-def _cost(spec, p: Plan) -> float:
-    """The layer's expected work: its kind's :attr:`~sensory.core.unit.Unit.cost` over the
-    stretches it does not rest (the first hour of an endless render)."""
+def layer_cost(spec, p: Plan, unit_cost: float | None = None) -> float:
+    """The layer's expected work: ``unit_cost`` (by default its kind's
+    :attr:`~sensory.core.unit.Unit.cost`) over the stretches it does not rest (the first hour of
+    an endless render)."""
     frames = p.frames or 3600 * p.sample_rate
     resting = sum(min(b or frames, frames) - min(a, frames) for a, b in rests(spec.gain_db, p.sample_rate))
-    return kinds.get(spec.kind).unit.cost * (1 - resting / frames)
+    return (kinds.get(spec.kind).unit.cost if unit_cost is None else unit_cost) * (1 - resting / frames)
+
+
+def split(recipe: Recipe, p: Plan, processes: int, *, local: frozenset[str] = frozenset(),
+          unit_costs: list[float] | None = None) -> tuple[list[int], list[float]]:
+    """Where each of ``recipe``'s layers renders over ``processes`` (0: this process, which also
+    mixes, masters and writes; layers named in ``local`` stay in it) and each process's expected
+    work, in noise layers (:func:`layer_cost`; ``unit_costs`` in place of the kinds' costs)."""
+    specs = recipe.layers
+    costs = [layer_cost(spec, p, u) for spec, u in zip(specs, unit_costs or [None] * len(specs))]
+    where = [0] * len(specs)
+    if processes > 1:
+        where = share(costs, processes, mixing_cost(recipe))
+        where = [0 if spec.name in local else w for spec, w in zip(specs, where)]
+    return where, loads(costs, where, processes, mixing_cost(recipe))
+
+
+def mixing_cost(recipe: Recipe) -> float:
+    """The work of the process that mixes ``recipe`` beside its layers (mixing, master, writing,
+    the space stage if a layer sends to it), in noise layers."""
+    return _OVERHEAD + any(send_curve(spec) is not None for spec in recipe.layers) * _SPACE
 
 
 def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
@@ -78,13 +99,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     master = Master(sr, s.gain_db, fade_in, fade_out, s.ceiling_db, end_frame=p.frames)
     specs = recipe.layers
     has_space = any(send_curve(spec) is not None for spec in specs)
-    overhead = _OVERHEAD + has_space * _SPACE
-    costs = [_cost(spec, p) for spec in specs]
-    where = [0] * len(specs)
-    if processes > 1:
-        where = share(costs, processes, overhead)
-        where = [0 if spec.name in local else w for spec, w in zip(specs, where)]
-    load = loads(costs, where, processes, overhead)
+    where, load = split(recipe, p, processes, local=local)
     offloads: dict[int, Offload] = {}
     try:
         for child in sorted(set(where) - {0}):
@@ -117,7 +132,7 @@ def processes_for(recipe: Recipe, p: Plan) -> int:
     """Processes worth rendering ``recipe`` as planned in: one per core this process may use,
     at most :data:`MAX_PROCESSES`, for renders of two minutes or more whose layers cost at
     least a nature layer or two (:attr:`~sensory.core.unit.Unit.cost`); else one."""
-    if p.seconds < _MIN_SHARED_S or sum(_cost(spec, p) for spec in recipe.layers) < _MIN_SHARED_COST:
+    if p.seconds < _MIN_SHARED_S or sum(layer_cost(spec, p) for spec in recipe.layers) < _MIN_SHARED_COST:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cores, MAX_PROCESSES))
