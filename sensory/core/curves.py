@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Curve", "SHAPES"]
+__all__ = ["SHAPES", "Curve"]
 
 SHAPES: tuple[str, ...] = ("step", "lin", "exp")
 
@@ -130,8 +130,20 @@ class Curve:
             if shape == "step":
                 return float(v0)
             t0, t1, v1 = tt[i0 - 1], tt[i0], self._v[i0]
-            x = ((start + np.arange(n, dtype=np.float64)) / sample_rate - t0) / (t1 - t0)
+            x = _times(start, n, sample_rate)  # then the same operations in place
+            x -= t0
+            x /= t1 - t0
             if shape == "lin":
-                return v0 + (v1 - v0) * x
+                x *= v1 - v0
+                x += v0
+                return x
             return v0 * np.abs(v1 / v0) ** x
-        return self((start + np.arange(n, dtype=np.float64)) / sample_rate)
+        return self(_times(start, n, sample_rate))
+
+
+def _times(start: int, n: int, sample_rate: float) -> np.ndarray:
+    """The times (s, float64 (n,)) of frames ``start .. start+n-1``: each frame number (exact in
+    float64) divided by the rate."""
+    t = np.arange(start, start + n, dtype=np.float64)
+    t /= sample_rate
+    return t

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BeatPhasor", "Phasor", "cycles", "sine", "words"]
+__all__ = ["BeatPhasor", "Phasor", "cycles", "sine", "sine_frames", "words"]
 
 _TURN = 2.0**64
 _TO_RADIANS = np.float32(2 * np.pi / _TURN)
@@ -50,51 +50,76 @@ class Phasor:
         self.phase = np.int64(0)
 
     def advance(self, freq: float | np.ndarray, n: int) -> np.ndarray:
-        step = words(freq, self.sample_rate)
-        if np.ndim(step) == 0:  # a held frequency: phase k is carry + k * step, the running sum's bits
-            ph = np.arange(n + 1, dtype=np.int64)
-            np.multiply(ph, step, out=ph)
-            np.add(ph, self.phase, out=ph)
-        else:
-            ph = np.empty(n + 1, np.int64)
-            ph[0] = self.phase
-            ph[1:] = step
-            np.cumsum(ph, out=ph)
+        (ph,) = _accumulate((words(freq, self.sample_rate),), (self.phase,), n)
         self.phase = ph[n]
         return ph[:n]
 
     def skip(self, freq: float | np.ndarray, n: int) -> None:
         """Advance as :meth:`advance` does (the same phase after), returning nothing."""
-        step = words(freq, self.sample_rate)
-        total = np.multiply(step, n) if np.ndim(step) == 0 else np.sum(step)  # int64 wraps as the sum does
-        self.phase = np.add(self.phase, total)
+        self.phase = _after(words(freq, self.sample_rate), self.phase, n)
 
 
 class BeatPhasor:
-    """The two phases of a beating pair, ``carrier + half`` and ``carrier - half`` (Hz), made
-    from one carrier phase and one half-beat phase (their sum and difference as words).
-    ``advance(carrier, half, n)`` returns int64 words of shape (n, 2), in that column order."""
+    """The two phases of a beating pair, ``carrier + half`` and ``carrier - half`` (Hz), each
+    ear's increment the carrier's word plus or minus the half beat's (the sum and difference
+    of a carrier phase and a half-beat phase, as integer sums are exact).
+    ``advance(carrier, half, n)`` returns int64 words of shape (2, n): one row per ear, in
+    that order (rows, so every step runs over contiguous memory; :func:`sine_frames` makes frames of them)."""
 
     def __init__(self, sample_rate: int):
-        self._carrier = Phasor(sample_rate)
-        self._half = Phasor(sample_rate)
+        self.sample_rate = sample_rate
+        self.phases = (np.int64(0), np.int64(0))
+
+    def _steps(self, carrier: float | np.ndarray, half: float | np.ndarray) -> tuple:
+        centre, apart = words(carrier, self.sample_rate), words(half, self.sample_rate)
+        return np.add(centre, apart), np.subtract(centre, apart)
 
     def advance(self, carrier: float | np.ndarray, half: float | np.ndarray, n: int) -> np.ndarray:
-        centre, apart = self._carrier.advance(carrier, n), self._half.advance(half, n)
-        pair = np.empty((n, 2), np.int64)
-        np.add(centre, apart, out=pair[:, 0])
-        np.subtract(centre, apart, out=pair[:, 1])
-        return pair
+        ears = _accumulate(self._steps(carrier, half), self.phases, n)
+        self.phases = (ears[0, n], ears[1, n])
+        return ears[:, :n]
 
     def skip(self, carrier: float | np.ndarray, half: float | np.ndarray, n: int) -> None:
         """Advance as :meth:`advance` does, returning nothing (for a pair not heard)."""
-        self._carrier.skip(carrier, n)
-        self._half.skip(half, n)
+        self.phases = tuple(_after(step, phase, n) for step, phase in zip(self._steps(carrier, half), self.phases))
+
+
+def _accumulate(steps: tuple, phases: tuple, n: int) -> np.ndarray:
+    """Running phases, one row (int64, n + 1) per ``(step, phase)``: row[k] is the phase after k
+    steps, ``step`` a word or (n,) words. Held steps make phase k ``phase + k * step``, the
+    running sum's bits."""
+    rows = np.empty((len(steps), n + 1), np.int64)
+    if all(np.ndim(step) == 0 for step in steps):
+        k = np.arange(n + 1, dtype=np.int64)
+        for row, step, phase in zip(rows, steps, phases):
+            np.multiply(k, step, out=row)
+            np.add(row, phase, out=row)
+        return rows
+    rows[:, 0] = phases
+    for row, step in zip(rows, steps):
+        row[1:] = step
+    return np.cumsum(rows, axis=1, out=rows)
+
+
+def _after(step: np.int64 | np.ndarray, phase: np.int64, n: int) -> np.int64:
+    """The phase ``n`` steps of ``step`` (a word or (n,) words) after ``phase`` (int64 wraps as the
+    running sum does)."""
+    return np.add(phase, np.multiply(step, n) if np.ndim(step) == 0 else np.sum(step))
 
 
 def sine(phase: np.ndarray) -> np.ndarray:
     """``sin(2*pi*phase)`` as float32 for phase words (any shape)."""
     y = phase.astype(np.float32)
+    y *= _TO_RADIANS
+    return np.sin(y, out=y)
+
+
+def sine_frames(ears: np.ndarray) -> np.ndarray:
+    """:func:`sine` of two rows of phase words (2, n), one per ear, as float32 frames (n, 2):
+    ``sine(ears).T`` to the bit, interleaved as the words are rounded to float32."""
+    y = np.empty((ears.shape[1], 2), np.float32)
+    for ear in range(2):
+        np.copyto(y[:, ear], ears[ear], casting="unsafe")
     y *= _TO_RADIANS
     return np.sin(y, out=y)
 

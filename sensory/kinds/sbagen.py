@@ -29,7 +29,7 @@ from pydantic import Field, field_validator
 from ..core.params import Automatable, Params, TimeValue, param
 from ..core.unit import Unit
 from ..dsp.noise import NoiseSource
-from ..dsp.phasor import BeatPhasor, Phasor, cycles, sine
+from ..dsp.phasor import BeatPhasor, Phasor, cycles, sine, sine_frames
 from . import kind
 
 __all__ = ["BELL_STEP_KEEP", "BELL_STEP_S", "COMPENSATION_LIMITS", "MAX_WAVE_SAMPLES", "NOISE_RMS_100", "SPIN_MAX_SAMPLES", "TONE_PEAK_100",
@@ -130,12 +130,12 @@ class SbagenTone(Unit):
         if np.ndim(amp) == 0 and amp == 0:  # a slot held off: only the phases move on
             self._ears.skip(carrier, half, n)
             return np.zeros((n, 2), np.float32)
-        ears = self._ears.advance(carrier, half, n)  # (n, 2) words: left, right
+        ears = self._ears.advance(carrier, half, n)  # (2, n) words: left, right
         if self._table is None:
-            out = sine(ears)
+            out = sine_frames(ears)
         else:
             higher = np.greater_equal(half, 0)  # the higher ear plays the waveform forward
-            left, right = ears[:, 0], ears[:, 1]
+            left, right = ears
             out = np.stack([self._lookup(np.where(higher, left, -left)),
                             self._lookup(np.where(higher, -right, right))], axis=1)
         level = np.asarray(amp, np.float32) * np.float32(TONE_PEAK_100 / 100)

@@ -15,7 +15,7 @@ from ..core.curves import Curve
 from ..core.levels import SINE_PEAK
 from ..core.params import Automatable, Params, param
 from ..core.unit import Unit
-from ..dsp.phasor import BeatPhasor, Phasor, cycles, sine
+from ..dsp.phasor import BeatPhasor, Phasor, cycles, sine, sine_frames
 from . import kind
 
 
@@ -70,11 +70,12 @@ class _BeatPair(Unit):
         super().__init__(params, sample_rate, rng)
         self._pair_phase = BeatPhasor(sample_rate)
 
-    def _pair(self, n: int) -> np.ndarray:
-        """The lower-beat tone and the higher-beat tone for the next ``n`` frames, float32 (n, 2)."""
+    def _ears(self, n: int) -> np.ndarray:
+        """The phase words of the lower-beat tone and the higher-beat tone for the next ``n`` frames,
+        int64 (2, n)."""
         carrier = self.value(self.params.carrier, n)
-        half = np.multiply(self.value(self.params.beat, n), -0.5)  # columns carrier + half: the lower first
-        return sine(self._pair_phase.advance(carrier, half, n))
+        half = np.multiply(self.value(self.params.beat, n), -0.5)  # rows carrier + half: the lower first
+        return self._pair_phase.advance(carrier, half, n)
 
 
 @kind("binaural", family="tone", params=BeatParams)
@@ -89,7 +90,7 @@ class BinauralBeat(_BeatPair):
     channels = 2
 
     def _render(self, n: int) -> np.ndarray:
-        out = self._pair(n)
+        out = sine_frames(self._ears(n))
         out *= np.float32(self.nominal_level)
         return out
 
@@ -104,8 +105,8 @@ class MonauralBeat(_BeatPair):
     """
 
     def _render(self, n: int) -> np.ndarray:
-        pair = self._pair(n)
-        return (pair[:, 0] + pair[:, 1]) * (np.float32(self.nominal_level) * np.float32(np.sqrt(0.5)))  # two tones, the RMS of one
+        pair = sine(self._ears(n))
+        return (pair[0] + pair[1]) * (np.float32(self.nominal_level) * np.float32(np.sqrt(0.5)))  # two tones, the RMS of one
 
 
 class IsochronicParams(Params):
