@@ -171,6 +171,28 @@ def _katydid_rasps(g: np.random.Generator, temp_c: float, sr: int) -> tuple[np.n
     return _bank(rows, sizes)
 
 
+class _Stereo:
+    """A bank's grains as last added, at their per-ear gains: ``add(ola, starts, rows, gains)`` adds
+    ``bank[rows[e]] * gains[e]`` ((events, 2)) at ``starts[e]``, keeping each row's stereo copy while
+    its gains stay the same (a singer keeps its place and, mostly, its level), so such an event costs
+    one add per ear; a silent event is skipped. ``lengths`` (rows,): samples of each row that sound."""
+
+    def __init__(self, bank: np.ndarray, lengths: np.ndarray):
+        self.bank, self.lengths = bank, lengths.tolist()
+        self._stereo = np.empty((len(bank), 2, bank.shape[1]), np.float32)
+        self._gains = [None] * len(bank)
+
+    def add(self, ola: OverlapAdd, starts: np.ndarray, rows: np.ndarray, gains: np.ndarray) -> None:
+        for s, r, g in zip(starts.tolist(), rows.tolist(), np.asarray(gains, np.float32).tolist()):
+            if g[0] == 0 and g[1] == 0:
+                continue
+            n = self.lengths[r]
+            if self._gains[r] != g:
+                np.multiply(np.float32(g)[:, None], self.bank[r, :n], out=self._stereo[r, :, :n])
+                self._gains[r] = g
+            ola.add(s, self._stereo[r, :, :n].T)
+
+
 class _Sequences:
     """Singers whose trills or rasp sequences are segments laid end to end, in bouts with pauses.
 
@@ -272,7 +294,7 @@ class Insects(Texture):
         # and the nearest, a few metres away, stands out
         distance = 2.0 + 4.0 * np.sqrt(max(count, 1) * g.random(max(count, 1)))
         self._bank = _field_cricket_chirps(g, distance, temp_c, sample_rate)
-        self._bank_lengths = grain_lengths(self._bank)
+        self._chirps = _Stereo(self._bank, grain_lengths(self._bank))
         self._pan = g.uniform(-0.95, 0.95, count)
         self._next_chirp = g.uniform(0.0, 0.5, count)
         # each cricket keeps its own rate around Dolbear's (individuals differ by several per cent)
@@ -283,8 +305,10 @@ class Insects(Texture):
         self._bout_end = self._next_chirp + g.exponential(_BOUT_S, count)
         self._trills, sizes = _tree_cricket_trills(g, temp_c, sample_rate)
         self._tree = _Sequences(g, sizes, sample_rate, _TRILL_BOUT_S, _TRILL_REST_S)
+        self._trilled = _Stereo(self._trills, np.repeat(sizes, _SEGMENTS))
         self._calls, sizes = _katydid_rasps(g, temp_c, sample_rate)
         self._katydid = _Sequences(g, sizes, sample_rate, _RASP_BOUT_S, _RASP_REST_S)
+        self._rasped = _Stereo(self._calls, np.repeat(sizes, _SEGMENTS))
         longest = max(self._bank.shape[1], self._trills.shape[1], self._calls.shape[1])
         self._ola = OverlapAdd(self.size, longest)
 
@@ -316,14 +340,14 @@ class Insects(Texture):
                 gains = place(self._pan[who],
                               np.full(len(who), _CHIRP_LEVEL) * self.sounds(self.start + self._offsets(at)))
                 variant = who * _VARIANTS + rng.integers(0, _VARIANTS, len(who))
-                self._ola.grains(self._offsets(at), self._bank, variant, gains, self._bank_lengths)
-        for singers, bank, level, scale in ((self._tree, self._trills, p.trills, 0.12),
-                                            (self._katydid, self._calls, p.bushcrickets, 0.2)):
+                self._chirps.add(self._ola, self._offsets(at), variant, gains)
+        for singers, bank, level, scale in ((self._tree, self._trilled, p.trills, 0.12),
+                                            (self._katydid, self._rasped, p.bushcrickets, 0.2)):
             who, at, rows = singers.due(end)
             if len(who):
                 gains = place(singers.pan[who], singers.gain[who] * self.read(level, at) * scale
                                * self.sounds(self.start + self._offsets(at)))
-                self._ola.grains(self._offsets(at), bank, rows, gains)
+                bank.add(self._ola, self._offsets(at), rows, gains)
         out += self._ola.take()
         return narrow(out, self.per_sample(p.width))
 
