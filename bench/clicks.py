@@ -8,11 +8,13 @@ Each packaged preset is rendered (its own seed, ``--seconds`` long, at each rate
 integrated loudness, pyloudnorm). The clean render is run through
 :class:`sensory.measure.clicks.ClickDetector` whole: every click it reports there is a false
 click. Then each of three discontinuities is injected at ``--trials`` seeded places, every
-other one moved to channel 0's nearest zero crossing (within 10 ms), none in the recipe's
-fade-in or fade-out: a rectangular pulse of 0.2 over 40 samples in every channel, a one-frame
-dropout to 0, a polarity flip of the rest. The detector runs over a 1.5-s excerpt around each
-place; an injection is found when the excerpt reads exactly one click more than it does
-without it, within 2 ms of the place (of either edge, for a pulse).
+other one moved to channel 0's nearest zero crossing (within 10 ms), none before the render
+first reaches -40 dBFS or after it last does (a fade's first moments, where a dropout changes
+a sample by less than the detector's -60 dBFS floor): a rectangular pulse of 0.2 over 40
+samples in every channel, a one-frame dropout to 0, a polarity flip of the rest. The detector
+runs over a 1.5-s excerpt around each place; an injection is found when the excerpt reads
+exactly one click more than it does without it, within 2 ms of the place (of either edge,
+for a pulse).
 
 Prints a table of found/injected per preset, kind and rate, the false clicks of the clean
 renders (count, and their times with ``-v``, with every miss), and the totals.
@@ -58,12 +60,14 @@ def inject(x: np.ndarray, kind: str, at: int) -> np.ndarray:
     return y
 
 
-def places(x: np.ndarray, rate: int, trials: int, seed: int, fades: tuple[float, float]) -> list[int]:
-    """``trials`` seeded frames of ``x`` at least half an excerpt from either end and outside the
-    ``fades`` (s in, s out), every other one moved to channel 0's nearest zero crossing."""
+def places(x: np.ndarray, rate: int, trials: int, seed: int) -> list[int]:
+    """``trials`` seeded frames of ``x`` at least half an excerpt from either end and from the
+    frames before it first reaches -40 dBFS and after it last does, every other one moved to
+    channel 0's nearest zero crossing."""
     rng = np.random.default_rng(seed)
     half = int(EXCERPT_S * rate / 2)
-    lo, hi = max(half, int(fades[0] * rate)), len(x) - max(2 * half, int(fades[1] * rate) + half)
+    loud = np.flatnonzero(np.abs(x).max(axis=1) >= 0.01)
+    lo, hi = max(half, loud[0] + half), min(len(x) - 2 * half, loud[-1] - 2 * half)
     out = []
     for trial in range(trials):
         at = int(rng.integers(lo, hi))
@@ -110,8 +114,7 @@ def main() -> None:
                 x *= 10 ** ((args.lufs - pyloudnorm.Meter(rate).integrated_loudness(x)) / 20)
             clean = detect(x, rate)
             false[name, rate] = clean.times
-            fades = (recipe.session.fade_in, recipe.session.fade_out)
-            for at in places(x, rate, args.trials, seed=sum(map(ord, name)) * 7 + rate, fades=fades):
+            for at in places(x, rate, args.trials, seed=sum(map(ord, name)) * 7 + rate):
                 for kind, hit in judge(x, rate, at).items():
                     total[name, rate, kind] += 1
                     found[name, rate, kind] += hit

@@ -247,3 +247,27 @@ def test_the_first_and_last_milliseconds_of_a_fade_are_not_dropouts(tmp_path):
     x[int(1.5 * rate)] = 0.0
     d = detect(x, rate)
     assert d.clicks == 1 and abs(d.times[0] - 1.5) < 0.001
+
+
+def test_a_snap_in_every_channel_is_a_transient_and_a_wrong_sample_in_one_is_a_click():
+    """A one-sample spike at the same frame in both channels (a sound's snap, as a crackle's is
+    at 8 kHz: it rises and falls within a sample, heard in both ears) is a transient; the same
+    spike in one channel only (a lone wrong sample) is a click at its place."""
+    bed = pink(2, seed=4)
+    for at in (int(0.9 * RATE) + 100, int(1.3 * RATE) + 201):
+        snap = bed.copy()
+        snap[at] += [0.8, 0.5]
+        d = detect(snap, RATE)
+        assert d.clicks == 0 and d.transients >= 1
+        lone = bed.copy()
+        lone[at, 0] += 0.8
+        d = detect(lone, RATE)
+        assert d.clicks == 1 and abs(d.times[0] - at / RATE) < 0.001
+
+
+def test_night_chirps_at_full_rate_are_not_pulses():
+    """night at 48 kHz: two of its chirps 17.1 and 17.7 s in have opposite steps within 64
+    frames that together stood 6.8 and 7.1 deviations out; a pulse's two edges must reach 7.5."""
+    x = sensory.render(sensory.load("night"), seconds=18, sample_rate=48000).astype(np.float64)
+    d = detect(x[16 * 48000:], 48000)
+    assert d.clicks == 0 and d.transients > 0, d.times

@@ -17,7 +17,11 @@ polarity flip), at the best of a few frames. With the repair the residual over t
 times its variance per frame) and the repair removes at least ``OUTLIER`` squared variances
 and ``FLOOR`` (-60 dBFS) of amplitude. An acoustic transient excites the predictor's residual
 over many frames (a raindrop is a burst of noise, a crackle a burst through wood modes, a
-clap a rumble): no single repair accounts for it, and it stays a transient.
+clap a rumble): no single repair accounts for it, and it stays a transient. At a low rate a
+snap rises and falls within a sample, and an impulse repair explains it as well as it would a
+lone wrong sample; but a sound reaches every channel at once, so a click only an impulse
+explains is a transient when every other channel stands ``EDGE`` deviations out within a
+frame of it (:func:`_heard`).
 
 Two more digital signatures: a frame exactly zero in every channel where the predictor
 expected ``DROPOUT`` deviations is a dropout, and so is a lone one whose zero in every
@@ -48,7 +52,7 @@ FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
 EDGE = 4.5  # residual deviations: an edge of a pulse
 FLIP = 7.0  # residual deviations a polarity flip's repair removes from a weaker transient: a click
 CHANCE = -9.0  # log10 of the chance that a lone zero frame is zero in every channel by chance: a dropout
-PAIRED = 6.5  # residual deviations the two edges of a pulse reach together
+PAIRED = 7.5  # residual deviations the two edges of a pulse reach together
 PULSE = 64  # frames: the longest pulse whose two edges are judged together
 GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
 WINDOW = 2 * GUARD + ORDER  # frames judged around a transient
@@ -122,13 +126,14 @@ class ClickDetector:
     def _judge(self, start: int, count: int, lo: int, hi: int, length: int | None = None) -> None:
         """Find the events of ``count`` segments from frame ``start`` (one of ``length`` frames
         if given), counting those in frames ``lo`` to ``hi``."""
-        found: list[tuple[int, bool]] = []
+        channels: list[list[tuple[int, bool, bool, bool]]] = []
         zeros = ~self._buf.any(axis=1)  # frames exactly zero in every channel
         chance = 0.0
         for ch in range(self._buf.shape[1]):
             events, odds = _events(self._buf[:, ch], zeros, start - self._base, count, length or self.segment, GUARD)
-            found += events
+            channels.append(events)
             chance = chance + odds
+        found = _heard(channels)
         found += [(start - self._base + i, True) for i in np.flatnonzero(chance < CHANCE).tolist()]
         for frame, click in sorted(found):
             frame += self._base
@@ -152,10 +157,31 @@ class ClickDetector:
             self.times.append(round(frame / self.rate, 4))
 
 
+def _heard(channels: list[list[tuple[int, bool, bool, bool]]]) -> list[tuple[int, bool]]:
+    """(index, is click) of the events of every channel, from each channel's candidates (index,
+    is click, is a click only an impulse repair explains, is an event): such a click is a
+    transient when every other channel has a candidate (EDGE deviations out) within a frame of
+    it. A lone wrong sample is one channel's, but a sound's snap that rises and falls within a
+    sample (a crackle at 8 kHz) reaches every channel at once. A dropout in every channel is
+    told by its zeros, not by this."""
+    frames = [np.array([c[0] for c in candidates], np.int64) for candidates in channels]
+    found = []
+    for i, candidates in enumerate(channels):
+        for f, click, impulse, event in candidates:
+            if click and impulse and len(channels) > 1 and all(
+                    j == i or (frames[j].size > 0 and np.abs(frames[j] - f).min() <= 1) for j in range(len(channels))):
+                click = False
+            if event:
+                found.append((f, click))
+    return found
+
+
 def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
-            gap: int) -> tuple[list[tuple[int, bool]], np.ndarray]:
-    """(index in ``x``, is click) of the transients of ``count`` segments of ``seg`` frames of
-    ``x`` from index ``lo`` (``x`` holds MARGIN frames either side). ``zeros`` marks the
+            gap: int) -> tuple[list[tuple[int, bool, bool, bool]], np.ndarray]:
+    """(index in ``x``, is click, is a click only an impulse repair explains, is an event) of the
+    candidates (residuals EDGE deviations out, the events among them transients or clicks) of
+    ``count`` segments of ``seg`` frames of ``x`` from index ``lo`` (``x`` holds MARGIN frames
+    either side). ``zeros`` marks the
     frames exactly zero in every channel: one the predictor expected DROPOUT deviations away
     from zero is a dropout, a click, in a segment whose RMS reaches FLOOR (in a fade's first
     or last milliseconds zeros are the signal)."""
@@ -179,12 +205,13 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
     left, removed, jump, step, flip = _repairs(x, at, a[rows])
     repaired = (left <= REPAIRED * WINDOW * var) & (jump >= FLOOR)
     clicks = dropped[rows, cols] | (strong & repaired & (removed >= OUTLIER**2 * var))
+    impulse = clicks & ~dropped[rows, cols] & (step == 0) & ~flip
     clicks |= ~strong & repaired & flip & (removed >= FLIP**2 * var)
     edges = ~strong & repaired & (step != 0) & (removed >= EDGE**2 * var)
     if edges.any():
         clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
     keep = strong | clicks
-    return list(zip(at[keep].tolist(), clicks[keep].tolist())), odds
+    return list(zip(at.tolist(), clicks.tolist(), impulse.tolist(), keep.tolist())), odds
 
 
 def _chance_zeros(x: np.ndarray, zeros: np.ndarray, lo: int, body: np.ndarray, a: np.ndarray,
