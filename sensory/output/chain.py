@@ -33,6 +33,7 @@ __all__ = ["REPLAY_BYTES", "Chain"]
 
 REPLAY_BYTES = 2 << 30  # the largest render kept for the write pass: 2 GiB, 93 minutes of 48-kHz stereo
 _EDGE_FRAMES = 1 << 14  # loop frames kept for the limiter: more than its hold + lookahead + latency
+_TABLE_FRAMES = 1 << 16  # frames handed to the headroom table at once (its cost per call is a tenth of a block's)
 
 
 class Chain:
@@ -92,7 +93,9 @@ class Chain:
     def mastered(self, gain_db: float, limit_db: float | None) -> Iterator[np.ndarray]:
         """The signal as written (before quantizing): gain, then the limiter at ``limit_db`` dBFS."""
         g = np.float32(10 ** (gain_db / 20))
-        it = (b * g for b in self.source()) if gain_db else self.source()
+        it = self.source()
+        if gain_db:  # replayed blocks are the chain's own, scaled where they lie
+            it = (np.multiply(b, g, out=b) if self._replay is not None else b * g for b in it)
         if limit_db is None:
             return it
         limiter = self._limiter(limit_db)
@@ -119,11 +122,15 @@ class Chain:
         headroom = self.headroom = Headroom(self.plan.sample_rate, limiter.hold,
                                             limiter.latency - limiter.lookahead // 2 + 24, loudness=loudness,
                                             ceiling=ceiling)
-        table = WriteBehind(Calls(headroom.tabulate))  # the table on a thread of its own, behind the peaks'
+        table = WriteBehind(Calls(_tabulate(headroom)))  # the table on a thread of its own, behind the peaks'
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
 
         def frames(energy: np.ndarray, peak: np.ndarray) -> None:
             headroom.note(energy)  # in order with exact_above, on the peaks' thread
-            table.write((energy, peak))
+            parts.append((energy, peak))
+            if sum(len(e) for e, _ in parts) >= _TABLE_FRAMES:
+                table.write((parts.copy(),))
+                parts.clear()
 
         meter = LoudnessMeter(self.plan.sample_rate, self.channels, frames=frames, exact_above=headroom.exact_above)
         keep = _EDGE_FRAMES if self.loop and self.edges is None else 0
@@ -142,6 +149,7 @@ class Chain:
             finally:
                 try:
                     behind.close()
+                    table.write((parts,))
                 finally:
                     table.close()
         except BaseException:
@@ -224,6 +232,16 @@ class _Replay:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _tabulate(headroom: Headroom) -> Callable[[list[tuple[np.ndarray, np.ndarray]]], None]:
+    """``headroom.tabulate`` for a list of (energy, peak) parts, joined."""
+
+    def tabulate(parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        if parts:
+            headroom.tabulate(*(np.concatenate(a) for a in zip(*parts)))
+
+    return tabulate
 
 
 def _reporting(it: Iterator[np.ndarray], progress: Callable[[int], None]) -> Iterator[np.ndarray]:
