@@ -56,11 +56,11 @@ def test_shared_layers_give_the_same_bits_as_one_process(processes, block_size):
     assert np.array_equal(shared, render(r, block_size=block_size))
 
 
-def test_a_child_far_busier_than_its_parent_splits_its_ffts_over_threads_to_the_same_bits():
+def test_a_child_far_busier_than_its_parent_renders_with_helper_threads_to_the_same_bits():
     r = recipe("[[layer]]\nname = 'rain'\nkind = 'rain'\n", duration=3.0, sample_rate=SR, fades=True)
     mixer = build(r, processes=2, block_size=4096)
     try:
-        assert [o.fft_threads for o in mixer.offloads] == [2]
+        assert [o.threads for o in mixer.offloads] == [2]
         frames = int(r.duration * SR)
         shared = np.concatenate([mixer.render(min(4096, frames - i)) for i in range(0, frames, 4096)])
     finally:
@@ -68,7 +68,7 @@ def test_a_child_far_busier_than_its_parent_splits_its_ffts_over_threads_to_the_
     assert shared.tobytes() == render(r, block_size=4096).tobytes()
     even = build(recipe(LAYERS, duration=5.0, sample_rate=SR), processes=2, block_size=4096)
     even.close()
-    assert [o.fft_threads for o in even.offloads] == [1]  # the parent about as busy: no threads
+    assert [o.threads for o in even.offloads] == [1]  # the parent about as busy: no threads
 
 
 def test_a_child_that_dies_fails_the_render_cleanly():

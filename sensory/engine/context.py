@@ -8,13 +8,15 @@ import ctypes
 __all__ = ["heap_kept", "keep_heap", "rendering"]
 
 
-def rendering(fft_threads: int = 1):
-    """A context to render in: numpy's matrix products (BLAS) on one thread, scipy's FFTs on
-    ``fft_threads``.
+def rendering(threads: int = 1):
+    """A context to render in: numpy's matrix products (BLAS) on one thread; with ``threads``
+    > 1, scipy's FFTs on that many and the texture shapers' noise drawn ahead on a helper
+    (:func:`~sensory.dsp.spectral.drawn_ahead`).
 
     The kinds' matrix products are small: OpenBLAS's worker threads doubled a render's CPU time
-    for no gain in speed. A batch of FFTs split over threads gives the same bits sooner where a
-    core would otherwise wait (a layer process much busier than its parent).
+    for no gain in speed. A batch of FFTs split over threads, and random values drawn while the
+    caller works on, give the same bits sooner where a core would otherwise wait (a layer
+    process much busier than its parent).
     """
     import contextlib
 
@@ -22,10 +24,13 @@ def rendering(fft_threads: int = 1):
 
     stack = contextlib.ExitStack()
     stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
-    if fft_threads > 1:
+    if threads > 1:
         from scipy import fft
 
-        stack.enter_context(fft.set_workers(fft_threads))
+        from ..dsp.spectral import drawn_ahead
+
+        stack.enter_context(fft.set_workers(threads))
+        stack.enter_context(drawn_ahead())
     return stack
 
 

@@ -105,7 +105,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
         for child in sorted(set(where) - {0}):
             threads = 2 if load[child] >= _THREADED * min(load) else 1
             offloads[child] = Offload([spec for spec, w in zip(specs, where) if w == child], p.seed, sr,
-                                      p.frames, master.limiter.latency, block_size, fft_threads=threads)
+                                      p.frames, master.limiter.latency, block_size, threads=threads)
         local = iter(layers([spec for spec, w in zip(specs, where) if w == 0], p.seed, sr))
         mix = [next(local) if w == 0 else RemoteLayer(spec.name, send_curve(spec), sr, offloads[w])
                for spec, w in zip(specs, where)]
@@ -119,8 +119,8 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
 # The parent's own work per block, in units of Unit.cost: master and writing; the space stage.
 _OVERHEAD = 1.0
 _SPACE = 1.5
-# A layer process expected this much busier than the least busy process splits its FFTs over two
-# threads (the same bits): the other core would wait a third of each block or more.
+# A layer process expected this much busier than the least busy process renders with helper threads
+# (the same bits; see context.rendering): the other core would wait a third of each block or more.
 _THREADED = 1.5
 
 
