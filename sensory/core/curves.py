@@ -116,6 +116,8 @@ class Curve:
         callers stay bit-identical whatever the block size.
         """
         tt = self._t
+        if len(tt) == 1:  # a constant
+            return float(self._v[0])
         t_first = start / sample_rate
         t_last = (start + n - 1) / sample_rate
         i0 = int(np.searchsorted(tt, t_first, side="right"))

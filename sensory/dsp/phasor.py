@@ -31,7 +31,8 @@ def words(freq: float | np.ndarray, sample_rate: int) -> np.int64 | np.ndarray:
     if np.ndim(x) == 0:
         x = x - np.rint(x)  # [-0.5, 0.5] cycles: the same turn
         return np.multiply(np.int64(x * 2.0**63), 2)  # int64 wraps: +0.5 is -0.5
-    x -= np.rint(x)
+    if x.size and not (-0.5 < x.min() and x.max() < 0.5):  # (within half a cycle x is its own turn already)
+        x -= np.rint(x)
     x *= 2.0**63
     step = x.astype(np.int64)
     step += step
