@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["OverlapAdd", "grain_lengths", "poisson_times", "impulse_train", "onset_ramp", "end_taper",
-           "peak_normalised"]
+__all__ = ["OverlapAdd", "end_taper", "grain_lengths", "impulse_train", "onset_ramp", "peak_normalised",
+           "poisson_times"]
 
 
 class OverlapAdd:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["equal_power", "balance"]
+__all__ = ["balance", "equal_power"]
 
 
 def equal_power(pan: float | np.ndarray) -> tuple:

@@ -35,7 +35,7 @@ class Space:
     """
 
     def __init__(self, sample_rate: int, decay: float = 1.6):
-        self.factor = max(1, int(round(sample_rate / 8000)))
+        self.factor = max(1, round(sample_rate / 8000))
         rate = sample_rate / self.factor
         self.delays = np.round(_DELAYS_MS * rate / 1000).astype(np.int64)
         lines = len(self.delays)

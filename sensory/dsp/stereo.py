@@ -9,7 +9,7 @@ import numpy as np
 
 from .pan import equal_power
 
-__all__ = ["place", "narrow"]
+__all__ = ["narrow", "place"]
 
 
 def place(pan: np.ndarray, gain: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from ..core.seeding import layer_rng
 from ..core.unit import Unit
 from ..dsp.pan import balance, equal_power
 
-__all__ = ["Layer", "layers", "rests", "send_curve", "SILENT_DB", "MIN_REST_S"]
+__all__ = ["MIN_REST_S", "SILENT_DB", "Layer", "layers", "rests", "send_curve"]
 
 
 SILENT_DB = -80.0  # a layer gain at or below this is inaudible: under 16-bit dither for a unit at -18 dBFS

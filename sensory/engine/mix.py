@@ -160,7 +160,7 @@ class Mixer:
         ``group``'s (its name) to ``gain`` (linear, 1 = as the recipe says, 0 = silent; the
         master's above 1 goes before the limiter) in a straight line over ``seconds``, from the
         next frame rendered; see :class:`Ramp`."""
-        frames = int(round(seconds * self.sample_rate))
+        frames = round(seconds * self.sample_rate)
         if group is not None:
             g = self.group(group)
             g.live.move(gain, frames, at=g.members[0].frame)
@@ -189,7 +189,7 @@ class Mixer:
             self.space = Space(self.sample_rate, space_s)
         added = [GroupGain(g, [layers[i] for i in g.members], self.sample_rate) for g in groups]
         added[0].live = Ramp(0.0)
-        added[0].live.move(1.0, int(round(seconds * self.sample_rate)), at=0)
+        added[0].live.move(1.0, round(seconds * self.sample_rate), at=0)
         self.layers = self.layers + layers
         self.layer_gains = self.layer_gains + [Ramp(1.0) for _ in layers]
         self.groups = self.groups + added
@@ -199,7 +199,7 @@ class Mixer:
         """Fade group ``name`` out over ``seconds``, then take its layers (and the groups
         within it) out of the mix."""
         g = self.group(name)
-        g.live.move(0.0, int(round(seconds * self.sample_rate)), at=g.members[0].frame)
+        g.live.move(0.0, round(seconds * self.sample_rate), at=g.members[0].frame)
         g.leaving = True
 
     def _drop_left(self) -> None:
