@@ -143,6 +143,13 @@ def test_spinning_noise_decorrelates_the_ears_as_sbagens_does():
     assert np.corrcoef(x.T)[0, 1] == pytest.approx(SPIN_CORRELATION, abs=0.08)
 
 
+def test_spinning_noise_is_the_same_in_any_blocks():
+    r = load(DATA / "chakra.sbg")  # spin widths and rates that slide, beside pink noise and tones
+    whole = render(r, seconds=30, sample_rate=22050, block_size=1 << 20)
+    for size in (4096, 3001, 65536):
+        assert np.array_equal(render(r, seconds=30, sample_rate=22050, block_size=size), whole)
+
+
 def test_a_bell_rings_as_sbagens_does():
     audio = render(load_sbg("-SE\nb: bell+440/40\noff: -\nNOW off\n+00:00:01 b\n+00:00:03 off\n", "b.sbg",
                             name="b"), sample_rate=16000).astype(np.float64)[:, 0]

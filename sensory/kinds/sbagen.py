@@ -195,13 +195,16 @@ class SbagenNoise(Unit):
         width = np.asarray(self.value(self.params.width, n), np.float64) * (1e-6 * self.sample_rate)
         d = np.clip(width, 0, SPIN_MAX_SAMPLES) * sine(self._spin.advance(self.value(self.params.beat, n), n))
         centre = np.arange(n) + (h - SPIN_MAX_SAMPLES - 1)  # 128 samples late: room for the swing either way
-        ears = [self._read(x, centre + d), self._read(x, centre - d)]
+        ears = [self._read(x, centre, d), self._read(x, centre, -d)]
         return (np.stack(ears, axis=1) * (amp[:, None] if amp.ndim else amp)).astype(np.float32)
 
     @staticmethod
-    def _read(x: np.ndarray, at: np.ndarray) -> np.ndarray:
-        i = np.floor(at).astype(np.int64)
-        frac = at - i
+    def _read(x: np.ndarray, centre: np.ndarray, delay: np.ndarray) -> np.ndarray:
+        """``x`` read ``delay`` samples (float) after each of the frames ``centre`` (int), between
+        samples linearly; the fraction is the delay's own (exact), wherever the frame sits in a block."""
+        whole = np.floor(delay)
+        frac = delay - whole
+        i = centre + whole.astype(np.int64)
         return x[i] * (1 - frac) + x[i + 1] * frac
 
 
