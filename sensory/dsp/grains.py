@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["OverlapAdd", "end_taper", "grain_lengths", "impulse_train", "onset_ramp", "peak_normalised",
-           "poisson_times"]
+__all__ = ["OverlapAdd", "end_taper", "grain_lengths", "onset_ramp", "peak_normalised", "poisson_times"]
 
 
 class OverlapAdd:
@@ -106,13 +105,6 @@ def poisson_times(rng: np.random.Generator, rate: np.ndarray, hop: int) -> np.nd
         return np.empty(0, np.int64)
     hops = np.repeat(np.arange(len(rate)), counts)
     return np.sort(hops * hop + rng.integers(0, hop, total))
-
-
-def impulse_train(size: int, starts: np.ndarray, gains: np.ndarray) -> np.ndarray:
-    """A frame of impulses: float32 (size, channels) with ``gains[e]`` at ``starts[e]``."""
-    c = gains.shape[1]
-    idx = (starts[:, None] * c + np.arange(c)).ravel()
-    return np.bincount(idx, gains.ravel(), minlength=size * c).astype(np.float32).reshape(size, c)
 
 
 def onset_ramp(n: int, sample_rate: int, seconds: float = 0.0004) -> np.ndarray:

@@ -16,8 +16,7 @@ def place(pan: np.ndarray, gain: np.ndarray) -> np.ndarray:
     """Per-ear gains of mono events: ``gain`` (events,) spread over the ears by the
     equal-power law at ``pan`` (events,, -1 .. 1); (events, 2), left then right.
 
-    Passed as the ``gains`` of :meth:`~.grains.OverlapAdd.grains` or
-    :func:`~.grains.impulse_train`.
+    Passed as the ``gains`` of :meth:`~.grains.OverlapAdd.grains`.
     """
     left, right = equal_power(pan)
     return np.stack([left * gain, right * gain], axis=1)
