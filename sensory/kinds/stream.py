@@ -83,9 +83,9 @@ class Stream(Texture):
         self._fizz = band(self._log2f, 6000.0, 1.6) * tilt
         self._fixed = np.stack([band(self._log2f, 300.0, 1.2) * tilt, self._fizz]).astype(np.float32)
         self._darkened = 0.0
-        self._centre = Wander(rng, 0.15)
-        self._surge = Wander(rng, np.tile(_SURGE_RATES, _VOICES + 1))
-        self._tide = Wander(rng, 0.2)
+        # the rush's centre (0.15 Hz), the surges (a shared and an own set per voice) and the tide
+        # (0.2 Hz), read in one call
+        self._controls = Wander(rng, np.r_[0.15, np.tile(_SURGE_RATES, _VOICES + 1), 0.2])
         g = np.random.default_rng(rng.integers(2**63))
         # the smallest bubbles ring below 0.45 of the cloud's rate even at the top of their rise
         rate = sample_rate / bubble_rate_divisor(sample_rate, self.hop, _SMALL_RATE)
@@ -109,16 +109,17 @@ class Stream(Texture):
         size = self.per_hop(p.size)
         # surges: a shared and an own signal per voice (standard deviation about 1 each) over the
         # tide, their peaks flattened (loud stretches, not loud moments); the fizz surges less
-        m = self._surge.at(t).reshape(_VOICES + 1, len(_SURGE_RATES), k).sum(axis=1) * _SURGE_NORM
+        controls = self._controls.at(t)
+        m = controls[1:-1].reshape(_VOICES + 1, len(_SURGE_RATES), k).sum(axis=1) * _SURGE_NORM
         steady = 1.0 - 0.7 * dist
         if dist[k // 2] != self._darkened:  # the fizz darkens with distance
             self._darkened = dist[k // 2]
             self._fixed[1] = self._fizz * 2.0 ** -self._darkened
-        tide = np.exp(steady * _TIDE * self._tide.at(t))
+        tide = np.exp(steady * _TIDE * controls[-1])
         surge = np.exp(steady * _SURGE_DEPTH * np.minimum(m[0] + m[1:], 0.8)) * tide  # (voices, hops)
         surge[2] **= 0.5
         # the rush: a broad band wandering around 1.1-1.6 kHz, darker far away; the gurgle; the fizz
-        centre = 1300.0 * 2.0 ** (0.25 * self._centre.at(t) - 0.3 * (size - 0.5) - 0.5 * dist)
+        centre = 1300.0 * 2.0 ** (0.25 * controls[0] - 0.3 * (size - 0.5) - 0.5 * dist)
         level = (0.03 + 0.05 * flow) * surge
         mag = self._rush.at(centre) * level[0, :, None].astype(np.float32)
         weights = np.stack([_GURGLE * level[1], _FIZZ * level[2]], axis=1).astype(np.float32)
@@ -134,25 +135,25 @@ class Stream(Texture):
         """The frame's bubbles as spectra to add to the rush, small then large ones: complex64
         (hops, 2, bins) each, ``None`` for a cloud that is silent."""
         rng, k, sr = self.rng, self.HOPS, self.sample_rate
-        rate = (_RATE[0] + _RATE[1] * flow) * (1.0 - 0.6 * dist) * swell ** 0.5  # per second, per hop
+        root = swell ** 0.5
+        rate = (_RATE[0] + _RATE[1] * flow) * (1.0 - 0.6 * dist) * root  # per second, per hop
         counts = rng.poisson(rate * self.hop / sr)
         e = int(counts.sum())
         hop_of = np.repeat(np.arange(k), counts)
         at = hop_of * self.hop + rng.integers(0, self.hop, e)  # full-rate samples in the frame
-        beta = (2.6 - 1.4 * size)[hop_of]  # p(r) ~ r^-beta: small bubbles are the many
-        a = 1.0 - beta
+        a = 1.0 - (2.6 - 1.4 * size)  # per hop, 1 - beta for p(r) ~ r^-beta: small bubbles are the many
         u = rng.random(e)
-        r0, r1 = self._radii[0] ** a, self._radii[-1] ** a
-        r = (r0 + u * (r1 - r0)) ** (1.0 / a)
+        r0, r1 = (self._radii[0] ** a)[hop_of], (self._radii[-1] ** a)[hop_of]
+        r = (r0 + u * (r1 - r0)) ** (1.0 / a)[hop_of]
         variant = np.rint(np.log(r / self._radii[0]) / self._log_span * (_BUBBLES - 1)).clip(0, _BUBBLES - 1)
-        gain = rng.lognormal(0.0, _SPREAD, e) * (swell[hop_of] ** 0.5) * (1.0 - 0.5 * dist[hop_of])
+        gain = rng.lognormal(0.0, _SPREAD, e) * root[hop_of] * (1.0 - 0.5 * dist)[hop_of]
         side = rng.random(e) < 0.5
         variant = variant.astype(np.int64)
         small = variant < self._split
         large = ~small
         # the small, high bubbles are the first lost with distance (the quietest, above 2.7 kHz,
         # where leaves and air take the most): all heard up to _NEAR_ALL, none from _FAR_NONE
-        keep = np.clip((_FAR_NONE - dist[hop_of]) / (_FAR_NONE - _NEAR_ALL), 0.0, 1.0)
+        keep = np.clip((_FAR_NONE - dist) / (_FAR_NONE - _NEAR_ALL), 0.0, 1.0)[hop_of]
         if keep.min() < 1.0:
             small &= keep > (rng.random(e) if keep.max() > 0.0 else 1.0)
         out = []
