@@ -132,9 +132,11 @@ _MIN_SHARED_COST = 3.5  # lighter recipes too: copying their layers back costs w
 
 def processes_for(recipe: Recipe, p: Plan) -> int:
     """Processes worth rendering ``recipe`` as planned in: one per core this process may use,
-    at most :data:`MAX_PROCESSES`, for renders of two minutes or more whose layers cost at
-    least a nature layer or two (:attr:`~sensory.core.unit.Unit.cost`); else one."""
-    if p.seconds < _MIN_SHARED_S or sum(layer_cost(spec, p) for spec in recipe.layers) < _MIN_SHARED_COST:
+    at most :data:`MAX_PROCESSES`, for renders of two minutes or more whose layers (and space
+    stage, the parent's work beside them) cost at least a nature layer or two
+    (:attr:`~sensory.core.unit.Unit.cost`); else one."""
+    work = sum(layer_cost(spec, p) for spec in recipe.layers) + mixing_cost(recipe) - _OVERHEAD
+    if p.seconds < _MIN_SHARED_S or work < _MIN_SHARED_COST:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cores, MAX_PROCESSES))
