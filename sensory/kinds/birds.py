@@ -224,7 +224,7 @@ class Birds(Texture):
             y = np.sin(phase)
             y *= fund
             phase *= 2
-            harm *= np.sin(phase)
+            harm *= np.sin(phase, out=phase)
             y += harm
             # one contiguous multiply-add per syllable and ear (cheaper than scattering every sample)
             for song, at, size, gains in zip(y, offset[part].tolist(), n[part].tolist(), ears[part]):
@@ -264,8 +264,10 @@ class Birds(Texture):
         # the song's smoothed with the forest's decay, so it fills the gaps between syllables
         k = self.HOPS
         power = self._carried * self._tail
-        sung = np.flatnonzero(self._power[:k].any(axis=0))  # the bins sung in this frame (a third of them)
-        power[:, sung] += self._smooth @ self._power[:k, sung]
+        sung = np.flatnonzero(self._power[:k].any(axis=0))  # the bins sung in this frame: the range multiplied
+        if len(sung):
+            lo, hi = sung[0], sung[-1] + 1
+            power[:, lo:hi] += self._smooth @ self._power[:k, lo:hi]
         self._tail = power[-1].copy()
         self._power[:-k] = self._power[k:]
         self._power[-k:] = 0
