@@ -107,7 +107,7 @@ def test_user_mistakes_exit_2_without_traceback(runner, args, message, tmp_path,
 
 
 def _run(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "sensory", *args], capture_output=True, text=True, **kwargs)
+    return subprocess.run([sys.executable, "-m", "sensory", *args], check=False, capture_output=True, text=True, **kwargs)
 
 
 def test_real_process_export_and_error(recipe_file, tmp_path):
@@ -139,10 +139,37 @@ def test_sigterm_mid_export_leaves_nothing(tmp_path):
 def test_help_is_quick_to_start():
     env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "sensory", "--help"],
-                          capture_output=True, text=True, env=env)
+                          check=False, capture_output=True, text=True, env=env)
     assert done.returncode == 0 and "export" in done.stdout
     heavy = [m for m in ("numpy", "scipy", "pydantic") if f"| {m}\n" in done.stderr]
     assert heavy == [], f"--help imports {heavy}"
+
+
+def test_a_preset_export_loads_only_what_it_renders(tmp_path):
+    """`export pink` imports neither the SBaGen reader nor any kind but noise."""
+    code = ("import sys\nfrom sensory.cli import program\n"
+            f"sys.argv = ['sensory', 'export', 'pink', '-d', '1s', '--sample-rate', '8000', '-o', {str(tmp_path / 'p.wav')!r}]\n"
+            "try:\n    program.main()\nexcept SystemExit:\n    pass\nprint(*sorted(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert done.returncode == 0 and (tmp_path / "p.wav").exists(), done.stderr
+    loaded = done.stdout.split()
+    assert {m for m in loaded if m.startswith(("sensory.recipe.sbagen", "sensory.kinds."))} == {"sensory.kinds.noise"}
+
+
+@pytest.mark.parametrize("given, threads", [(None, "1"), ("2", "2")])
+def test_the_program_runs_openblas_on_one_thread_unless_told(given, threads):
+    """The program sets OPENBLAS_NUM_THREADS=1 before numpy loads, so OpenBLAS starts one thread;
+    a value in the environment is kept."""
+    code = ("import os, sys\nfrom sensory.cli import program\nsys.argv = ['sensory', '--version']\n"
+            "try:\n    program.main()\nexcept SystemExit:\n    pass\nimport numpy, threadpoolctl\n"
+            "blas = [i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']\n"
+            "print(os.environ['OPENBLAS_NUM_THREADS'], *blas)")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given:
+        env["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == [threads, threads]
 
 
 @pytest.fixture
