@@ -48,7 +48,7 @@ def test_shared_layers_give_the_same_bits_as_one_process(processes, block_size):
     mixer = build(r, processes=processes, block_size=block_size)
     try:
         remote = sum(type(layer).__name__ == "RemoteLayer" for layer in mixer.layers)
-        assert 1 <= remote < 4, "the layers were not shared out"
+        assert remote >= 1, "the layers were not shared out"
         frames = int(r.duration * SR)
         shared = np.concatenate([mixer.render(min(block_size, frames - i)) for i in range(0, frames, block_size)])
     finally:
