@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft
 
-__all__ = ["syllable_train", "rasp_train"]
+__all__ = ["rasp_train", "syllable_train"]
 
 
 def _syllable_index(starts: np.ndarray, lengths: np.ndarray, n: int, sample_rate: int):
