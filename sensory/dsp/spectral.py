@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 from scipy import fft
+
+from .ahead import helper
 
 __all__ = ["SpectralFrames", "drawn_ahead"]
 
@@ -91,7 +92,7 @@ class SpectralFrames:
             self._keep(self.rng.bit_generator.random_raw(count - len(self._spare)))
         raw, self._spare = self._spare[:count], self._spare[count:]
         if getattr(_AHEAD, "on", False):
-            self._ahead = _helper().submit(self.rng.bit_generator.random_raw, count)
+            self._ahead = helper().submit(self.rng.bit_generator.random_raw, count)
         return raw
 
     def _settle(self) -> None:
@@ -161,15 +162,3 @@ class SpectralFrames:
             np.add(frames[1:, c, :h], frames[:-1, c, h:], out=out[1:, :, c])
         self._tail = frames[-1, :, h:].copy()
         return out.reshape(k * h, self.channels)
-
-
-_pool: tuple[int, ThreadPoolExecutor] | None = None  # (process id, its helper)
-
-
-def _helper() -> ThreadPoolExecutor:
-    """The helper thread of this process that draws the shapers' values ahead, in the order asked.
-    A process forked from one that had it starts its own: threads do not survive a fork."""
-    global _pool
-    if _pool is None or _pool[0] != os.getpid():
-        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sensory-spectra"))
-    return _pool[1]
