@@ -3,7 +3,6 @@ path to the first block imports."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import pkgutil
@@ -22,7 +21,6 @@ from sensory.dsp import noise
 from sensory.dsp.iir import lfilter
 from sensory.dsp.noise import COLOURS, Colour, NoiseSource, WhiteSource
 from sensory.dsp.running import window_min
-from sensory.dsp.spectral import SpectralFrames, drawn_ahead
 from sensory.engine.context import keep_heap
 from sensory.engine.stream import blocks, build, render
 
@@ -258,22 +256,3 @@ def test_the_running_minimum_is_scipys_over_every_full_window():
         got = window_min(x, size)
         assert got.dtype == np.float32
         assert np.array_equal(got, minimum_filter1d(x, size, origin=(size - 1) // 2)[size - 1:]), (size, n)
-
-
-@pytest.mark.parametrize("copy_at", [None, 3])
-def test_a_shaper_drawing_ahead_draws_the_same_noise(copy_at):
-    """Noise drawn ahead on the helper thread is the noise drawn in turn, whatever the frame
-    counts asked (the values drawn for one count serve the next); a copy made between calls
-    goes on with the same values."""
-    import copy
-
-    def spectra(ahead: bool) -> list[bytes]:
-        shaper, out = SpectralFrames(np.random.default_rng(7), 64, SR), []
-        with drawn_ahead() if ahead else contextlib.nullcontext():
-            for i, k in enumerate([16, 16, 3, 16, 1, 40, 16]):
-                if i == copy_at:
-                    shaper = copy.deepcopy(shaper)
-                out += [shaper.shaped(np.ones((k, 65))).tobytes(), shaper.noise(k).tobytes()]
-        return out
-
-    assert spectra(True) == spectra(False)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import sensory
 from sensory.cli import cli
 from sensory.engine.parallel import Offload, loads, schedule, share
-from sensory.engine.stream import blocks, build, plan, processes_for, render
+from sensory.engine.stream import build, plan, processes_for, render
 from sensory.errors import RenderError
 from sensory.recipe.model import layer_model
 
@@ -54,31 +54,6 @@ def test_shared_layers_give_the_same_bits_as_one_process(processes, block_size):
     finally:
         mixer.close()
     assert np.array_equal(shared, render(r, block_size=block_size))
-
-
-def test_a_child_far_busier_than_its_parent_renders_with_helper_threads_to_the_same_bits():
-    r = recipe("[[layer]]\nname = 'rain'\nkind = 'rain'\n", duration=3.0, sample_rate=SR, fades=True)
-    mixer = build(r, processes=2, block_size=4096)
-    try:
-        assert [o.threads for o in mixer.offloads] == [2]
-        frames = int(r.duration * SR)
-        shared = np.concatenate([mixer.render(min(4096, frames - i)) for i in range(0, frames, 4096)])
-    finally:
-        mixer.close()
-    assert shared.tobytes() == render(r, block_size=4096).tobytes()
-    even = build(recipe(LAYERS, duration=5.0, sample_rate=SR), processes=2, block_size=4096)
-    even.close()
-    assert [o.threads for o in even.offloads] == [1]  # the parent about as busy: no threads
-
-
-def test_a_parent_far_busier_than_its_child_renders_with_helper_threads_to_the_same_bits():
-    r = recipe("[[layer]]\nname = 'a'\nkind = 'wind'\n[[layer]]\nname = 'b'\nkind = 'wind'\nspeed = 0.8\n",
-               duration=3.0, sample_rate=SR)
-    mixer = build(r, processes=2, block_size=4096)
-    mixer.close()
-    assert (mixer.threads, [o.threads for o in mixer.offloads]) == (2, [1])  # the parent mixes too
-    shared = b"".join(block.tobytes() for block in blocks(r, block_size=4096, processes=2))
-    assert shared == render(r, block_size=4096).tobytes()
 
 
 def test_a_child_that_dies_fails_the_render_cleanly():

@@ -13,7 +13,6 @@ import pytest
 from sensory.core.curves import Curve
 from sensory.core.params import field_spec
 from sensory.core.seeding import layer_rng
-from sensory.engine.context import rendering
 from sensory.engine.stream import build, plan, render
 from sensory.kinds import load_all
 from sensory.recipe.model import layer_model
@@ -114,16 +113,6 @@ def _split_render(r, split: str) -> np.ndarray:
 def test_block_size_invariance(kind, sample_rate, split):
     r = _layer(kind, sample_rate, automate=False)
     assert np.array_equal(_split_render(r, split), _whole(kind, sample_rate, False))
-
-
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("sample_rate", RATES)
-def test_helper_threads_leave_the_samples_as_they_are(kind, sample_rate):
-    """As a layer process with a core to spare renders: FFTs split over two threads, the
-    texture shapers' noise drawn ahead on a helper (every parameter on a ramp)."""
-    with rendering(2):
-        x = render(_layer(kind, sample_rate, automate=True), block_size=4096)
-    assert x.tobytes() == _whole(kind, sample_rate, True).tobytes()
 
 
 def test_every_automatable_parameter_declares_its_range():

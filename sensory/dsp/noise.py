@@ -22,14 +22,14 @@ bed costs the thread that asks for it next to nothing when a second core is free
 from __future__ import annotations
 
 import copy
-from concurrent.futures import Future
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-from .ahead import helper
 from .iir import lfilter
 
-__all__ = ["COLOURS", "Colour", "NoiseSource", "WhiteSource"]
+__all__ = ["COLOURS", "Colour", "NoiseSource", "WhiteSource", "settle"]
 
 COLOURS = ("white", "pink", "brown", "blue", "violet")
 
@@ -116,7 +116,7 @@ class NoiseSource(_Chunks):
 
     The samples are exactly ``Colour(...)(WhiteSource(rng, channels, float64).take(n))``,
     made in chunks of :attr:`CHUNK` frames; while the caller uses one chunk, the next is
-    drawn and filtered on the process's helper thread (:mod:`~sensory.dsp.ahead`). ``rng`` is the source's
+    drawn and filtered on a helper thread shared by every source. ``rng`` is the source's
     own from then on: nothing else may draw from it. A source is used in the process that
     built it (not across a fork).
     """
@@ -126,14 +126,14 @@ class NoiseSource(_Chunks):
         super().__init__(channels, np.float32)
         self._white = WhiteSource(rng, channels, np.float64)
         self._colour = Colour(colour, sample_rate, channels, gain)
-        self._ahead = helper().submit(self._render_chunk)
+        self._ahead = _helper().submit(self._render_chunk)
 
     def _render_chunk(self) -> np.ndarray:
         return self._colour(self._white.take(self.CHUNK))
 
     def _next_chunk(self) -> np.ndarray:
         chunk = self._ahead.result()
-        self._ahead = helper().submit(self._render_chunk)
+        self._ahead = _helper().submit(self._render_chunk)
         return chunk
 
     def __deepcopy__(self, memo: dict) -> NoiseSource:
@@ -148,6 +148,26 @@ class NoiseSource(_Chunks):
         twin._ahead = Future()
         twin._ahead.set_result(ahead)
         return twin
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None  # (process id, its helper)
+
+
+def settle() -> None:
+    """Wait until every chunk asked of the helper so far is made: then no source's state (nor its
+    generator, which its unit may hold too) changes behind the caller's back, and it may be copied."""
+    if _pool is not None and _pool[0] == os.getpid():
+        _pool[1].submit(int).result()  # the one helper works in order: this comes after them all
+
+
+def _helper() -> ThreadPoolExecutor:
+    """The one helper thread of this process that renders every :class:`NoiseSource`'s next
+    chunk, in the order asked (so each source's chunks are made one after another). A process
+    forked from one that had it (a batch's workers) starts its own: threads do not survive a fork."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sensory-noise"))
+    return _pool[1]
 
 
 def _design(colour: str, sample_rate: int) -> tuple[np.ndarray, np.ndarray, float]:

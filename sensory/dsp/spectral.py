@@ -18,40 +18,14 @@ Each call shapes ``k`` hops at once with a few vectorized calls; the caller
 keeps ``k`` fixed, so the result never depends on the block sizes asked for.
 The transforms run in single precision (``scipy.fft`` keeps float32 and
 complex64 as they are), which halves their cost against double precision.
-In a :func:`drawn_ahead` context the random values of a shaper's next noise are
-drawn on a helper thread while its caller works on (the generator runs without
-the interpreter lock): the same values in the same order.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import threading
-from concurrent.futures import Future
-
 import numpy as np
 from scipy import fft
 
-from .ahead import helper
-
-__all__ = ["SpectralFrames", "drawn_ahead"]
-
-_AHEAD = threading.local()  # .on: shapers on this thread draw their next noise ahead
-_NONE = np.empty(0, np.uint64)
-
-
-@contextlib.contextmanager
-def drawn_ahead():
-    """A context in which every :class:`SpectralFrames` used on this thread draws the random
-    values of its next noise on a helper thread as soon as it has taken this call's: sooner
-    where a core would otherwise wait, the same values in the same order."""
-    before = getattr(_AHEAD, "on", False)
-    _AHEAD.on = True
-    try:
-        yield
-    finally:
-        _AHEAD.on = before
+__all__ = ["SpectralFrames"]
 
 
 class SpectralFrames:
@@ -75,44 +49,12 @@ class SpectralFrames:
         # at 48 kHz; sqrt(sr / 48000) keeps |H|^2 a power density per Hz, so a band-limited shape
         # has the same level at any sample rate
         self._scale = np.float32(np.sqrt(3.0) / 32768.0 * np.sqrt(hop) * np.sqrt(sample_rate / 48000.0))
-        self._spare = _NONE  # raw values drawn and not yet used, the generator's next
-        self._ahead: Future | None = None  # the values after them, being drawn on the helper thread
 
     def _white(self, k: int) -> np.ndarray:
         """Unscaled complex white spectra, components uniform int16 values: complex64 (k, channels, bins)."""
-        raw = self._raw(k * self.channels * self.bins // 2 + 1).view(np.int16)
+        raw = self.rng.bit_generator.random_raw(k * self.channels * self.bins // 2 + 1).view(np.int16)
         return raw[: 2 * k * self.channels * self.bins].astype(np.float32).view(np.complex64).reshape(
             k, self.channels, self.bins)
-
-    def _raw(self, count: int) -> np.ndarray:
-        """The generator's next ``count`` raw 64-bit values: uint64 (count,). In a
-        :func:`drawn_ahead` context the next ``count`` after them are then drawn on the helper."""
-        self._settle()
-        if len(self._spare) < count:
-            self._keep(self.rng.bit_generator.random_raw(count - len(self._spare)))
-        raw, self._spare = self._spare[:count], self._spare[count:]
-        if getattr(_AHEAD, "on", False):
-            self._ahead = helper().submit(self.rng.bit_generator.random_raw, count)
-        return raw
-
-    def _settle(self) -> None:
-        """Wait for the values being drawn ahead and keep them."""
-        if self._ahead is not None:
-            self._keep(self._ahead.result())
-            self._ahead = None
-
-    def _keep(self, drawn: np.ndarray) -> None:
-        self._spare = np.concatenate([self._spare, drawn]) if len(self._spare) else drawn
-
-    def __deepcopy__(self, memo: dict) -> SpectralFrames:
-        """A shaper that goes on with the same values as this one, on its own from then on (the
-        values being drawn ahead are waited for first)."""
-        self._settle()
-        twin = SpectralFrames.__new__(SpectralFrames)
-        memo[id(self)] = twin
-        for name, value in vars(self).items():
-            setattr(twin, name, copy.deepcopy(value, memo))
-        return twin
 
     def noise(self, k: int) -> np.ndarray:
         """Complex white spectra for ``k`` frames: complex64 (k, channels, bins)."""

@@ -8,30 +8,15 @@ import ctypes
 __all__ = ["heap_kept", "keep_heap", "rendering"]
 
 
-def rendering(threads: int = 1):
-    """A context to render in: numpy's matrix products (BLAS) on one thread; with ``threads``
-    > 1, scipy's FFTs on that many and the texture shapers' noise drawn ahead on a helper
-    (:func:`~sensory.dsp.spectral.drawn_ahead`).
+def rendering():
+    """A context to render in: numpy's matrix products (BLAS) on one thread.
 
     The kinds' matrix products are small: OpenBLAS's worker threads doubled a render's CPU time
-    for no gain in speed. A batch of FFTs split over threads, and random values drawn while the
-    caller works on, give the same bits sooner where a core would otherwise wait (a layer
-    process much busier than its parent).
+    for no gain in speed.
     """
-    import contextlib
-
     from threadpoolctl import threadpool_limits
 
-    stack = contextlib.ExitStack()
-    stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
-    if threads > 1:
-        from scipy import fft
-
-        from ..dsp.spectral import drawn_ahead
-
-        stack.enter_context(fft.set_workers(threads))
-        stack.enter_context(drawn_ahead())
-    return stack
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)

@@ -61,9 +61,7 @@ class Mixer:
 
     Output frame k is content frame k: the mixer runs the layers ahead by the
     limiter's latency. ``offloads`` are the child processes rendering some of the
-    layers (:mod:`sensory.engine.parallel`); :meth:`close` stops them. ``threads`` are the
-    helper threads a render of this mixer may use in this process
-    (:func:`~sensory.engine.context.rendering`), as the share of its layers chose.
+    layers (:mod:`sensory.engine.parallel`); :meth:`close` stops them.
 
     ``gain`` is the master's live gain up to 1, on output frames after the limiter (a volume
     control: the render, only quieter), and ``boost`` the part above 1, on content frames
@@ -74,10 +72,9 @@ class Mixer:
     """
 
     def __init__(self, layers: list[Layer], master: Master, space: Space | None = None,
-                 offloads: list | None = None, groups=(), threads: int = 1):
+                 offloads: list | None = None, groups=()):
         self.layers = layers
         self.master = master
-        self.threads = threads
         self.space = space
         self.frame = 0
         self.offloads = offloads or []

@@ -95,14 +95,11 @@ def _memory(size: int):
 
 class Offload:
     """A child process rendering ``specs`` (layer models) in the blocks of :func:`schedule`;
-    :meth:`parts` hands out each block's parts, float32 (n, 2) per layer, in ``specs`` order.
-    ``threads`` > 1 lets the child's render use helper threads: its FFTs split over that many,
-    the shapers' noise drawn ahead (see :func:`~sensory.engine.context.rendering`)."""
+    :meth:`parts` hands out each block's parts, float32 (n, 2) per layer, in ``specs`` order."""
 
     def __init__(self, specs: list, seed: int, sample_rate: int, frames: int | None, first: int,
-                 block_size: int, *, threads: int = 1):
+                 block_size: int):
         self.names = [spec.name for spec in specs]
-        self.threads = threads
         self._sizes = schedule(first, block_size, frames)
         shape = (len(specs), max(first, block_size), 2)
         size = int(np.prod(shape)) * 4
@@ -118,8 +115,7 @@ class Offload:
             self._process = subprocess.Popen(
                 [sys.executable, "-c", _CHILD, here], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 pass_fds=(fd,), start_new_session=True)  # Ctrl-C is the parent's to handle
-            setup = pickle.dumps((fd, shape, specs, seed, sample_rate, frames, first, block_size, heap_kept(),
-                                  threads))
+            setup = pickle.dumps((fd, shape, specs, seed, sample_rate, frames, first, block_size, heap_kept()))
             self._write(struct.pack("<Q", len(setup)) + setup)
         except BaseException:
             self.close()
@@ -200,11 +196,11 @@ def serve(stdin, stdout) -> None:
     """The child: build the layers, then render each block into the shared slots once the
     parent has taken the block before; stop when stdin closes."""
     (length,) = struct.unpack("<Q", stdin.read(8))
-    fd, shape, specs, seed, sample_rate, frames, first, block_size, keep, threads = pickle.loads(stdin.read(length))
+    fd, shape, specs, seed, sample_rate, frames, first, block_size, keep = pickle.loads(stdin.read(length))
     try:
         if keep:  # as the parent chose
             keep_heap()
-        with rendering(threads):  # as in the parent's render, with the helper threads the parent chose
+        with rendering():  # as in the parent's render
             mine = layers(specs, seed, sample_rate)
             shared = mmap.mmap(fd, int(np.prod(shape)) * 4)
             slots = np.frombuffer(shared, np.float32).reshape(shape)

@@ -99,13 +99,12 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     master = Master(sr, s.gain_db, fade_in, fade_out, s.ceiling_db, end_frame=p.frames)
     specs = recipe.layers
     has_space = any(send_curve(spec) is not None for spec in specs)
-    where, load = split(recipe, p, processes, local=local)
-    threads = [2 if processes > 1 and work >= _THREADED * min(load) else 1 for work in load]
+    where, _ = split(recipe, p, processes, local=local)
     offloads: dict[int, Offload] = {}
     try:
         for child in sorted(set(where) - {0}):
             offloads[child] = Offload([spec for spec, w in zip(specs, where) if w == child], p.seed, sr,
-                                      p.frames, master.limiter.latency, block_size, threads=threads[child])
+                                      p.frames, master.limiter.latency, block_size)
         local = iter(layers([spec for spec, w in zip(specs, where) if w == 0], p.seed, sr))
         mix = [next(local) if w == 0 else RemoteLayer(spec.name, send_curve(spec), sr, offloads[w])
                for spec, w in zip(specs, where)]
@@ -113,17 +112,12 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
         for offload in offloads.values():
             offload.close()
         raise
-    return Mixer(mix, master, Space(sr, s.space) if has_space else None, list(offloads.values()), recipe.groups,
-                 threads=threads[0])
+    return Mixer(mix, master, Space(sr, s.space) if has_space else None, list(offloads.values()), recipe.groups)
 
 
 # The parent's own work per block, in units of Unit.cost: master and writing; the space stage.
 _OVERHEAD = 1.0
 _SPACE = 1.0
-# A process expected this much busier than the least busy one renders with helper threads (the same
-# bits; see context.rendering), which take about a quarter off its own thread for a few per cent more
-# work on a core that would otherwise wait a fifth of each block or more.
-_THREADED = 1.25
 
 
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
@@ -150,8 +144,8 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     ``seed=None`` and ``sample_rate=None`` take the recipe's values. ``processes`` > 1
     renders the layers in that many processes side by side: the same samples, sooner
     on a machine with cores to spare (see :func:`processes_for`). The render runs in
-    :func:`~sensory.engine.context.rendering`'s context (BLAS on one thread; helper threads if
-    this process has the most work of the processes by far), held between the blocks yielded.
+    :func:`~sensory.engine.context.rendering`'s context (BLAS on one thread), held
+    between the blocks yielded.
     """
     if block_size < 1:
         raise RecipeError(f"block size {block_size}: use 1 or more frames")
@@ -159,7 +153,7 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate, processes=processes,
                   block_size=block_size)
     try:
-        with rendering(mixer.threads):
+        with rendering():
             remaining = p.frames
             while remaining is None or remaining > 0:
                 n = block_size if remaining is None else min(block_size, remaining)

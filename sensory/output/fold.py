@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .. import kinds
-from ..dsp.ahead import settle
+from ..dsp.noise import settle
 from ..engine.context import rendering
 from ..engine.mix import Mixer
 from ..engine.stream import Plan, build
