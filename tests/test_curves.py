@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -55,6 +57,29 @@ def test_block_equals_call_for_any_curve(points, start, n):
     sr = 1000
     got = np.broadcast_to(c.block(start, n, sr), (n,))
     assert np.array_equal(got, c((start + np.arange(n)) / sr))
+
+
+@given(st.lists(st.tuples(st.floats(0, 3), st.floats(1, 100), st.sampled_from(["step", "lin", "exp"])),
+                min_size=1, max_size=8),
+       st.integers(0, 4000), st.integers(1, 3000), st.sampled_from([1000, 44100]))
+def test_spans_place_every_frame_in_its_segment_as_a_call_does(points, start, n, sr):
+    points.sort(key=lambda p: p[0])
+    c = Curve(*map(tuple, zip(*points)))
+    spans = c.spans(start, n, sr)
+    assert spans[0][0] == start and spans[-1][1] == start + n
+    assert all(b > a for a, b, _ in spans) and all(s[1] == t[0] and s[2] < t[2] for s, t in pairwise(spans))
+    values = c((start + np.arange(n)) / sr)
+    for a, b, i in spans:
+        frames = np.arange(a, b)
+        assert np.all(np.searchsorted(c._t, frames / sr, side="right") == i)
+        got = values[a - start:b - start]
+        if c.held(i) is not None:  # a held segment is its one value
+            assert np.all(got == c.held(i))
+        elif (line := c.line(i, sr)) is not None:  # a ramp is its line of values per frame
+            first, value, slope = line
+            assert first <= a and np.allclose(got, value + (frames - first) * slope, rtol=1e-12, atol=1e-9)
+        else:
+            assert c.shapes[i] == "exp"
 
 
 @given(st.lists(st.tuples(st.floats(0, 100), st.floats(-100, 100), st.sampled_from(["step", "lin", "exp"])),

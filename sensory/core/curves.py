@@ -18,6 +18,7 @@ render is split into blocks.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -142,6 +143,46 @@ class Curve:
                 return x
             return v0 * np.abs(v1 / v0) ** x
         return self(_times(start, n, sample_rate))
+
+    def spans(self, start: int, n: int, sample_rate: float) -> list[tuple[int, int, int]]:
+        """The segments frames ``start .. start+n-1`` lie in, as :meth:`__call__` places their times
+        ``frame / sample_rate``: ``(a, b, i)`` for frames ``[a, b)`` in segment ``i`` (0 before the first
+        point, ``len(times)`` after the last, else the way from point ``i - 1`` to point ``i``), in order."""
+        out, a, end = [], start, start + n
+        i = int(np.searchsorted(self._t, start / sample_rate, side="right"))
+        while a < end:
+            b = end if i == len(self.times) else min(end, _first_frame(self.times[i], sample_rate))
+            if b > a:
+                out.append((a, b, i))
+                a = b
+            i += 1
+        return out
+
+    def held(self, i: int) -> float | None:
+        """The value segment ``i`` (see :meth:`spans`) holds, or None where it ramps."""
+        if i == 0 or i == len(self.times):
+            return self.values[min(i, len(self.times) - 1)]
+        v0, v1 = self.values[i - 1], self.values[i]
+        return v0 if self.shapes[i] == "step" or v0 == v1 else None
+
+    def line(self, i: int, sample_rate: float) -> tuple[int, float, float] | None:
+        """Linear segment ``i`` in frames: ``(first, value, slope)``, its first frame, the value there and
+        the change per frame; None for any other shape."""
+        if self.shapes[i] != "lin" or self.held(i) is not None:
+            return None
+        (t0, t1), (v0, v1) = self.times[i - 1:i + 1], self.values[i - 1:i + 1]
+        first = _first_frame(t0, sample_rate)
+        return first, float(self(first / sample_rate)), (v1 - v0) / ((t1 - t0) * sample_rate)
+
+
+def _first_frame(t: float, sample_rate: float) -> int:
+    """The first frame (>= 0) whose time ``frame / sample_rate`` is at or after ``t`` seconds."""
+    j = max(0, math.ceil(t * sample_rate))
+    while j > 0 and (j - 1) / sample_rate >= t:
+        j -= 1
+    while j / sample_rate < t:
+        j += 1
+    return j
 
 
 def _times(start: int, n: int, sample_rate: float) -> np.ndarray:

@@ -124,17 +124,16 @@ class SbagenTone(Unit):
         self._boost = np.array(params.compensation, np.float64).T if params.compensation else None
 
     def _render(self, n: int) -> np.ndarray:
-        carrier = self.value(self.params.carrier, n)
-        half = np.multiply(self.value(self.params.beat, n), 0.5)
-        amp = self.value(self.params.amp, n)
+        p = self.params
+        amp = self.value(p.amp, n)
         if np.ndim(amp) == 0 and amp == 0:  # a slot held off: only the phases move on
-            self._ears.skip(carrier, half, n)
+            self._ears.skip(p.carrier, p.beat, 0.5, self.frame, n)
             return np.zeros((n, 2), np.float32)
-        ears = self._ears.advance(carrier, half, n)  # (2, n) words: left, right
+        ears = self._ears.follow(p.carrier, p.beat, 0.5, self.frame, n)  # (2, n) words: left, right
         if self._table is None:
             out = sine_frames(ears)
         else:
-            higher = np.greater_equal(half, 0)  # the higher ear plays the waveform forward
+            higher = np.greater_equal(self.value(p.beat, n), 0)  # the higher ear plays the waveform forward
             left, right = ears
             out = np.stack([self._lookup(np.where(higher, left, -left)),
                             self._lookup(np.where(higher, -right, right))], axis=1)
@@ -142,6 +141,7 @@ class SbagenTone(Unit):
         out *= level[:, None] if level.ndim else level
         if self._boost is not None:  # -c: each ear by the factor at its own frequency
             at, factor = self._boost
+            carrier, half = self.value(p.carrier, n), np.multiply(self.value(p.beat, n), 0.5)
             out *= np.stack([np.broadcast_to(np.interp(np.abs(f), at, factor), (n,))
                              for f in (np.add(carrier, half), np.subtract(carrier, half))], axis=1).astype(np.float32)
         return out

@@ -73,9 +73,8 @@ class _BeatPair(Unit):
     def _ears(self, n: int) -> np.ndarray:
         """The phase words of the lower-beat tone and the higher-beat tone for the next ``n`` frames,
         int64 (2, n)."""
-        carrier = self.value(self.params.carrier, n)
-        half = np.multiply(self.value(self.params.beat, n), -0.5)  # rows carrier + half: the lower first
-        return self._pair_phase.advance(carrier, half, n)
+        # rows carrier + half: the lower first
+        return self._pair_phase.follow(self.params.carrier, self.params.beat, -0.5, self.frame, n)
 
 
 @kind("binaural", family="tone", params=BeatParams)
