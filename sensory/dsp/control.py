@@ -52,15 +52,35 @@ class Wander:
         self.rate = np.atleast_1d(np.asarray(rate, np.float64))
         self._seeds = rng.integers(0, 2**63, len(self.rate), dtype=np.uint64)
 
+    @classmethod
+    def joined(cls, *signals: Wander) -> Wander:
+        """The rates of ``signals`` read together: ``at(t)`` gives their rows in order, each the
+        same numbers as its own signal's (one vectorized call instead of one per signal)."""
+        joint = cls.__new__(cls)
+        joint._single = False
+        joint.rate = np.concatenate([s.rate for s in signals])
+        joint._seeds = np.concatenate([s._seeds for s in signals])
+        return joint
+
     def at(self, t: np.ndarray | float) -> np.ndarray:
         t = np.maximum(np.asarray(t, np.float64), 0.0)
-        x = np.multiply.outer(self.rate, t)
+        v = self._read(np.multiply.outer(self.rate, t), self._seeds.reshape((-1,) + (1,) * t.ndim))
+        return v[0] if self._single else v
+
+    def each(self, t: np.ndarray, which: np.ndarray) -> np.ndarray:
+        """Signal ``which[j]`` (int64 (n,)) at time ``t[j]`` (s, float64 (n,)): float64 (n,), the
+        numbers ``at(t)[which, arange(n)]`` would give, without reading every signal at every time."""
+        t = np.maximum(np.asarray(t, np.float64), 0.0)
+        return self._read(self.rate[which] * t, self._seeds[which])
+
+    @staticmethod
+    def _read(x: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        """The signals of ``seeds`` (uint64, broadcasting against ``x``) at knot positions ``x``."""
         i = np.floor(x)
         w = 0.5 - 0.5 * np.cos(np.pi * (x - i))
         i = i.astype(np.int64)
-        ends = _knots(self._seeds.reshape((1, -1) + (1,) * t.ndim), np.stack([i, i + 1]))
-        v = ends[0] + (ends[1] - ends[0]) * w
-        return v[0] if self._single else v
+        ends = _knots(seeds, np.stack([i, i + 1]))
+        return ends[0] + (ends[1] - ends[0]) * w
 
 
 class Drift:
@@ -71,10 +91,13 @@ class Drift:
     """
 
     def __init__(self, rng: np.random.Generator, slowest: float, octaves: int):
-        self._parts = Wander(rng, slowest * 2.0 ** np.arange(octaves))
+        self.parts = Wander(rng, slowest * 2.0 ** np.arange(octaves))
         w = 2.0 ** (-0.5 * np.arange(octaves))
         self._weights = w / np.sqrt(np.sum(w * w))
 
     def at(self, t: np.ndarray | float) -> np.ndarray:
-        v = self._parts.at(t)
-        return (self._weights @ v.reshape(len(v), -1)).reshape(v.shape[1:])
+        return self.summed(self.parts.at(t))
+
+    def summed(self, parts: np.ndarray) -> np.ndarray:
+        """The drift from its ``parts`` read at some times, float64 (octaves,) + shape: that shape."""
+        return (self._weights @ parts.reshape(len(parts), -1)).reshape(parts.shape[1:])

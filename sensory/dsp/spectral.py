@@ -43,7 +43,8 @@ class SpectralFrames:
         self.freqs = np.fft.rfftfreq(2 * hop, 1.0 / sample_rate)
         n = np.arange(2 * hop)
         self.window = np.sin(np.pi * (n + 0.5) / (2 * hop)).astype(np.float32)
-        self._tail = np.zeros((channels, hop), np.float32)  # second half of the last frame
+        self._window = np.repeat(self.window, channels).reshape(2 * hop, channels)  # over channel-last frames
+        self._tail = np.zeros((hop, channels), np.float32)  # second half of the last frame
         self._input = np.zeros((channels, hop), np.float32)  # last hop of the impulse train
         # uniform int16 -> unit variance, then sqrt(hop) so a flat |H| = 1 gives unit mean square
         # at 48 kHz; sqrt(sr / 48000) keeps |H|^2 a power density per Hz, so a band-limited shape
@@ -94,13 +95,16 @@ class SpectralFrames:
         return fft.rfft(frames, axis=-1).transpose(1, 0, 2)
 
     def synthesize(self, spectra: np.ndarray) -> np.ndarray:
-        """Overlap-add ``spectra`` (k, channels, bins) into float32 (k*hop, channels)."""
+        """Overlap-add ``spectra`` (k, channels, bins) into float32 (k*hop, channels).
+
+        The inverse transforms read the spectra across the channels and write the frames
+        channel-last, (k, 2*hop, channels), so the window and the overlap-add run over
+        contiguous memory in the output's own layout."""
         k, h = spectra.shape[0], self.hop
-        frames = fft.irfft(np.asarray(spectra, np.complex64), 2 * h, axis=-1)
-        frames *= self.window
+        frames = fft.irfft(np.asarray(spectra, np.complex64).transpose(0, 2, 1), 2 * h, axis=1)
+        frames *= self._window
         out = np.empty((k, h, self.channels), np.float32)
-        for c in range(self.channels):  # per channel, numpy's inner loops run along the hop
-            np.add(frames[0, c, :h], self._tail[c], out=out[0, :, c])
-            np.add(frames[1:, c, :h], frames[:-1, c, h:], out=out[1:, :, c])
-        self._tail = frames[-1, :, h:].copy()
+        np.add(frames[0, :h], self._tail, out=out[0])
+        np.add(frames[1:, :h], frames[:-1, h:], out=out[1:])
+        self._tail = frames[-1, h:].copy()
         return out.reshape(k * h, self.channels)

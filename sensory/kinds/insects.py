@@ -375,7 +375,7 @@ class Insects(Texture):
     def _chirp_gaps(self, at: np.ndarray, due: np.ndarray) -> np.ndarray:
         temp_f = self.read(self.params.temperature, at) * 1.8 + 32.0
         per_minute = np.maximum(40.0 + 4.0 * (temp_f - 50.0), 20.0)
-        tempo = self._tempo[due] * np.exp(_TEMPO_DRIFT * self._tempo_drift.at(at)[due, np.arange(len(due))])
+        tempo = self._tempo[due] * np.exp(_TEMPO_DRIFT * self._tempo_drift.each(at, due))
         gap = 60.0 / (per_minute * tempo) * self.rng.lognormal(0.0, 0.15, len(due))
         resting = at + gap > self._bout_end[due]
         if resting.any():  # a rest, then a new bout from a new phase

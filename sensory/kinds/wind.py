@@ -73,19 +73,22 @@ class Wind(Texture):
         self._leaf = (band(self._log2f, 4000.0, 0.9) * pink(f)).astype(np.float32)
         self._drift = Drift(rng, 0.01, 5)
         self._gust = Drift(rng, 0.25, 3)
-        self._flutter = Wander(rng, 3.0)
-        self._turbulence = Wander(rng, [0.7, 1.1])
+        flutter, turbulence = Wander(rng, 3.0), Wander(rng, [0.7, 1.1])
+        # all read in one call: rows 0-4 the drift, 5-7 the gusts, 8 the flutter, 9-10 the turbulence
+        self._controls = Wander.joined(self._drift.parts, self._gust.parts, flutter, turbulence)
         g = np.random.default_rng(rng.integers(2**63))
         self._objects = g.uniform(0.004, 0.02, 3)  # whistling edges, diameter m
         self._whistle_bins = int(np.searchsorted(self._shaper.freqs, min(4000.0, 0.45 * sample_rate)))
 
-    def speed(self, t: np.ndarray) -> np.ndarray:
-        """Wind speed in [0, 1.5] at times ``t`` (s, any shape)."""
+    def speed(self, t: np.ndarray, controls: np.ndarray) -> np.ndarray:
+        """Wind speed in [0, 1.5] at times ``t`` (s, any shape) from ``controls``, the control
+        signals read there (float64 (11,) + ``t.shape``)."""
         p = self.params
         base = self.read(p.speed, np.maximum(t, 0.0))
         gust = self.read(p.gusts, np.maximum(t, 0.0))
-        g = self._gust.at(t)
-        v = base * (1.0 + 0.35 * self._drift.at(t) + gust * (0.6 * np.maximum(g, -0.3) + 0.08 * self._flutter.at(t)))
+        g = self._gust.summed(controls[5:8])
+        v = base * (1.0 + 0.35 * self._drift.summed(controls[:5])
+                    + gust * (0.6 * np.maximum(g, -0.3) + 0.08 * controls[8]))
         return np.clip(v, 0.02, 1.5)
 
     def _frame(self) -> np.ndarray:
@@ -95,9 +98,11 @@ class Wind(Texture):
         whistles, rustle = whistle.max() > 0, leaves.max() > 0
         # the speed now and, only where they sound, at the ears' whistles and at the leaves
         lags = [0.0, *(self._EARS if whistles else ()), *((self._LEAVES,) if rustle else ())]
-        v, *later = self.speed(t[None, :] - np.array(lags)[:, None])
+        at = t[None, :] - np.array(lags)[:, None]
+        controls = self._controls.at(at)
+        v, *later = self.speed(at, controls)
         level = np.log(self._AT_DEFAULT) + self._DIPOLE * np.log(v)  # the band's log amplitude
-        mag = np.vstack([self._turbulence.at(t), level]).T.astype(np.float32) @ self._swell
+        mag = np.vstack([controls[9:, 0], level]).T.astype(np.float32) @ self._swell
         np.exp(mag, out=mag)
         low, rise = self._CENTRE
         mag *= self._body.at(low + rise * v)
