@@ -183,25 +183,28 @@ def costs(name: str, seconds: float = 60.0, runs: int = 3) -> list[tuple[str, fl
 
 def split_line(name: str, measured: list[float]) -> str:
     """How an hour's export shares the preset's layers over two processes by the kinds' declared
-    costs, each process's work by the ``measured`` costs (noise layers, the parent's mixing at its
-    declared cost), and the best split by the measured costs."""
+    costs, each process's work and the render's span (the busiest process era by era) by the
+    ``measured`` costs (noise layers, the parent's mixing at its declared cost), and the best
+    split by the measured costs."""
     import sensory
     from sensory.engine import stream
-    from sensory.engine.parallel import loads
+    from sensory.engine.parallel import loads, span
 
     recipe = sensory.load(name)
     p = stream.plan(recipe, seconds=3600, sample_rate=48000)
     names = [spec.name for spec in recipe.layers]
     where, _ = stream.split(recipe, p, 2)
-    costs = [stream.layer_cost(spec, p, u) for spec, u in zip(recipe.layers, measured)]
-    now = loads(costs, where, 2, stream.mixing_cost(recipe))
+    stretches = stream.eras(recipe.layers, p, measured)
+    overhead = stream.mixing_cost(recipe)
+    now = loads(stretches, where, 2, overhead)
     best, ideal = stream.split(recipe, p, 2, unit_costs=measured)
 
     def child(w):
         return ", ".join(n for n, x in zip(names, w) if x) or "-"
 
-    return (f"child {child(where)}: parent {now[0]:.2f} / child {now[1]:.2f}; "
-            f"best by measured costs: child {child(best)}, {ideal[0]:.2f} / {ideal[1]:.2f}")
+    return (f"child {child(where)}: parent {now[0]:.2f} / child {now[1]:.2f}, span "
+            f"{span(stretches, where, 2, overhead):.2f}; best by measured costs: child {child(best)}, "
+            f"{ideal[0]:.2f} / {ideal[1]:.2f}, span {span(stretches, best, 2, overhead):.2f}")
 
 
 def against_sox(names: list[str], runs: int) -> None:

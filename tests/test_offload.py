@@ -12,8 +12,10 @@ from click.testing import CliRunner
 
 import sensory
 from sensory.cli import cli
-from sensory.engine.parallel import Offload, loads, schedule, share
-from sensory.engine.stream import build, plan, processes_for, render
+from sensory.engine import parallel
+from sensory.engine.context import rendering
+from sensory.engine.parallel import Offload, depth, loads, schedule, share, span
+from sensory.engine.stream import blocks, build, eras, mixing_cost, plan, processes_for, render, split
 from sensory.errors import RenderError
 from sensory.recipe.model import layer_model
 
@@ -45,15 +47,24 @@ strikes = [0.5, 3.5]
 @pytest.mark.parametrize("processes, block_size", [(2, 4096), (3, 1000)])
 def test_shared_layers_give_the_same_bits_as_one_process(processes, block_size):
     r = recipe(LAYERS, duration=5.0, sample_rate=SR, fades=True)
-    mixer = build(r, processes=processes, block_size=block_size)
-    try:
-        remote = sum(type(layer).__name__ == "RemoteLayer" for layer in mixer.layers)
-        assert remote >= 1, "the layers were not shared out"
-        frames = int(r.duration * SR)
-        shared = np.concatenate([mixer.render(min(block_size, frames - i)) for i in range(0, frames, block_size)])
-    finally:
-        mixer.close()
+    with rendering():  # as every render runs, and the layer processes (the birds' BLAS on one thread)
+        mixer = build(r, processes=processes, block_size=block_size)
+        try:
+            remote = sum(type(layer).__name__ == "RemoteLayer" for layer in mixer.layers)
+            assert remote >= 1, "the layers were not shared out"
+            frames = int(r.duration * SR)
+            shared = np.concatenate([mixer.render(min(block_size, frames - i)) for i in range(0, frames, block_size)])
+        finally:
+            mixer.close()
     assert np.array_equal(shared, render(r, block_size=block_size))
+
+
+def test_a_ring_reused_many_times_gives_the_same_bits(monkeypatch):
+    # the smallest ring (two slots) over twenty blocks: every slot refilled ten times
+    monkeypatch.setattr(parallel, "RING_FRAMES", 4096)
+    assert depth(64, 4096) == 2 and depth(64, 100) == 40
+    r = recipe(LAYERS, duration=5.0, sample_rate=SR, fades=True)
+    assert np.array_equal(np.concatenate(list(blocks(r, block_size=4096, processes=2))), render(r, block_size=4096))
 
 
 def test_a_child_that_dies_fails_the_render_cleanly():
@@ -103,16 +114,49 @@ def test_blocks_must_follow_the_schedule():
 def test_share_leaves_the_busiest_process_the_least_work():
     # forest's layers (birds, wind, stream) and the parent's work: the longest-first rule puts
     # the stream and the wind in the child (3.18 against 2.42); the best split is 2.78 and 2.82
-    assert share([1.42, 1.36, 1.82], 2, overhead=1.0) == [1, 1, 0]
-    assert loads([1.42, 1.36, 1.82], [1, 1, 0], 2, 1.0) == pytest.approx([2.82, 2.78])
-    assert share([4, 4, 4, 1], 2, overhead=1.0) == [0, 1, 1, 0]
-    assert share([4], 2, overhead=1.0) == [1]
-    assert share([1, 1], 1, overhead=1.0) == [0, 0]
-    assert sorted(share([1.0] * 4, 4, overhead=0.0)) == [0, 1, 2, 3]
+    def hour(costs):
+        return [(1.0, costs)]
+    assert share(hour([1.42, 1.36, 1.82]), 2, overhead=1.0) == [1, 1, 0]
+    assert loads(hour([1.42, 1.36, 1.82]), [1, 1, 0], 2, 1.0) == pytest.approx([2.82, 2.78])
+    assert share(hour([4, 4, 4, 1]), 2, overhead=1.0) == [0, 1, 1, 0]
+    assert share(hour([4]), 2, overhead=1.0) == [1]
+    assert share(hour([1, 1]), 1, overhead=1.0) == [0, 0]
+    assert sorted(share(hour([1.0] * 4), 4, overhead=0.0)) == [0, 1, 2, 3]
     # too many splits to try: the longest first onto the least loaded
-    many = share([5.0, 4.0] + [1.0] * 12, 2, overhead=1.0)
-    assert loads([5.0, 4.0] + [1.0] * 12, many, 2, 1.0) == [11.0, 11.0]
+    many = share(hour([5.0, 4.0] + [1.0] * 12), 2, overhead=1.0)
+    assert loads(hour([5.0, 4.0] + [1.0] * 12), many, 2, 1.0) == [11.0, 11.0]
     assert list(schedule(64, 100, 250)) == [64, 100, 100, 50]
+
+
+def test_share_weighs_each_era_by_its_busiest_process():
+    # two beds all along and a shower in each half: by the hour's work every split into pairs
+    # gives 2 / 2, but a shower beside a bed leaves the other process idle half the time
+    eras = [(0.5, [1.0, 1.0, 2.0, 0.0]), (0.5, [1.0, 1.0, 0.0, 2.0])]
+    where = share(eras, 2, overhead=0.0)
+    assert where[0] == where[1] != where[2] == where[3]
+    assert span(eras, where, 2, 0.0) == pytest.approx(2.0)
+    assert span(eras, [0, 1, 0, 1], 2, 0.0) == pytest.approx(3.0)
+    assert loads(eras, [0, 1, 0, 1], 2, 0.0) == pytest.approx([2.0, 2.0])
+    # more processes than cores: an era takes its work over the cores at least
+    assert span([(1.0, [3.0, 3.0, 3.0])], [0, 1, 2], 3, 0.0, cores=2) == pytest.approx(4.5)
+    assert span([(1.0, [3.0, 3.0, 3.0])], [0, 1, 1], 2, 0.0) == pytest.approx(6.0)
+
+
+def test_forest_day_is_split_by_its_eras():
+    # forest-day's layers at their costs measured in noise layers (birds, wind, stream all hour,
+    # rain over 30-43 min, crickets over 42-60): two processes cannot share the shower and the
+    # evening evenly (the busiest 3.81 a wall hour against 3.27 of work a core); three on two
+    # cores can, within 1 %
+    day = sensory.load("forest-day")
+    p = plan(day, seconds=3600, sample_rate=48000)
+    costs = [1.33, 1.35, 1.70, 2.58, 1.98]
+    stretches = eras(day.layers, p, costs)
+    assert [round(part * 60, 3) for part, _ in stretches] == [30, 12, 1, 17]
+    work = sum(loads(stretches, [0] * 5, 1, mixing_cost(day)))
+    two, _ = split(day, p, 2, unit_costs=costs)
+    assert span(stretches, two, 2, mixing_cost(day)) == pytest.approx(3.81, abs=0.01)
+    three, _ = split(day, p, 3, unit_costs=costs, cores=2)
+    assert span(stretches, three, 3, mixing_cost(day), cores=2) < 1.01 * work / 2
 
 
 def test_short_or_light_renders_stay_in_one_process(monkeypatch):

@@ -3,15 +3,17 @@
 Layers are independent until the mixer sums them, so a render can share its
 layers out between processes. A child (a new Python interpreter) builds its
 layers exactly as the parent would (same parameters, same generators), renders
-them one block ahead into shared memory, and the parent mixes every layer in
-recipe order: the output is the same bits as a render in one process, whatever
-the split. (Threads gained nothing: the layers' work is many small numpy calls,
-most of the time under the interpreter lock.)
+them into a ring of slots in shared memory, up to the ring's depth of blocks
+ahead, and the parent mixes every layer in recipe order: the output is the same
+bits as a render in one process, whatever the split. The ring lets a process
+that is busier for a while (a bird's phrase, a shower) fall behind and catch up
+without stalling the other. (Threads gained nothing: the layers' work is many
+small numpy calls, most of the time under the interpreter lock.)
 
 Protocol: the parent writes the set-up (pickled, length first) to the child's
-stdin, then one byte each time it has taken a block; the child writes the
-block's index (4 bytes) when the block is ready, or ``0xFFFFFFFF`` and a
-traceback. The set-up says whether the parent keeps its heap
+stdin, then one byte each time it frees a slot (the block before the one it
+takes); the child writes the block's index (4 bytes) when the block is ready, or
+``0xFFFFFFFF`` and a traceback. The set-up says whether the parent keeps its heap
 (:func:`~sensory.engine.context.keep_heap`); the child then does too. The child stops
 when its stdin closes, so it never outlives the parent. Used by exports (see
 :func:`sensory.engine.stream.blocks`); live play stays in one process.
@@ -37,7 +39,7 @@ from ..errors import RenderError
 from .context import heap_kept, keep_heap, rendering
 from .layers import layers
 
-__all__ = ["Offload", "RemoteLayer", "loads", "schedule", "serve", "share"]
+__all__ = ["RING_FRAMES", "Eras", "Offload", "RemoteLayer", "depth", "loads", "schedule", "serve", "share", "span"]
 
 _FAILED = 0xFFFFFFFF
 
@@ -55,28 +57,55 @@ def schedule(first: int, block_size: int, frames: int | None) -> Iterator[int]:
 
 _EXHAUSTIVE = 4096  # splits tried one by one up to this many (processes ** layers); a few ms
 
+Eras = list[tuple[float, list[float]]]  # (share of the render, each layer's cost while it sounds, else 0)
 
-def share(costs: list[float], processes: int, overhead: float) -> list[int]:
+
+def share(eras: Eras, processes: int, overhead: float, cores: int | None = None) -> list[int]:
     """Which process renders each layer (0 is the parent, which also carries ``overhead``:
-    mixing, space, master, writing), so that the busiest process has the least work: every
-    split tried where there are few (the busiest loads compared first, then the next), else
-    longest first onto the least loaded process (Graham's LPT rule: R. L. Graham, SIAM J.
-    Appl. Math. 17, 1969, within 4/3 of the best)."""
-    if processes ** len(costs) <= _EXHAUSTIVE:
-        splits = itertools.product(range(processes), repeat=len(costs))
-        return list(min(splits, key=lambda where: sorted(loads(costs, where, processes, overhead), reverse=True)))
+    mixing, space, master, writing), so that the render takes the least time by
+    :func:`span` on ``cores`` (default: one per process): every split tried where there
+    are few (ties go to the split whose busiest process has the least work over the whole
+    render, then the next), else longest first onto the least loaded process (Graham's LPT
+    rule: R. L. Graham, SIAM J. Appl. Math. 17, 1969, within 4/3 of the best)."""
+    layers = len(eras[0][1]) if eras else 0
+    if processes ** layers <= _EXHAUSTIVE:
+        def rank(where):
+            return span(eras, where, processes, overhead, cores), sorted(loads(eras, where, processes, overhead),
+                                                                         reverse=True)
+        return list(min(itertools.product(range(processes), repeat=layers), key=rank))
+    costs = [sum(part * c[i] for part, c in eras) for i in range(layers)]
     load = [overhead] + [0.0] * (processes - 1)
-    where = [0] * len(costs)
-    for i in sorted(range(len(costs)), key=lambda i: -costs[i]):
+    where = [0] * layers
+    for i in sorted(range(layers), key=lambda i: -costs[i]):
         p = min(range(processes), key=lambda p: load[p])
         where[i] = p
         load[p] += costs[i]
     return where
 
 
-def loads(costs: list[float], where, processes: int, overhead: float) -> list[float]:
-    """Each process's work when layer ``i`` (of ``costs``) runs in process ``where[i]``, the
-    parent's ``overhead`` included."""
+def loads(eras: Eras, where, processes: int, overhead: float) -> list[float]:
+    """Each process's work over the render when layer ``i`` runs in process ``where[i]``, the
+    parent's ``overhead`` included (in the units of the costs, over the whole render)."""
+    load = [0.0] * processes
+    for part, costs in eras:
+        for p, x in enumerate(_era(costs, where, processes, overhead)):
+            load[p] += part * x
+    return load
+
+
+def span(eras: Eras, where, processes: int, overhead: float, cores: int | None = None) -> float:
+    """The render's expected length in the units of the costs: over each era, its busiest
+    process's work, or all its processes' work over ``cores`` (default: one per process)
+    when that is more."""
+    cores = cores or processes
+    total = 0.0
+    for part, costs in eras:
+        load = _era(costs, where, processes, overhead)
+        total += part * max(max(load), sum(load) / cores)
+    return total
+
+
+def _era(costs: list[float], where, processes: int, overhead: float) -> list[float]:
     load = [overhead] + [0.0] * (processes - 1)
     for cost, p in zip(costs, where):
         load[p] += cost
@@ -93,23 +122,38 @@ def _memory(size: int):
     return f
 
 
+RING_FRAMES = 1 << 19  # frames of each layer a child may render ahead (2 MB a layer at 48 kHz: 11 s)
+
+
+def depth(first: int, block_size: int) -> int:
+    """Slots in a child's ring for blocks of ``block_size`` after a first of ``first`` frames:
+    :data:`RING_FRAMES` worth, at least two (one the parent reads, one the child writes)."""
+    return max(2, RING_FRAMES // max(first, block_size))
+
+
 class Offload:
     """A child process rendering ``specs`` (layer models) in the blocks of :func:`schedule`;
-    :meth:`parts` hands out each block's parts, float32 (n, 2) per layer, in ``specs`` order."""
+    :meth:`parts` hands out each block's parts, float32 (n, 2) per layer, in ``specs`` order.
+
+    The child renders into a ring of :func:`depth` slots; the parts of a block are read-only
+    views of its slot, which is given back to the child when the next block is taken (the mixer
+    is done with a block's parts by then)."""
 
     def __init__(self, specs: list, seed: int, sample_rate: int, frames: int | None, first: int,
                  block_size: int):
         self.names = [spec.name for spec in specs]
         self._sizes = schedule(first, block_size, frames)
-        shape = (len(specs), max(first, block_size), 2)
+        shape = (depth(first, block_size), len(specs), max(first, block_size), 2)
         size = int(np.prod(shape)) * 4
         self._file = _memory(size)
         self._map = mmap.mmap(self._file.fileno(), size)
         self._slots = np.frombuffer(self._map, np.float32).reshape(shape)
+        self._slots.flags.writeable = False
         fd = self._file.fileno()
         here = str(Path(__file__).resolve().parent.parent)  # the child imports this very package
         self._block: list[np.ndarray] | None = None
         self._taken = 0
+        self._blocks = 0  # blocks taken so far
         self._process = None
         try:
             self._process = subprocess.Popen(
@@ -135,19 +179,22 @@ class Offload:
                           + (f":\n{detail}" if detail else ""))
 
     def parts(self, n: int) -> list[np.ndarray]:
-        """The next block's parts, in layer order (copies: the child renders on at once)."""
+        """The next block's parts, in layer order (read-only views, valid until the next block
+        is taken)."""
         if self._block is None:
             expected = next(self._sizes)
             if n != expected:
                 raise RuntimeError(f"the mixer asked for {n} frames where the layer process renders {expected}")
+            if self._blocks:
+                self._write(b"\0")  # the block before's slot is free
             head = self._process.stdout.read(4)
             if len(head) < 4:
                 self._failed()
             if struct.unpack("<I", head)[0] == _FAILED:
                 (length,) = struct.unpack("<Q", self._process.stdout.read(8))
                 self._failed(self._process.stdout.read(length).decode("utf-8", "replace"))
-            self._block = list(self._slots[:, :n].copy())
-            self._write(b"\0")  # the slots are free: render the next block
+            self._block = list(self._slots[self._blocks % len(self._slots), :, :n])
+            self._blocks += 1
             self._taken = 0
         block = self._block
         self._taken += 1
@@ -193,8 +240,8 @@ class RemoteLayer:
 
 
 def serve(stdin, stdout) -> None:
-    """The child: build the layers, then render each block into the shared slots once the
-    parent has taken the block before; stop when stdin closes."""
+    """The child: build the layers, then render each block into the next slot of the ring,
+    once the parent has freed it; stop when stdin closes."""
     (length,) = struct.unpack("<Q", stdin.read(8))
     fd, shape, specs, seed, sample_rate, frames, first, block_size, keep = pickle.loads(stdin.read(length))
     try:
@@ -205,12 +252,13 @@ def serve(stdin, stdout) -> None:
             shared = mmap.mmap(fd, int(np.prod(shape)) * 4)
             slots = np.frombuffer(shared, np.float32).reshape(shape)
             for k, n in enumerate(schedule(first, block_size, frames)):
-                if k and not stdin.read(1):
+                if k >= len(slots) and not stdin.read(1):
                     return  # the parent is done
-                for slot, layer in zip(slots, mine):
+                for slot, layer in zip(slots[k % len(slots)], mine):
                     slot[:n] = layer.render(n)
                 stdout.write(struct.pack("<I", k))
                 stdout.flush()
+            stdin.read()  # every block is out: wait for the parent to finish
     except BrokenPipeError:
         return
     except Exception:  # noqa: BLE001 (any failure goes back to the parent with its traceback)

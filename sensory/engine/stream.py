@@ -7,6 +7,7 @@ needs the same memory as a 1-minute one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Iterator
@@ -22,9 +23,9 @@ from .context import rendering
 from .layers import layers, rests, send_curve
 from .master import Master
 from .mix import Mixer
-from .parallel import Offload, RemoteLayer, loads, share
+from .parallel import Eras, Offload, RemoteLayer, loads, share
 
-__all__ = ["Plan", "blocks", "build", "layer_cost", "mixing_cost", "plan", "processes_for", "render", "split"]
+__all__ = ["Plan", "blocks", "build", "eras", "layer_cost", "mixing_cost", "plan", "processes_for", "render", "split"]
 
 
 class Plan:
@@ -55,24 +56,41 @@ def plan(recipe: Recipe, *, seconds: float | None = None, seed: int | None = Non
 def layer_cost(spec, p: Plan, unit_cost: float | None = None) -> float:
     """The layer's expected work: ``unit_cost`` (by default its kind's
     :attr:`~sensory.core.unit.Unit.cost`) over the stretches it does not rest (the first hour of
-    an endless render)."""
+    an endless render), in noise layers."""
+    return sum(part * costs[0] for part, costs in eras([spec], p, [unit_cost]))
+
+
+def eras(specs, p: Plan, unit_costs: list[float | None] | None = None) -> Eras:
+    """The render (its first hour if endless) cut where any of ``specs`` starts or ends a rest:
+    each stretch's share of the render and each layer's cost over it, its ``unit_costs`` (by
+    default its kind's :attr:`~sensory.core.unit.Unit.cost`) while it sounds, 0 while it rests."""
     frames = p.frames or 3600 * p.sample_rate
-    resting = sum(min(b or frames, frames) - min(a, frames) for a, b in rests(spec.gain_db, p.sample_rate))
-    return (kinds.get(spec.kind).unit.cost if unit_cost is None else unit_cost) * (1 - resting / frames)
+    units = [kinds.get(spec.kind).unit.cost if u is None else u
+             for spec, u in zip(specs, unit_costs or [None] * len(specs))]
+    spans = [[(min(a, frames), min(b or frames, frames)) for a, b in rests(spec.gain_db, p.sample_rate)]
+             for spec in specs]
+    cuts = sorted({0, frames} | {f for layer in spans for span in layer for f in span})
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        costs = [0.0 if any(r0 <= a and b <= r1 for r0, r1 in layer) else u for layer, u in zip(spans, units)]
+        out.append(((b - a) / frames, costs))
+    return out
 
 
 def split(recipe: Recipe, p: Plan, processes: int, *, local: frozenset[str] = frozenset(),
-          unit_costs: list[float] | None = None) -> tuple[list[int], list[float]]:
+          unit_costs: list[float] | None = None, cores: int | None = None) -> tuple[list[int], list[float]]:
     """Where each of ``recipe``'s layers renders over ``processes`` (0: this process, which also
-    mixes, masters and writes; layers named in ``local`` stay in it) and each process's expected
-    work, in noise layers (:func:`layer_cost`; ``unit_costs`` in place of the kinds' costs)."""
+    mixes, masters and writes; layers named in ``local`` stay in it) on ``cores`` (default: one
+    a process), so that the render's :func:`~sensory.engine.parallel.span` over its :func:`eras`
+    is least, and each process's expected work over the render, in noise layers
+    (``unit_costs`` in place of the kinds' costs)."""
     specs = recipe.layers
-    costs = [layer_cost(spec, p, u) for spec, u in zip(specs, unit_costs or [None] * len(specs))]
+    stretches = eras(specs, p, unit_costs)
     where = [0] * len(specs)
     if processes > 1:
-        where = share(costs, processes, mixing_cost(recipe))
+        where = share(stretches, processes, mixing_cost(recipe), cores)
         where = [0 if spec.name in local else w for spec, w in zip(specs, where)]
-    return where, loads(costs, where, processes, mixing_cost(recipe))
+    return where, loads(stretches, where, processes, mixing_cost(recipe))
 
 
 def mixing_cost(recipe: Recipe) -> float:
@@ -99,7 +117,7 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     master = Master(sr, s.gain_db, fade_in, fade_out, s.ceiling_db, end_frame=p.frames)
     specs = recipe.layers
     has_space = any(send_curve(spec) is not None for spec in specs)
-    where, _ = split(recipe, p, processes, local=local)
+    where, _ = split(recipe, p, processes, local=local, cores=min(processes, cores()))
     offloads: dict[int, Offload] = {}
     try:
         for child in sorted(set(where) - {0}):
@@ -132,8 +150,12 @@ def processes_for(recipe: Recipe, p: Plan) -> int:
     work = sum(layer_cost(spec, p) for spec in recipe.layers) + mixing_cost(recipe) - _OVERHEAD
     if p.seconds < _MIN_SHARED_S or work < _MIN_SHARED_COST:
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, MAX_PROCESSES))
+    return max(1, min(cores(), MAX_PROCESSES))
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
@@ -150,18 +172,18 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     if block_size < 1:
         raise RecipeError(f"block size {block_size}: use 1 or more frames")
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
-    mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate, processes=processes,
-                  block_size=block_size)
-    try:
-        with rendering():
+    with rendering():  # the mixer's first block (the limiter's look-ahead) too
+        mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate, processes=processes,
+                      block_size=block_size)
+        try:
             remaining = p.frames
             while remaining is None or remaining > 0:
                 n = block_size if remaining is None else min(block_size, remaining)
                 yield mixer.render(n)
                 if remaining is not None:
                     remaining -= n
-    finally:
-        mixer.close()
+        finally:
+            mixer.close()
 
 
 def render(recipe: Recipe, *, seconds: float | None = None, seed: int | None = None,
