@@ -78,12 +78,12 @@ class BubbleCloud:
             return None
         self._ringing = len(starts)
         scaled = gain * self.q  # the sub-rate synthesis at the full rate's scale (a power of two: exact)
-        x = np.empty((2, self.size), np.float32)  # the halves, channel-major as impulse_spectra reads them
+        x = np.empty((self.size, 2), np.float32)  # the halves, interleaved as impulse_spectra reads them
         for half, ola in enumerate(self._halves):
             mine = side == bool(half)
             ola.grains(starts[mine], self.bank, variant[mine], scaled[mine, None], self.lengths)
-            x[half] = ola.take()[:, 0]
-        s = self._frames.impulse_spectra(x.T)[:, :, : self.bins]
+            x[:, half] = ola.take()[:, 0]
+        s = self._frames.impulse_spectra(x)[:, :, : self.bins]
         out = np.empty_like(s)
         out[:, 0] = s[:, 0] + s[:, 1] * self._cross
         out[:, 1] = s[:, 1] + s[:, 0] * self._cross

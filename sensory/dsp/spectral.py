@@ -45,7 +45,7 @@ class SpectralFrames:
         self.window = np.sin(np.pi * (n + 0.5) / (2 * hop)).astype(np.float32)
         self._window = np.repeat(self.window, channels).reshape(2 * hop, channels)  # over channel-last frames
         self._tail = np.zeros((hop, channels), np.float32)  # second half of the last frame
-        self._input = np.zeros((channels, hop), np.float32)  # last hop of the impulse train
+        self._input = np.zeros((hop, channels), np.float32)  # last hop of the impulse train
         # uniform int16 -> unit variance, then sqrt(hop) so a flat |H| = 1 gives unit mean square
         # at 48 kHz; sqrt(sr / 48000) keeps |H|^2 a power density per Hz, so a band-limited shape
         # has the same level at any sample rate
@@ -80,19 +80,22 @@ class SpectralFrames:
         return z
 
     def impulse_spectra(self, impulses: np.ndarray) -> np.ndarray:
-        """Spectra of the windowed frames of an impulse train (k*hop, channels): complex64 (k, channels, bins)."""
-        k = len(impulses) // self.hop
-        x = np.empty((self.channels, (k + 1) * self.hop), np.float32)
-        x[:, : self.hop] = self._input
-        for c in range(self.channels):  # per channel: a transposing copy is several times slower
-            x[c, self.hop:] = impulses[:, c]
-        self._input = x[:, -self.hop:].copy()
+        """Spectra of the windowed frames of an impulse train (k*hop, channels), best interleaved
+        (C order): complex64 (k, channels, bins).
+
+        The frames are channel-last as the train is, so filling them is one copy and the window
+        runs over contiguous memory; the transforms read them across the channels and write the
+        spectra channel-major, in the layout :meth:`shaped` gives and :meth:`synthesize` reads."""
         h = self.hop
-        hops = x.reshape(self.channels, k + 1, h)
-        frames = np.empty((self.channels, k, 2 * h), np.float32)  # frame j: hops j and j+1, windowed
-        np.multiply(hops[:, :k], self.window[:h], out=frames[:, :, :h])
-        np.multiply(hops[:, 1:], self.window[h:], out=frames[:, :, h:])
-        return fft.rfft(frames, axis=-1).transpose(1, 0, 2)
+        k = len(impulses) // h
+        x = np.empty((k + 1, h, self.channels), np.float32)
+        x[0] = self._input
+        x[1:] = impulses.reshape(k, h, self.channels)
+        self._input = x[-1].copy()
+        frames = np.empty((k, 2 * h, self.channels), np.float32)  # frame j: hops j and j+1, windowed
+        np.multiply(x[:k], self._window[:h], out=frames[:, :h])
+        np.multiply(x[1:], self._window[h:], out=frames[:, h:])
+        return fft.rfft(frames.transpose(0, 2, 1), axis=-1)
 
     def synthesize(self, spectra: np.ndarray) -> np.ndarray:
         """Overlap-add ``spectra`` (k, channels, bins) into float32 (k*hop, channels).

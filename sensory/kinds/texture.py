@@ -24,7 +24,8 @@ __all__ = ["BandTable", "Texture", "band", "pink"]
 class Texture(Unit):
     """Base of the nature kinds: stereo, rendered ``HOPS * hop`` frames at a time.
 
-    Subclasses implement :meth:`_frame` returning float32 (size, 2) and set ``makeup``, the
+    Subclasses implement :meth:`_frame` returning a new float32 (size, 2) array (no view of their
+    state: the make-up gain is multiplied into it) and set ``makeup``, the
     linear gain that brings what :meth:`_frame` synthesizes to the texture's ``nominal_level``.
     """
 
@@ -46,7 +47,8 @@ class Texture(Unit):
         return self._queue.take(n)
 
     def _next_frame(self) -> np.ndarray:
-        out = self._frame() * np.float32(self.makeup)
+        out = self._frame()  # a fresh array: the make-up gain is multiplied in place
+        out *= np.float32(self.makeup)
         self.start += self.size
         return out
 
