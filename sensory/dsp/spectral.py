@@ -70,11 +70,7 @@ class SpectralFrames:
         (k, channels, bins), any float dtype; complex64 (k, channels, bins)."""
         m = np.asarray(magnitude, np.float32) * self._scale
         z = self._white(m.shape[0])
-        if m.ndim == 2:
-            z *= m[:, None, :]
-        else:  # numpy multiplies a complex by a real array of its shape through a slow cast
-            z.real *= m
-            z.imag *= m
+        z *= m[:, None, :] if m.ndim == 2 else m
         z[..., 0] = 0
         z[..., -1] = 0
         return z
