@@ -50,7 +50,7 @@ class Wind(Texture):
     per hop, so the whole wind costs one inverse FFT per hop.
     """
 
-    cost = 1.5  # CPU per second of audio against a noise layer, measured at 48 kHz (2.3 with whistles)
+    cost = 1.3  # CPU per second of audio against a noise layer, measured at 48 kHz (2.3 with whistles)
     makeup = 2.2  # make-up gain: the gusting band near the level
 
     _EARS, _LEAVES = (0.1, 1.0), 2.0  # s: the whistles reach the two ears this late, the leaves follow this late
