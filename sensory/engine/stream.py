@@ -23,7 +23,7 @@ from .context import rendering
 from .layers import layers, rests, send_curve
 from .master import Master
 from .mix import Mixer
-from .parallel import Eras, Offload, RemoteLayer, loads, share
+from .parallel import Eras, Offload, RemoteLayer, loads, share, span
 
 __all__ = ["Plan", "blocks", "build", "eras", "layer_cost", "mixing_cost", "plan", "processes_for", "render", "split"]
 
@@ -140,17 +140,30 @@ _SPACE = 1.0
 
 _MIN_SHARED_S = 120.0  # shorter renders stay in one process (a child takes about a second to start)
 _MIN_SHARED_COST = 3.5  # lighter recipes too: copying their layers back costs what it saves
+_ONE_MORE = 0.9  # a process more than the cores where the span falls to this share or less
 
 
 def processes_for(recipe: Recipe, p: Plan) -> int:
     """Processes worth rendering ``recipe`` as planned in: one per core this process may use,
-    at most :data:`MAX_PROCESSES`, for renders of two minutes or more whose layers (and space
-    stage, the parent's work beside them) cost at least a nature layer or two
-    (:attr:`~sensory.core.unit.Unit.cost`); else one."""
+    for renders of two minutes or more whose layers (and space stage, the parent's work beside
+    them) cost at least a nature layer or two (:attr:`~sensory.core.unit.Unit.cost`), else one;
+    and one more where its :func:`split` over the cores shortens the render's span by a tenth or
+    more (the kernel shares the cores out among the processes that have work, so layers that no
+    split over a process per core evens out, era by era, still keep every core busy); at most
+    :data:`MAX_PROCESSES`."""
     work = sum(layer_cost(spec, p) for spec in recipe.layers) + mixing_cost(recipe) - _OVERHEAD
     if p.seconds < _MIN_SHARED_S or work < _MIN_SHARED_COST:
         return 1
-    return max(1, min(cores(), MAX_PROCESSES))
+    n = max(1, min(cores(), MAX_PROCESSES))
+    if 1 < n < MAX_PROCESSES and _span(recipe, p, n + 1, n) <= _ONE_MORE * _span(recipe, p, n, n):
+        n += 1
+    return n
+
+
+def _span(recipe: Recipe, p: Plan, processes: int, cores: int) -> float:
+    """The render's span (:func:`~sensory.engine.parallel.span`) as :func:`split` shares it."""
+    where, _ = split(recipe, p, processes, cores=cores)
+    return span(eras(recipe.layers, p), where, processes, mixing_cost(recipe), cores)
 
 
 def cores() -> int:
