@@ -432,6 +432,40 @@ def test_renders_as_sbagen_renders(peer, tmp_path, name):
     assert math.isfinite(verdict.course_db)
 
 
+def _octaves_db(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Power in the octaves from 25 Hz to 25.6 kHz (Welch), dB relative to the 800-1600 Hz octave."""
+    from scipy.signal import welch
+
+    f, power = welch(x, sample_rate, nperseg=1 << 14)
+    bands = np.array([power[(f >= lo) & (f < 2 * lo)].sum() for lo in 25 * 2.0 ** np.arange(10)])
+    return 10 * np.log10(bands / bands[5])
+
+
+def test_pink_noise_is_sbagens_own_pink_octave_by_octave(peer, tmp_path):
+    # SBaGen's noise2 (white plus nine octave bands of lines between random values), 44.1 kHz: each
+    # octave's share of the power within 0.5 dB of SBaGen's own (the filtered pink this replaced was
+    # 0.7-0.8 dB above it from 3.2 kHz up)
+    schedule = tmp_path / "pink.sbg"
+    schedule.write_text("a: pink/40\noff: -\nNOW a\n+00:00:40 off\n")
+    theirs, rate = sbagen_peer.peer_render(peer, schedule, tmp_path / "peer.wav", seconds=40, sample_rate=44100)
+    ours = render(load(schedule), seconds=40, sample_rate=rate).astype(np.float64)
+    window = slice(5 * rate, 35 * rate)
+    assert np.abs(_octaves_db(ours[window, 0], rate) - _octaves_db(theirs[window, 0], rate)).max() < 0.5
+
+
+def test_sbagens_pink_falls_3_db_an_octave_at_its_level_with_no_dc():
+    from sensory.dsp.noise import OctavePink
+
+    pink = OctavePink(np.random.default_rng(7), 44100, gain=0.25)
+    x = np.concatenate([pink.chunk(65536) for _ in range(40)]).astype(np.float64)  # a minute at 44.1 kHz
+    assert 20 * np.log10(np.sqrt(np.mean(x ** 2)) / 0.25) == pytest.approx(0, abs=0.05)
+    # the 8-bit draws' mean (-1/2 each) taken out: left in, the DC would be 0.026 of the RMS
+    means = [np.mean(OctavePink(np.random.default_rng(seed), 44100).chunk(65536 * 200)) for seed in range(4)]
+    assert abs(np.mean(means)) < 0.01
+    octaves = _octaves_db(x, 44100)  # equal power per octave is -3 dB an octave in density
+    assert np.abs(octaves[:9]).max() < 1.0  # 25 Hz to 12.8 kHz (SBaGen's: 0.7 dB under at the top)
+
+
 @pytest.mark.parametrize("spec", ["drop 00d", "drop 00ds+^", "drop 20fs+^/2 pink/30", "drop t40,10,5 00dk+^",
                                   "drop 34.5dk+/1.5", "slide t60 200-6/2"])
 def test_programs_follow_sbagens_own_listing(peer, spec):

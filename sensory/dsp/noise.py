@@ -14,6 +14,7 @@ Pink and brown pass through a one-pole DC blocker at 5 Hz folded into the same
 filter, so no infrasound wastes headroom.
 
 Every colour is scaled to unit RMS (within about 1 dB) at any sample rate.
+:class:`OctavePink` is SBaGen's own pink noise, made without a recursion (the ``.sbg`` voices').
 :class:`NoiseSource` is white noise through a colour, rendered a chunk ahead on a
 helper thread: drawing and filtering run without the interpreter lock, so a noise
 bed costs the thread that asks for it next to nothing when a second core is free.
@@ -29,7 +30,7 @@ import numpy as np
 
 from .iir import lfilter
 
-__all__ = ["COLOURS", "Colour", "NoiseSource", "WhiteSource", "settle"]
+__all__ = ["COLOURS", "SBAGEN_PINK", "Colour", "NoiseSource", "OctavePink", "WhiteSource", "settle"]
 
 COLOURS = ("white", "pink", "brown", "blue", "violet")
 
@@ -110,12 +111,97 @@ class Colour:
         return y.astype(np.float32)
 
 
+class OctavePink:
+    """SBaGen's pink noise (sbagen.c's ``noise2``), mono chunks: white noise plus nine octave bands of
+    the same level, band ``b`` (1..9) a straight line between random values ``2^b`` samples apart,
+    so each band's spectrum falls off above its rate and the sum falls 3 dB an octave from about
+    ``sample_rate / 1024`` up. The bands are summed coarsest first, each level's sum interpolated
+    to the next level's points, then the white noise added: a few float32 passes a sample where a
+    pink filter's recursion is latency-bound. The values are uniform 8-bit draws (eight from each
+    64-bit word of ``rng``: white, then each band's new values coarsest first), less their mean.
+    The sum of the slow bands (``b`` >= 5, 97 % of the power under 10 Hz), on its points 32
+    samples apart, passes a one-pole DC blocker at 5 Hz, as sensory's own pink does.
+    ``chunk(n)`` gives the next ``n`` samples (a multiple of 512), float32, at RMS ``gain``."""
+
+    BANDS = 9
+    BLOCKED = 5  # the bands from this one up are summed and pass the DC blocker
+
+    def __init__(self, rng: np.random.Generator, sample_rate: int, gain: float = 1.0):
+        self.rng = rng
+        self._last = np.zeros(self.BANDS + 1, np.float32)  # each band's value at the chunk's start (index b)
+        self._blocker = np.array([1.0, -1.0]), np.array([1.0, -np.exp(-2 * np.pi * 5.0 * (1 << self.BLOCKED)
+                                                                       / sample_rate)])
+        self._zi = np.zeros(1)
+        self._slow = np.float32(0)  # the blocked sum's value at the chunk's start
+        lines = sum(_line_power(1 << b) for b in range(1, self.BLOCKED))
+        lines += sum(_blocked_power(1 << (b - self.BLOCKED), 1 << self.BLOCKED, self._blocker)
+                     for b in range(self.BLOCKED, self.BANDS + 1))
+        self._scale = np.float32(gain / np.sqrt((256.0**2 - 1) / 12 * (1.0 + lines)))
+
+    def chunk(self, n: int) -> np.ndarray:
+        news = [n >> b for b in range(self.BANDS, 0, -1)]
+        raw = self.rng.bit_generator.random_raw(-(-(n + sum(news)) // 8)).view(np.int8)
+        out = raw[:n].astype(np.float32)  # the white noise, then the bands added in
+        at, level = n, None
+        for b, m in zip(range(self.BANDS, 0, -1), news):
+            points = np.empty(m + 1, np.float32)  # the band at samples 0, 2^b, .., n of the chunk
+            points[0] = self._last[b]
+            points[1:] = raw[at:at + m]
+            self._last[b] = points[-1]
+            at += m
+            if level is not None:
+                _add_halfway(points, level)  # the coarser bands' sum, from its points to this band's
+            level = points
+            if b == self.BLOCKED:  # the slow bands' sum without its DC (nor their draws' mean)
+                level[1:], self._zi = lfilter(*self._blocker, level[1:].astype(np.float64), zi=self._zi)
+                level[0] = self._slow
+                self._slow = level[-1]
+                level += np.float32(0.5 * self.BLOCKED)  # the other draws' mean: -1/2 each, white and bands 1..4
+        _add_halfway(out, level)
+        out *= self._scale
+        return out
+
+
+def _add_halfway(fine: np.ndarray, coarse: np.ndarray) -> None:
+    """Add to ``fine`` (points ``0, h, 2h, ..``) the straight lines through ``coarse`` (points ``0, 2h,
+    ..``, one more than half ``fine``'s when ``fine`` ends on a point of it): its values on the even
+    points, the mean of two neighbours between them."""
+    even, odd = fine[0::2], fine[1::2]
+    even += coarse[:len(even)]
+    between = coarse[:-1] + coarse[1:]
+    between *= np.float32(0.5)
+    odd += between[:len(odd)]
+
+
+def _blocked_power(spacing: int, step: int, blocker: tuple) -> float:
+    """The mean power over the samples of a straight line between unit-variance random values
+    ``spacing`` points apart, on points ``step`` samples apart, after ``blocker`` (b, a) filters
+    the points, then drawn straight between the points."""
+    w = 1 - np.abs(np.arange(1 - spacing, spacing)) / spacing  # one value's share of the points near it
+    impulse = np.zeros(1 << 14)
+    impulse[0] = 1.0
+    g = np.convolve(w, lfilter(*blocker, impulse))
+    near = [float(np.dot(g[:len(g) - lag], g[lag:])) / spacing for lag in (0, 1)]  # the points' autocorrelation
+    u = np.arange(step) / step
+    return float(np.mean((1 - u) ** 2 + u ** 2)) * near[0] + float(np.mean(2 * u * (1 - u))) * near[1]
+
+
+def _line_power(spacing: int) -> float:
+    """The mean power of a straight line between unit-variance random values ``spacing`` samples
+    apart, over the samples: the mean of ``(1 - u)^2 + u^2`` at ``u = k / spacing``."""
+    u = np.arange(spacing) / spacing
+    return float(np.mean((1 - u) ** 2 + u ** 2))
+
+
+SBAGEN_PINK = "sbagen-pink"  # a colour for NoiseSource beside COLOURS: OctavePink, mono
+
+
 class NoiseSource(_Chunks):
     """``colour`` noise (see :data:`COLOURS`) at RMS ``gain``, ``channels`` independent
     streams: ``take(n)`` gives the next (n, channels) frames, float32 (float64 for white).
 
-    The samples are exactly ``Colour(...)(WhiteSource(rng, channels, float64).take(n))``,
-    made in chunks of :attr:`CHUNK` frames; while the caller uses one chunk, the next is
+    The samples are exactly ``Colour(...)(WhiteSource(rng, channels, float64).take(n))``
+    (for :data:`SBAGEN_PINK`, mono, :class:`OctavePink`'s chunks), made in chunks of :attr:`CHUNK` frames; while the caller uses one chunk, the next is
     drawn and filtered on a helper thread shared by every source. ``rng`` is the source's
     own from then on: nothing else may draw from it. A source is used in the process that
     built it (not across a fork).
@@ -124,11 +210,15 @@ class NoiseSource(_Chunks):
     def __init__(self, colour: str, sample_rate: int, rng: np.random.Generator, *, channels: int = 1,
                  gain: float = 1.0):
         super().__init__(channels, np.float32)
-        self._white = WhiteSource(rng, channels, np.float64)
-        self._colour = Colour(colour, sample_rate, channels, gain)
+        self._octaves = OctavePink(rng, sample_rate, gain) if colour == SBAGEN_PINK else None
+        if self._octaves is None:
+            self._white = WhiteSource(rng, channels, np.float64)
+            self._colour = Colour(colour, sample_rate, channels, gain)
         self._ahead = _helper().submit(self._render_chunk)
 
     def _render_chunk(self) -> np.ndarray:
+        if self._octaves is not None:
+            return self._octaves.chunk(self.CHUNK)[:, None]
         return self._colour(self._white.take(self.CHUNK))
 
     def _next_chunk(self) -> np.ndarray:

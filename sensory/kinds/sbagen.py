@@ -28,7 +28,7 @@ from pydantic import Field, field_validator
 
 from ..core.params import Automatable, Params, TimeValue, param
 from ..core.unit import Unit
-from ..dsp.noise import NoiseSource
+from ..dsp.noise import SBAGEN_PINK, NoiseSource
 from ..dsp.phasor import BeatPhasor, Phasor, cycles, sine, sine_frames
 from . import kind
 
@@ -176,7 +176,8 @@ class SbagenNoise(Unit):
 
     def __init__(self, params: NoiseParams, sample_rate, rng):
         super().__init__(params, sample_rate, rng)
-        self._noise = NoiseSource(params.color, sample_rate, rng, channels=1, gain=NOISE_RMS_100 / 100)
+        colour = SBAGEN_PINK if params.color == "pink" else params.color  # SBaGen's own pink
+        self._noise = NoiseSource(colour, sample_rate, rng, channels=1, gain=NOISE_RMS_100 / 100)
         self._spin = Phasor(sample_rate)
         self._still = params.width.is_constant and params.width.values[0] == 0
         self._history = np.zeros(2 * SPIN_MAX_SAMPLES + 2)
