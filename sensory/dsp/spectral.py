@@ -42,8 +42,8 @@ class SpectralFrames:
         self.bins = hop + 1
         self.freqs = np.fft.rfftfreq(2 * hop, 1.0 / sample_rate)
         n = np.arange(2 * hop)
-        self.window = np.sin(np.pi * (n + 0.5) / (2 * hop)).astype(np.float32)
-        self._window = np.repeat(self.window, channels).reshape(2 * hop, channels)  # over channel-last frames
+        window = np.sin(np.pi * (n + 0.5) / (2 * hop)).astype(np.float32)
+        self._window = np.repeat(window, channels).reshape(2 * hop, channels)  # over channel-last frames
         self._tail = np.zeros((hop, channels), np.float32)  # second half of the last frame
         self._input = np.zeros((hop, channels), np.float32)  # last hop of the impulse train
         # uniform int16 -> unit variance, then sqrt(hop) so a flat |H| = 1 gives unit mean square
