@@ -281,12 +281,13 @@ class Insects(Texture):
                                   chorus, 0.05 * low_chorus, cicada]).astype(np.float32)
         # each region's swell, and one more shared by all of them (a breath of air through everything);
         # the low regions swell most, as in the recordings
-        self._region_swell = Wander(rng, np.repeat(_SWELL_HZ * 2.0 ** np.arange(_SWELL_OCTAVES), _BED_REGIONS + 1))
+        regions = Wander(rng, np.repeat(_SWELL_HZ * 2.0 ** np.arange(_SWELL_OCTAVES), _BED_REGIONS + 1))
         self._swell_depth = np.linspace(0.5, 0.8, _BED_REGIONS)[:, None]
         w = 2.0 ** (-0.25 * np.arange(_SWELL_OCTAVES))  # power falling by 1.5 dB an octave: most of it at 0.2-2 Hz
         self._swell_weights = w / np.sqrt(np.sum(w * w))
-        self._swell = Wander(rng, 0.45)  # the far chorus of lower insects
+        swell = Wander(rng, 0.45)  # the far chorus of lower insects
         self._chorus_swell = Wander(rng, [0.7, 0.7])  # the far crickets' chorus, in each ear
+        self._swells = Wander.joined(self._chorus_swell, regions, swell)  # read in one call
         g = np.random.default_rng(rng.integers(2**63))
         temp_c = float(self.read(params.temperature, np.zeros(1))[0])  # the syllable rates: as the night begins
         count = params.crickets
@@ -317,17 +318,20 @@ class Insects(Texture):
         t = self.hop_times()
         weights = np.zeros((k, 2, _BED_REGIONS + 3), np.float32)  # of self._shapes, per hop and ear
         # the far chorus waxes and wanes as singers join and drop out, each ear on its own
-        chorus = self.per_hop(p.chorus)[:, None] * np.exp(_CHORUS_SWELL * self._chorus_swell.at(t).T)
-        weights[:, :, _BED_REGIONS] = chorus * rng.lognormal(0.0, 0.25, (k, 2))
         bed = self.per_hop(p.bed)
-        if bed.max() > 0:
-            swell = (self._swell_weights @ self._region_swell.at(t).reshape(_SWELL_OCTAVES, -1)).reshape(-1, k)
+        night = bed.max() > 0
+        # the chorus's two ears, then (with the bed) the regions' swells and the lower insects'
+        swells = (self._swells if night else self._chorus_swell).at(t)
+        chorus = self.per_hop(p.chorus)[:, None] * np.exp(_CHORUS_SWELL * swells[:2].T)
+        weights[:, :, _BED_REGIONS] = chorus * rng.lognormal(0.0, 0.25, (k, 2))
+        if night:
+            swell = (self._swell_weights @ swells[2:-1].reshape(_SWELL_OCTAVES, -1)).reshape(-1, k)
             # swells rise higher than they sink (the night's breaths), softly bounded at +-_SWELL_MAX
             swell = _SWELL_MAX * np.tanh((swell + _SURGE * swell * swell) * (1.0 / _SWELL_MAX))
             swell = swell[:-1] * self._swell_depth + swell[-1] * _SHARED_SWELL  # (regions, hops)
             weights[:, :, :_BED_REGIONS] = (np.exp(swell) * bed).T[:, None, :]
             far = rng.lognormal(0.0, 0.3, (k, 2))
-            weights[:, :, _BED_REGIONS + 1] = (bed * np.exp(self._swell.at(t)))[:, None] * far
+            weights[:, :, _BED_REGIONS + 1] = (bed * np.exp(swells[-1]))[:, None] * far
         cicadas = self.per_hop(p.cicadas)
         if cicadas.max() > 0:
             weights[:, :, _BED_REGIONS + 2] = (cicadas * (0.6 + 0.4 * self._cicada_am.at(t)))[:, None]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.params import Automatable, Params, param
 from ..dsp.bubbles import bubble
-from ..dsp.control import Drift
+from ..dsp.control import Drift, Wander
 from ..dsp.grains import (
     OverlapAdd,
     end_taper,
@@ -163,6 +163,7 @@ class Rain(Texture):
         self._surfaces = np.stack([minimum_phase(s) for s in surfaces]).astype(np.complex64)
         self._slow = Drift(rng, 0.02, 4)
         self._gusts = Drift(rng, 0.6, 2)
+        self._drifts = Wander.joined(self._slow.parts, self._gusts.parts)  # both read in one call
         g = np.random.default_rng(rng.integers(2**63))
         n = int(0.05 * sample_rate)
         bank = [_drop(g, n, sample_rate, s) for s in range(_SURFACES + 1) for _ in range(_PER_SURFACE)]
@@ -214,7 +215,8 @@ class Rain(Texture):
         t = self.hop_times()
         inten = self.per_hop(p.intensity)
         dist = self.per_hop(p.distance)
-        swell = (1.0 + 0.3 * self._slow.at(t)) * np.exp(0.35 * self._gusts.at(t))
+        drifts = self._drifts.at(t)
+        swell = (1.0 + 0.3 * self._slow.summed(drifts[:4])) * np.exp(0.35 * self._gusts.summed(drifts[4:]))
         weights = np.stack([self.per_hop(p.leaves), self.per_hop(p.roof), 0.3 * self.per_hop(p.puddles)], axis=1)
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-3)
         dark, far = self._shapes_at(dist[k // 2])
