@@ -11,8 +11,8 @@ without stalling the other. (Threads gained nothing: the layers' work is many
 small numpy calls, most of the time under the interpreter lock.)
 
 Protocol: the parent writes the set-up (pickled, length first) to the child's
-stdin, then one byte each time it frees a slot (the block before the one it
-takes); the child writes the block's index (4 bytes) when the block is ready, or
+stdin, then one byte for each slot it frees (the blocks before the one it
+takes, half a ring at a time); the child writes the block's index (4 bytes) when the block is ready, or
 ``0xFFFFFFFF`` and a traceback. The set-up says whether the parent keeps its heap
 (:func:`~sensory.engine.context.keep_heap`); the child then does too. The child stops
 when its stdin closes, so it never outlives the parent. Used by exports (see
@@ -136,8 +136,10 @@ class Offload:
     :meth:`parts` hands out each block's parts, float32 (n, 2) per layer, in ``specs`` order.
 
     The child renders into a ring of :func:`depth` slots; the parts of a block are read-only
-    views of its slot, which is given back to the child when the next block is taken (the mixer
-    is done with a block's parts by then)."""
+    views of its slot, which is free once the next block is taken (the mixer is done with a
+    block's parts by then). Free slots go back to the child half a ring at a time: each write to
+    the pipe may wait for the interpreter lock (the writer thread's), and the child, a half ring
+    ahead at least, still never waits for a slot the parent has done with."""
 
     def __init__(self, specs: list, seed: int, sample_rate: int, frames: int | None, first: int,
                  block_size: int):
@@ -154,6 +156,7 @@ class Offload:
         self._block: list[np.ndarray] | None = None
         self._taken = 0
         self._blocks = 0  # blocks taken so far
+        self._batch = max(1, len(self._slots) // 2)  # slots given back at a time: fewer system calls
         self._process = None
         try:
             self._process = subprocess.Popen(
@@ -185,8 +188,8 @@ class Offload:
             expected = next(self._sizes)
             if n != expected:
                 raise RuntimeError(f"the mixer asked for {n} frames where the layer process renders {expected}")
-            if self._blocks:
-                self._write(b"\0")  # the block before's slot is free
+            if self._blocks and self._blocks % self._batch == 0:
+                self._write(b"\0" * self._batch)  # the slots of the blocks before this one are free
             head = self._process.stdout.read(4)
             if len(head) < 4:
                 self._failed()
