@@ -23,8 +23,9 @@
 * --plots: spectrograms under bench/out/;
 * --costs: instead of renders, each layer's unit alone for 60 s against a pink noise unit
   rendered just before it (CPU time, median of three): the kinds' ``cost`` in noise layers; then
-  the layer processes' work in an hour's export by those costs, as the kinds' declared costs
-  share the layers over two processes and as the measured costs would;
+  the layer processes' work and the render's span (era by era) in an hour's export by those
+  costs, as the kinds' declared costs share the layers over two and three processes on two cores
+  and as the measured costs would;
 * --sox: instead, each preset's hour as ``sensory export`` writes it (48 kHz 16-bit WAV, start-up
   included) against SoX's hour of pink noise at 48 kHz 16-bit (``sox -n -r 48000 -c 2 -b 16 out.wav
   synth 3600 pinknoise pinknoise``), timed in the same run: SoX, then each preset, ``--runs`` rounds;
@@ -181,11 +182,11 @@ def costs(name: str, seconds: float = 60.0, runs: int = 3) -> list[tuple[str, fl
     return out
 
 
-def split_line(name: str, measured: list[float]) -> str:
-    """How an hour's export shares the preset's layers over two processes by the kinds' declared
-    costs, each process's work and the render's span (the busiest process era by era) by the
-    ``measured`` costs (noise layers, the parent's mixing at its declared cost), and the best
-    split by the measured costs."""
+def split_line(name: str, measured: list[float], processes: int = 2) -> str:
+    """How an hour's export shares the preset's layers over ``processes`` on two cores by the
+    kinds' declared costs, each process's work and the render's span (era by era, the busiest
+    process or the work over the cores) by the ``measured`` costs (noise layers, the parent's
+    mixing at its declared cost), and the best split by the measured costs."""
     import sensory
     from sensory.engine import stream
     from sensory.engine.parallel import loads, span
@@ -193,18 +194,17 @@ def split_line(name: str, measured: list[float]) -> str:
     recipe = sensory.load(name)
     p = stream.plan(recipe, seconds=3600, sample_rate=48000)
     names = [spec.name for spec in recipe.layers]
-    where, _ = stream.split(recipe, p, 2)
+    where, _ = stream.split(recipe, p, processes, cores=2)
     stretches = stream.eras(recipe.layers, p, measured)
     overhead = stream.mixing_cost(recipe)
-    now = loads(stretches, where, 2, overhead)
-    best, ideal = stream.split(recipe, p, 2, unit_costs=measured)
+    best, _ = stream.split(recipe, p, processes, unit_costs=measured, cores=2)
 
-    def child(w):
-        return ", ".join(n for n, x in zip(names, w) if x) or "-"
+    def line(w):
+        work = " / ".join(f"{x:.2f}" for x in loads(stretches, w, processes, overhead))
+        children = "; ".join(", ".join(n for n, x in zip(names, w) if x == c) or "-" for c in range(1, processes))
+        return f"children {children}: {work}, span {span(stretches, w, processes, overhead, 2):.2f}"
 
-    return (f"child {child(where)}: parent {now[0]:.2f} / child {now[1]:.2f}, span "
-            f"{span(stretches, where, 2, overhead):.2f}; best by measured costs: child {child(best)}, "
-            f"{ideal[0]:.2f} / {ideal[1]:.2f}, span {span(stretches, best, 2, overhead):.2f}")
+    return f"{line(where)}; best by measured costs: {line(best)}"
 
 
 def against_sox(names: list[str], runs: int) -> None:
@@ -297,7 +297,9 @@ def main() -> None:
             measured = costs(name)
             for layer, ratio in measured:
                 print(f"{name:14} {layer:10} {ratio:5.2f} noise layers", flush=True)
-            print(f"{name:14} {'(2 procs)':10} {split_line(name, [r for _, r in measured])}", flush=True)
+            for processes in (2, 3):
+                line = split_line(name, [r for _, r in measured], processes)
+                print(f"{name:14} {f'({processes} procs)':10} {line}", flush=True)
         return
     print(f"{'preset':14} {'min':>5} {'proc':>4} {'wall s':>7} {'cpu s':>7} {'x RT':>6} {'x RT cpu':>8} "
           f"{'x RT busiest':>12} {'RSS MB':>7} {'child MB':>8}")
