@@ -69,10 +69,10 @@ def share(eras: Eras, processes: int, overhead: float, cores: int | None = None)
     rule: R. L. Graham, SIAM J. Appl. Math. 17, 1969, within 4/3 of the best)."""
     layers = len(eras[0][1]) if eras else 0
     if processes ** layers <= _EXHAUSTIVE:
-        def rank(where):
-            return span(eras, where, processes, overhead, cores), sorted(loads(eras, where, processes, overhead),
-                                                                         reverse=True)
-        return list(min(itertools.product(range(processes), repeat=layers), key=rank))
+        splits = np.array(list(itertools.product(range(processes), repeat=layers)), np.intp).reshape(-1, layers)
+        part, load = _work(eras, splits, processes, overhead)
+        whole = -np.sort(-np.einsum("e,sep->sp", part, load), axis=1)  # each split's loads, busiest first
+        return splits[np.lexsort([*whole.T[::-1], _spans(part, load, cores or processes)])[0]].tolist()
     costs = [sum(part * c[i] for part, c in eras) for i in range(layers)]
     load = [overhead] + [0.0] * (processes - 1)
     where = [0] * layers
@@ -86,30 +86,31 @@ def share(eras: Eras, processes: int, overhead: float, cores: int | None = None)
 def loads(eras: Eras, where, processes: int, overhead: float) -> list[float]:
     """Each process's work over the render when layer ``i`` runs in process ``where[i]``, the
     parent's ``overhead`` included (in the units of the costs, over the whole render)."""
-    load = [0.0] * processes
-    for part, costs in eras:
-        for p, x in enumerate(_era(costs, where, processes, overhead)):
-            load[p] += part * x
-    return load
+    part, load = _work(eras, np.array([where], np.intp), processes, overhead)
+    return np.einsum("e,ep->p", part, load[0]).tolist()
 
 
 def span(eras: Eras, where, processes: int, overhead: float, cores: int | None = None) -> float:
     """The render's expected length in the units of the costs: over each era, its busiest
     process's work, or all its processes' work over ``cores`` (default: one per process)
     when that is more."""
-    cores = cores or processes
-    total = 0.0
-    for part, costs in eras:
-        load = _era(costs, where, processes, overhead)
-        total += part * max(max(load), sum(load) / cores)
-    return total
+    part, load = _work(eras, np.array([where], np.intp), processes, overhead)
+    return float(_spans(part, load, cores or processes)[0])
 
 
-def _era(costs: list[float], where, processes: int, overhead: float) -> list[float]:
-    load = [overhead] + [0.0] * (processes - 1)
-    for cost, p in zip(costs, where):
-        load[p] += cost
-    return load
+def _work(eras: Eras, splits: np.ndarray, processes: int, overhead: float) -> tuple[np.ndarray, np.ndarray]:
+    """The eras' shares of the render (E,) and each process's work over each era, (S, E, P),
+    for each of ``splits`` (S, layers): the process of each layer."""
+    part = np.array([p for p, _ in eras], float)
+    costs = np.array([c for _, c in eras], float).reshape(len(eras), splits.shape[1])
+    load = np.einsum("el,slp->sep", costs, (splits[:, :, None] == np.arange(processes)).astype(float))
+    load[:, :, 0] += overhead
+    return part, load
+
+
+def _spans(part: np.ndarray, load: np.ndarray, cores: int) -> np.ndarray:
+    """:func:`span` of each split of :func:`_work`, (S,)."""
+    return np.maximum(load.max(axis=2), load.sum(axis=2) / cores) @ part
 
 
 def _memory(size: int):
