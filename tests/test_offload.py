@@ -174,7 +174,7 @@ def test_short_or_light_renders_stay_in_one_process(monkeypatch):
 
 def test_a_process_more_than_the_cores_where_no_split_evens_the_eras(monkeypatch):
     # forest-day's shower and evening: over two processes the span (by the declared costs) is
-    # 4.68 against 4.02 over three on two cores; forest's three beds lose only 7 % (3.60 / 3.35)
+    # 4.51 against 3.88 over three on two cores; forest's three beds gain under a tenth (3.60 / 3.25)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     day, forest = sensory.load("forest-day"), sensory.load("forest")
