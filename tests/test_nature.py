@@ -289,14 +289,17 @@ def test_birds_sing_their_species_pitches(monkeypatch):
 
 
 def test_birds_same_song_however_syllables_are_grouped(monkeypatch):
-    """Syllables synthesized side by side as matrix rows sound as each synthesized alone."""
+    """Syllables synthesized side by side as matrix rows sound as each synthesized alone: the
+    same to the float32 rounding of their phases (up to about 10^4 radians, whose products
+    the BLAS rounds by its kernel, one row or many: 4.5e-5 of full scale measured on one
+    machine, 0 on another)."""
     from sensory.kinds import birds
 
     together = unit_render("birds", 6.0, density=1.0)
     monkeypatch.setattr(birds, "_CHUNK", 1)  # every syllable a matrix of its own
     alone = unit_render("birds", 6.0, density=1.0)
     assert np.abs(together).max() > 0.05
-    assert np.abs(together - alone).max() < 1e-5 * np.abs(together).max()
+    assert np.abs(together - alone).max() < 3e-4 * np.abs(together).max()
 
 
 def test_a_birds_song_keeps_no_strict_tempo():

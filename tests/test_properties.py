@@ -13,6 +13,7 @@ import pytest
 from sensory.core.curves import Curve
 from sensory.core.params import field_spec
 from sensory.core.seeding import layer_rng
+from sensory.engine.context import rendering
 from sensory.engine.stream import build, plan, render
 from sensory.kinds import load_all
 from sensory.recipe.model import layer_model
@@ -87,13 +88,14 @@ def _whole(kind: str, sample_rate: int, automate: bool) -> np.ndarray:
 def _by_sizes(r, sizes):
     """The render pulled from a mixer in blocks of the given sizes (blocks() uses one size)."""
     p = plan(r)
-    mixer = build(r, seconds=p.seconds)
-    out, left = [], p.frames
-    for n in sizes:
-        if left == 0:
-            break
-        out.append(mixer.render(min(int(n), left)))
-        left -= len(out[-1])
+    with rendering():  # as blocks() renders
+        mixer = build(r, seconds=p.seconds)
+        out, left = [], p.frames
+        for n in sizes:
+            if left == 0:
+                break
+            out.append(mixer.render(min(int(n), left)))
+            left -= len(out[-1])
     return np.concatenate(out)
 
 

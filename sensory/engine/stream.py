@@ -107,7 +107,10 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
     ``seconds`` places the fade-out (``math.inf`` for an open end). ``processes`` > 1
     shares the layers out to that many processes in all (:mod:`sensory.engine.parallel`): the
     mixer must then be asked for blocks of ``block_size`` to the end, and closed. Layers named
-    in ``local`` stay in this process.
+    in ``local`` stay in this process. The mixer renders its first block (the limiter's
+    look-ahead) here, in :func:`~sensory.engine.context.rendering`'s context; ask it for the
+    rest in that context too for the samples :func:`blocks` gives (the birds' matrix products
+    round by the BLAS's thread count).
     """
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
     sr = p.sample_rate
@@ -126,11 +129,13 @@ def build(recipe: Recipe, *, seconds: float | None = None, seed: int | None = No
         local = iter(layers([spec for spec, w in zip(specs, where) if w == 0], p.seed, sr))
         mix = [next(local) if w == 0 else RemoteLayer(spec.name, send_curve(spec), sr, offloads[w])
                for spec, w in zip(specs, where)]
+        with rendering():
+            return Mixer(mix, master, Space(sr, s.space) if has_space else None, list(offloads.values()),
+                         recipe.groups)
     except BaseException:
         for offload in offloads.values():
             offload.close()
         raise
-    return Mixer(mix, master, Space(sr, s.space) if has_space else None, list(offloads.values()), recipe.groups)
 
 
 # The parent's own work per block, in units of Unit.cost: master and writing; the space stage.
@@ -185,7 +190,7 @@ def blocks(recipe: Recipe, *, seconds: float | None = None, seed: int | None = N
     if block_size < 1:
         raise RecipeError(f"block size {block_size}: use 1 or more frames")
     p = plan(recipe, seconds=seconds, seed=seed, sample_rate=sample_rate)
-    with rendering():  # the mixer's first block (the limiter's look-ahead) too
+    with rendering():
         mixer = build(recipe, seconds=p.seconds, seed=p.seed, sample_rate=p.sample_rate, processes=processes,
                       block_size=block_size)
         try:
