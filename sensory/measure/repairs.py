@@ -26,16 +26,36 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["BOX", "FIT", "FLIP", "FLOOR", "GUARD", "LEAD", "ORDER", "TAIL", "WINDOW", "boxes", "correlations",
-           "flips", "peaks", "predictors", "repairs", "residual", "step_response", "whitened"]
+__all__ = [
+    "BOX",
+    "FIT",
+    "FLIP",
+    "FLOOR",
+    "GUARD",
+    "LEAD",
+    "ORDER",
+    "SETTLED",
+    "TAIL",
+    "WINDOW",
+    "boxes",
+    "correlations",
+    "flips",
+    "peaks",
+    "predictors",
+    "repairs",
+    "residual",
+    "step_response",
+    "whitened",
+]
 
 ORDER = 12  # predictor order
 FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
 FLIP = 7.0  # residual deviations a polarity flip's repair removes from a weaker transient: a click
 BOXES = (8, 11, 16, 23, 32, 45, 64)  # frames: the pulse lengths the matched filter scans
-BOX = 10.0  # deviations a pulse's matched filter reaches: a candidate
+BOX = 10.0  # deviations a pulse's matched filter reaches, or the energy a flip's repair removes: a candidate
 BURST = 6.0  # residual deviations the energy of ORDER frames stands over its mean: a flip may start there
-FIT = 2.5  # chi-square deviations the residual a pulse's or a flip's repair leaves may stand over its mean
+FIT = 2.5  # chi-square deviations the residual a pulse's repair leaves may stand over its mean
+SETTLED = 1.0  # and a flip's (a crackle's burst fits a flip repair more often than a box)
 GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
 WINDOW = 2 * GUARD + ORDER  # frames judged around a transient
 LEAD = 2 * GUARD  # frames of residual before a segment that a pulse's or a flip's repair may need
@@ -147,7 +167,7 @@ def flips(x: np.ndarray, lo: int, seg: int, e: np.ndarray, a: np.ndarray, sigma:
     ``sigma``) rises by a burst: a flip at a zero crossing leaves no residual EDGE deviations
     out, but the terms of the predictor's memory reaching back before it, negated, add their
     energy over its next ORDER frames. Where that energy passes ORDER + BURST^2 variances, the
-    best flip repair near its start must remove FLIP^2 variances and leave at most FIT
+    best flip repair near its start must remove BOX^2 variances and leave at most SETTLED
     chi-square deviations over the segment's level in the WINDOW frames around it."""
     e2 = np.cumsum(e * e, axis=1)
     burst = (e2[:, LEAD + ORDER - 1:LEAD + seg + ORDER - 1] - e2[:, LEAD - 1:LEAD + seg - 1]) / (sigma * sigma)[:, None]
@@ -158,7 +178,7 @@ def flips(x: np.ndarray, lo: int, seg: int, e: np.ndarray, a: np.ndarray, sigma:
     rows, at = rows[top], lo + rows[top] * seg + cols[top]
     var = sigma[rows] ** 2
     left, removed, _, _, flip = repairs(x, at, a[rows])
-    return at[flip & (left <= (WINDOW + FIT * np.sqrt(2 * WINDOW)) * var) & (removed >= FLIP**2 * var)]
+    return at[flip & (left <= (WINDOW + SETTLED * np.sqrt(2 * WINDOW)) * var) & (removed >= BOX**2 * var)]
 
 
 def boxes(lo: int, seg: int, e: np.ndarray, a: np.ndarray, sigma: np.ndarray, judged: np.ndarray) -> np.ndarray:
