@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import RecipeError
 
-__all__ = ["AudioSource", "open_audio", "m4a_blocks", "pyav", "M4A_SUFFIXES"]
+__all__ = ["M4A_SUFFIXES", "AudioSource", "m4a_blocks", "open_audio", "pyav"]
 
 M4A_SUFFIXES = (".m4a", ".mp4", ".aac")
 

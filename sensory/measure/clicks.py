@@ -33,15 +33,6 @@ weaker transient (``EDGE`` deviations) that a polarity flip repairs, removing ``
 squared variances, is a click too. A run of outliers is judged at its ends as well as its
 peak: in a white-like bed a pulse's whole length stands out, and its edges are the run's
 ends.
-
-Two matched filters (:mod:`sensory.measure.repairs`) look where no single residual stands
-out, each segment whitened by the predictor of the two segments before it: a rectangular
-pulse of 8 to 64 frames whose whole length stands ``BOX`` deviations out and that one box
-repairs (in white noise at RMS 0.1 a 40-frame pulse of 0.2 stands 12.6 deviations out, each
-edge 2), and a polarity flip whose negated memory adds a burst of residual energy that the
-flip repair removes (a flip at a zero crossing). They judge a segment only where that
-predictor whitens it within ``MATCH`` of the segment's own deviation and was fitted on the
-stream (not on the silence before it): at an onset the segment before foresees nothing.
 """
 
 from __future__ import annotations
@@ -49,36 +40,39 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .repairs import (
-    FLIP,
-    FLOOR,
-    GUARD,
-    ORDER,
-    WINDOW,
-    boxes,
-    correlations,
-    flips,
-    peaks,
-    predictors,
-    repairs,
-    residual,
-    step_response,
-    whitened,
-)
-
 __all__ = ["DROPOUT", "ORDER", "OUTLIER", "REPAIRED", "ClickDetector"]
 
+ORDER = 12  # predictor order
 SEGMENT_S = 0.02  # s: one predictor per segment
 OUTLIER = 8.0  # residual deviations: a transient
 DROPOUT = 3.0  # residual deviations of an exact zero in every channel: a dropout
 REPAIRED = 1.0  # residual variance per frame after a repair, relative to the segment's: a click
 MERGE_S = 0.01  # s: transients closer than this count as one
+FLOOR = 1e-3  # -60 dBFS: smaller discontinuities are inaudible
 EDGE = 4.5  # residual deviations: an edge of a pulse
+FLIP = 7.0  # residual deviations a polarity flip's repair removes from a weaker transient: a click
 CHANCE = -9.0  # log10 of the chance that a lone zero frame is zero in every channel by chance: a dropout
 PAIRED = 7.5  # residual deviations the two edges of a pulse reach together
 PULSE = 64  # frames: the longest pulse whose two edges are judged together
-MATCH = 1.2  # the largest ratio of the residual deviations by the predictor before and the segment's own: a pulse
+GUARD = 8  # frames either side of a transient where the repair may sit, and the window's lead
+WINDOW = 2 * GUARD + ORDER  # frames judged around a transient
+_SHIFTS = np.arange(-GUARD // 2, GUARD // 2 + 1)  # repair positions tried around the transient's peak
 _MAX_TIMES = 100
+
+
+def _predictors(frames: np.ndarray) -> np.ndarray:
+    """Prediction-error filters (s, ORDER + 1), a[0] = 1, of the rows of ``frames`` (s, L)."""
+    w = frames * np.hanning(frames.shape[1] + 2)[1:-1]
+    r = np.stack([np.einsum("sl,sl->s", w[:, k:], w[:, :w.shape[1] - k]) for k in range(ORDER + 1)], axis=1)
+    r[:, 0] = r[:, 0] * (1 + 1e-6) + 1e-20  # white-noise correction: silent and tonal segments stay stable
+    a = np.zeros_like(r)
+    a[:, 0] = 1.0
+    err = r[:, 0].copy()
+    for i in range(1, ORDER + 1):
+        k = -(a[:, :i] * r[:, i:0:-1]).sum(axis=1) / err
+        a[:, 1:i + 1] += k[:, None] * a[:, i - 1::-1][:, :i]
+        err *= 1 - k * k
+    return a
 
 
 class ClickDetector:
@@ -94,8 +88,8 @@ class ClickDetector:
         self.rate = sample_rate
         self.segment = max(4 * WINDOW, round(SEGMENT_S * sample_rate))
         self.merge = max(WINDOW, int(MERGE_S * sample_rate))
-        self._buf = np.zeros((self.MARGIN + 2 * self.segment, channels))  # silence before the stream: its history
-        self._base = -len(self._buf)  # frame of _buf[0]
+        self._buf = np.zeros((self.MARGIN, channels))  # silence before the stream: history for segment 0
+        self._base = -self.MARGIN  # frame of _buf[0]
         self._next = 0  # next segment to judge
         self._last = -(1 << 62)  # frame of the last event
         self._click = False  # whether the last event's group is a click
@@ -112,7 +106,7 @@ class ClickDetector:
             start = self._next * seg
             self._judge(start, count, max(start, m), start + count * seg)
             self._next += count
-            drop = self._next * seg - 3 * seg - m - self._base  # keep a segment for finish(), two before it
+            drop = self._next * seg - seg - m - self._base  # keep a segment for finish()
             if drop > 0:
                 self._buf = self._buf[drop:]
                 self._base += drop
@@ -122,7 +116,7 @@ class ClickDetector:
         frames before the stream's end)."""
         seg, m = self.segment, self.MARGIN
         end = self._base + len(self._buf) - m
-        start = max(end - seg, self._base + m + 2 * seg)
+        start = max(end - seg, self._base + m)
         if end - start < WINDOW:
             return
         self._buf = np.concatenate([self._buf, np.zeros((m, self._buf.shape[1]))])
@@ -136,7 +130,7 @@ class ClickDetector:
         zeros = ~self._buf.any(axis=1)  # frames exactly zero in every channel
         chance = 0.0
         for ch in range(self._buf.shape[1]):
-            events, odds = _events(self._buf[:, ch], zeros, start - self._base, count, length or self.segment, start)
+            events, odds = _events(self._buf[:, ch], zeros, start - self._base, count, length or self.segment, GUARD)
             channels.append(events)
             chance = chance + odds
         found = _heard(channels)
@@ -183,17 +177,16 @@ def _heard(channels: list[list[tuple[int, bool, bool, bool]]]) -> list[tuple[int
 
 
 def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
-            start: int) -> tuple[list[tuple[int, bool, bool, bool]], np.ndarray]:
+            gap: int) -> tuple[list[tuple[int, bool, bool, bool]], np.ndarray]:
     """(index in ``x``, is click, is a click only an impulse repair explains, is an event) of the
     candidates (residuals EDGE deviations out, the events among them transients or clicks) of
     ``count`` segments of ``seg`` frames of ``x`` from index ``lo`` (``x`` holds MARGIN frames
-    either side), the first at frame ``start`` of the stream. ``zeros`` marks the
+    either side). ``zeros`` marks the
     frames exactly zero in every channel: one the predictor expected DROPOUT deviations away
     from zero is a dropout, a click, in a segment whose RMS reaches FLOOR (in a fade's first
     or last milliseconds zeros are the signal)."""
     body = x[lo:lo + count * seg].reshape(count, seg)
-    r = correlations(x[lo - 2 * seg:lo + count * seg].reshape(count + 2, seg))  # two segments before, for _boxes
-    a = predictors(r[2:])
+    a = _predictors(body)
     hist = sliding_window_view(x[lo - ORDER:lo + count * seg], ORDER + 1)[:count * seg].reshape(count, seg, -1)
     e = np.einsum("slk,sk->sl", hist, a[:, ::-1])
     sigma = np.maximum(1.4826 * np.median(np.abs(e), axis=1), 1e-9)
@@ -201,22 +194,15 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
     audible = np.sqrt(np.mean(body * body, axis=1)) >= FLOOR  # a zero in a quieter segment is inaudible
     dropped = zeros[lo:lo + count * seg].reshape(count, seg) & (size > DROPOUT) & audible[:, None]
     odds = _chance_zeros(x, zeros, lo, body, a, sigma) * np.repeat(audible, seg)
-    before = predictors(r[:-2] + r[1:-1])
-    white, deviation = whitened(x, lo, count, seg, before)
-    steady = deviation <= MATCH * sigma  # the predictor before still whitens the segment,
-    steady &= start + seg * np.arange(count) >= 2 * seg  # and it was fitted on the stream, not the silence before
-    found = np.concatenate([boxes(lo, seg, white, before, deviation, steady),
-                            flips(x, lo, seg, white, before, deviation, steady)])
-    digital = [(f, True, False, True) for f in found.tolist()]
     rows, cols = np.nonzero((size > EDGE) | dropped)
     if rows.size == 0:
-        return digital, odds
+        return [], odds
     at = lo + rows * seg + cols
-    top = peaks(at, size[rows, cols] + OUTLIER * dropped[rows, cols], GUARD)
-    rows, cols, at = rows[top], cols[top], at[top]
+    peaks = _peaks(at, size[rows, cols] + OUTLIER * dropped[rows, cols], gap)
+    rows, cols, at = rows[peaks], cols[peaks], at[peaks]
     strong = (size[rows, cols] > OUTLIER) | dropped[rows, cols]
     var = sigma[rows] ** 2
-    left, removed, jump, step, flip = repairs(x, at, a[rows])
+    left, removed, jump, step, flip = _repairs(x, at, a[rows])
     repaired = (left <= REPAIRED * WINDOW * var) & (jump >= FLOOR)
     clicks = dropped[rows, cols] | (strong & repaired & (removed >= OUTLIER**2 * var))
     impulse = clicks & ~dropped[rows, cols] & (step == 0) & ~flip
@@ -225,7 +211,7 @@ def _events(x: np.ndarray, zeros: np.ndarray, lo: int, count: int, seg: int,
     if edges.any():
         clicks[edges] = _pulses(x, at[edges], a[rows[edges]], step[edges], var[edges])
     keep = strong | clicks
-    return list(zip(at.tolist(), clicks.tolist(), impulse.tolist(), keep.tolist())) + digital, odds
+    return list(zip(at.tolist(), clicks.tolist(), impulse.tolist(), keep.tolist())), odds
 
 
 def _chance_zeros(x: np.ndarray, zeros: np.ndarray, lo: int, body: np.ndarray, a: np.ndarray,
@@ -248,11 +234,34 @@ def _chance_zeros(x: np.ndarray, zeros: np.ndarray, lo: int, body: np.ndarray, a
     at, ar = lo + lone, a[rows]
     c0 = (ar * ar).sum(axis=1)
     dev = sigma[rows] / np.sqrt(c0)
-    miss = (ar * residual(x, at, ORDER + 1, ar)).sum(axis=1) / c0 / dev
+    miss = (ar * _residual(x, at, ORDER + 1, ar)).sum(axis=1) / c0 / dev
     coarse = (np.mod(body * 32768, 1) == 0).all(axis=1)[rows]
     q = np.where(coarse, 2.0**-15, 2.0**-24)
     odds[lone] = np.minimum(0.0, np.log10(q / (np.sqrt(2 * np.pi) * dev)) - miss * miss / (2 * np.log(10)))
     return odds
+
+
+def _peaks(frames: np.ndarray, size: np.ndarray, gap: int) -> np.ndarray:
+    """Indices of the largest of each run of ``frames`` (sorted) with gaps under ``gap``."""
+    starts = np.flatnonzero(np.diff(frames, prepend=frames[0] - gap - 1) > gap)
+    groups = np.cumsum(np.isin(np.arange(len(frames)), starts)) - 1
+    best = np.zeros(len(starts), np.int64)
+    order = np.lexsort((-size, groups))
+    best[groups[order][::-1]] = order[::-1]
+    return best
+
+
+def _residual(x: np.ndarray, start: np.ndarray, length: int, a: np.ndarray) -> np.ndarray:
+    """The predictors' residual over ``length`` frames of ``x`` from each ``start`` (c,):
+    (c, length), with ``a`` (c, ORDER + 1)."""
+    n = start[:, None] + np.arange(length)
+    return (x[n[:, :, None] - np.arange(ORDER + 1)] * a[:, None, :]).sum(axis=2)
+
+
+def _step_response(a: np.ndarray, length: int, at: int) -> np.ndarray:
+    """The residual of a unit step at frame ``at`` of ``length`` frames: (c, length)."""
+    lag = np.arange(length)[None, :] - at
+    return np.where(lag >= 0, np.take_along_axis(np.cumsum(a, axis=1), np.clip(lag, 0, ORDER), axis=1), 0.0)
 
 
 def _pulses(x: np.ndarray, at: np.ndarray, a: np.ndarray, step: np.ndarray, var: np.ndarray) -> np.ndarray:
@@ -261,8 +270,8 @@ def _pulses(x: np.ndarray, at: np.ndarray, a: np.ndarray, step: np.ndarray, var:
     that a step repair explains as well, the two removing at least PAIRED squared variances
     together: bool (c,)."""
     span = 2 * PULSE + WINDOW
-    e = residual(x, at - PULSE - GUARD, span, a)  # row j + GUARD of a window: frame at - PULSE + j
-    g = step_response(a, WINDOW, GUARD)
+    e = _residual(x, at - PULSE - GUARD, span, a)  # row j + GUARD of a window: frame at - PULSE + j
+    g = _step_response(a, WINDOW, GUARD)
     gg = (g * g).sum(axis=1)
     windows = sliding_window_view(e, WINDOW, axis=1)  # (c, 2 PULSE + 1, WINDOW): a step at at - PULSE + j
     amp = np.einsum("cjw,cw->cj", windows, g) / gg[:, None]
@@ -275,3 +284,41 @@ def _pulses(x: np.ndarray, at: np.ndarray, a: np.ndarray, step: np.ndarray, var:
     return (other & (together >= PAIRED**2 * var[:, None])).any(axis=1)
 
 
+def _repairs(x: np.ndarray, at: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The best of one step, impulse or polarity flip near each ``at`` (c,), with the predictors
+    ``a`` (c, ORDER + 1): the residual energy it leaves in the WINDOW frames around ``at``, the
+    energy it removes, the size of the discontinuity it repairs, the step's signed size when
+    the best repair is a step (else 0), and whether it is a flip; each (c,)."""
+    c = len(at)
+    n = at[:, None] - GUARD + np.arange(WINDOW)  # judged frames, (c, WINDOW)
+    terms = x[n[:, :, None] - np.arange(ORDER + 1)] * a[:, None, :]  # a[k] x[n - k], (c, WINDOW, ORDER + 1)
+    e = terms.sum(axis=2)  # residual, (c, WINDOW)
+    e0 = (e * e).sum(axis=1)
+    best = e0.copy()
+    size = np.zeros(c)
+    step = np.zeros(c)
+    flip = np.zeros(c, bool)
+    tail = np.cumsum(terms[:, :, ::-1], axis=2)[:, :, ::-1]  # tail[.., m] = sum over k >= m
+    for shift in _SHIFTS:
+        lag = np.arange(WINDOW)[None, :] - (GUARD + shift)  # frames since the repair point
+        on = lag >= 0
+        idx = np.clip(lag, 0, ORDER)
+        impulse = np.where(on & (lag <= ORDER), np.take_along_axis(a, idx, axis=1), 0.0)
+        for g, is_step in ((_step_response(a, WINDOW, GUARD + shift), True), (impulse, False)):
+            gg = np.maximum((g * g).sum(axis=1), 1e-30)
+            amp = (e * g).sum(axis=1) / gg
+            left = e0 - amp * amp * gg
+            better = left < best
+            best, size = np.where(better, left, best), np.where(better, np.abs(amp), size)
+            step = np.where(better, amp if is_step else 0.0, step)
+            flip = flip & ~better
+        # negated from the repair point on: the terms reaching back before it keep their sign
+        before = np.take_along_axis(tail, np.clip(lag + 1, 0, ORDER)[:, :, None], axis=2)[:, :, 0]
+        before = np.where(lag + 1 <= ORDER, before, 0.0)
+        flipped = np.where(on, 2 * before - e, e)
+        left = (flipped * flipped).sum(axis=1)
+        better = left < best
+        best, size = np.where(better, left, best), np.where(better, 2 * np.abs(x[at + shift]), size)
+        step = np.where(better, 0.0, step)
+        flip = flip | better
+    return best, e0 - best, size, step, flip
