@@ -103,6 +103,17 @@ def test_closing_the_mixer_stops_its_children():
     assert children and all(c.poll() is not None for c in children)
 
 
+def test_closing_while_a_part_is_held_stops_its_children():
+    """An error's traceback can hold a part (a view of the ring) while the render closes."""
+    r = recipe(LAYERS, duration=600.0, sample_rate=SR)
+    mixer = build(r, processes=2, block_size=4096)
+    mixer.render(4096)
+    offload = mixer.offloads[0]
+    held = offload.parts(4096)
+    mixer.close()
+    assert offload._process is None and held[0].shape == (4096, 2)
+
+
 def test_blocks_must_follow_the_schedule():
     r = recipe(LAYERS, duration=5.0, sample_rate=SR)
     mixer = build(r, processes=2, block_size=4096)

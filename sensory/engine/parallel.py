@@ -220,8 +220,11 @@ class Offload:
                 self._process.wait()
             self._process.stdout.close()
             self._process = None
-        self._slots = None  # the last view of the map, which cannot close under one
-        self._map.close()
+        self._slots = self._block = None  # the views of the map, which cannot close under one
+        try:
+            self._map.close()
+        except BufferError:  # a part still viewed (an error's traceback holds the mixer's): freed with it
+            pass
         self._file.close()
 
 
